@@ -1,0 +1,209 @@
+"""`python -m rag …`: a thin command line over `Isnad`. Parses, calls, prints.
+
+Exit status: 0 success, 1 something failed (bad files, unanswerable batch lines), 2 a usage or
+setup error (the message says what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from .errors import RagError
+from .settings import Settings, apply_offline_env, settings_help
+from .types import Answer, Filters
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The `ask --json` contract."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "language": answer.language,
+        "citations": [
+            {"n": c.n, "article_id": c.article_id, "title": c.title, "date": c.date, "source": c.source,
+             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end}
+            for c in answer.citations
+        ],
+        "passages": [
+            {"article_id": p.article_id, "title": p.title, "start": p.start, "end": p.end, "score": p.score}
+            for p in answer.passages
+        ],
+        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rag",
+        description="Isnad: cited answers over Arabic news articles.",
+        epilog="Settings (environment variables; flags override them):\n" + settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--db", help="index folder (default: RAG_DB_DIR or ~/.local/share/isnad/db)")
+        return p
+
+    p = add("ingest", "add articles from files or folders (.txt .md .html .jsonl .jsonl.gz)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add("ask", "answer a question with cited passages")
+    p.add_argument("question", nargs="?", help="the question (or use --batch)")
+    p.add_argument("--k", type=int, help="passages to retrieve (default: RAG_K)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--batch", metavar="FILE.jsonl", help='questions, one {"id", "question"} per line')
+    p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+
+    p = add("show", "print one article")
+    p.add_argument("article_id")
+    p.add_argument("--json", action="store_true")
+
+    p = add("list", "list the stored articles")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--title", default="", help="only titles containing this text")
+
+    p = add("delete", "remove an article from every index")
+    p.add_argument("article_id")
+
+    p = add("info", "settings in force and index counts")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("setup-model", help="download, assemble and verify EmbeddingGemma-300M (idempotent)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_offline_env()
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to finish (finished articles are kept)",
+              file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "setup-model":
+        from .model_fetch import ensure_model
+        from .settings import default_model_dir
+
+        ensure_model(default_model_dir(), log=lambda m: print(m, file=sys.stderr))
+        return 0
+
+    from .engine import Isnad
+
+    settings = Settings.from_env(db_dir=getattr(args, "db", None))
+    isnad = Isnad(settings)
+    if args.command == "ingest":
+        return _ingest(isnad, args)
+    if args.command == "ask":
+        return _ask(isnad, args)
+    if args.command == "show":
+        article = isnad.get(args.article_id)
+        if args.json:
+            _print_json(asdict(article))
+        else:
+            meta = " · ".join(x for x in (article.date, article.source, article.url) if x)
+            print(f"{article.title}\n{meta}\n\n{article.text}")
+        return 0
+    if args.command == "list":
+        infos = isnad.list(args.title)
+        if args.json:
+            _print_json([asdict(i) for i in infos])
+        else:
+            for i in infos:
+                print(f"{i.id}\t{i.date or '-'}\t{i.source or '-'}\t{i.chunks} chunks\t{i.title}")
+        return 0
+    if args.command == "delete":
+        isnad.delete(args.article_id)
+        print(f"deleted {args.article_id}")
+        return 0
+    if args.command == "info":
+        info = isnad.info()
+        if args.json:
+            _print_json(info)
+        else:
+            for key, value in info["settings"].items():  # type: ignore[attr-defined]
+                print(f"{key:<26} {value}")
+            print("index:", ", ".join(f"{k} {v}" for k, v in info["index"].items()))  # type: ignore[attr-defined]
+        return 0
+    raise AssertionError(args.command)
+
+
+def _ingest(isnad: Any, args: argparse.Namespace) -> int:
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="article", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    report = isnad.ingest(args.paths, progress)
+    if bar is not None:
+        bar.close()
+    for error in report.errors:
+        print(f"failed: {error}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _ask(isnad: Any, args: argparse.Namespace) -> int:
+    filters = Filters(tuple(args.source), args.since, args.until)
+    if args.batch:
+        return _ask_batch(isnad, args, filters)
+    if not args.question:
+        print("error: give a QUESTION or --batch FILE.jsonl", file=sys.stderr)
+        return 2
+    answer = isnad.ask(args.question, args.k, filters)
+    if args.json:
+        _print_json(answer_json(answer))
+        return 0
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title} ({c.article_id}, {c.start}-{c.end}){' · ' + c.date if c.date else ''}")
+    if answer.abstained:
+        for p in answer.passages:
+            print(f"- {p.title} ({p.article_id}, {p.start}-{p.end}, score {p.score})")
+    return 0
+
+
+def _ask_batch(isnad: Any, args: argparse.Namespace, filters: Filters) -> int:
+    failed = 0
+    with open(args.batch, encoding="utf-8-sig") as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            qid = None
+            try:
+                item = json.loads(line)
+                qid = item.get("id") if isinstance(item, dict) else None
+                if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                    raise ValueError('each line must be an object with a "question" string')
+                result = {"id": qid, **answer_json(isnad.ask(item["question"], args.k, filters))}
+            except (ValueError, RagError) as exc:
+                failed += 1
+                result = {"id": qid, "error": f"{args.batch}:{lineno}: {exc}"}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,141 @@
+"""The library's front door: one object that the CLI, the web app and tests all drive.
+
+    >>> isnad = Isnad(Settings.from_env({"RAG_EMBED_MODEL": "hash", "RAG_DB_DIR": "/tmp/x"}))
+    >>> report = isnad.ingest(["corpus"])          # doctest: +SKIP
+    >>> isnad.ask("من توسط بين أرمينيا وأذربيجان؟").citations[0].quote   # doctest: +SKIP
+
+Nothing heavy happens in the constructor: the model loads and the database opens on first use.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answer import Answerer, AnswerPolicy
+from .embedder import Embedder, make_embedder
+from .errors import EmptyQuestionError, InputError, NotFoundError
+from .index import AddResult, Index
+from .loaders import load_paths
+from .retrieve import Retriever
+from .settings import Settings
+from .store import ArticleInfo
+from .types import Answer, Article, Filters
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def merge(self, result: AddResult) -> None:
+        self.added += result.added
+        self.replaced += result.replaced
+        self.unchanged += result.unchanged
+        self.chunks += result.chunks
+        self.embedded += result.embedded
+
+    def summary(self) -> str:
+        return (f"added {len(self.added)}, unchanged {len(self.unchanged)}, replaced "
+                f"{len(self.replaced)}, failed {len(self.errors)} ({self.chunks} chunks, "
+                f"{self.embedded} embedded, {self.seconds:.1f} s)")
+
+
+class Isnad:
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder or make_embedder(self.settings)
+        s = self.settings
+        self.index = Index(s.db_dir, self.embedder, s.chunk_chars, s.chunk_overlap_sentences)
+        self.retriever = Retriever(self.index, self.embedder, s.dense_candidates,
+                                   s.lexical_candidates, s.lexical_weight)
+        self.answerer = Answerer(self.index.store, self.embedder,
+                                 AnswerPolicy(max_sentences=s.answer_sentences,
+                                              abstain_below=s.abstain_below))
+
+    # -- adding -----------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path],
+               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Load files/folders and add every good article; bad files and lines are reported."""
+        start = time.perf_counter()
+        loaded = load_paths(paths)
+        report = IngestReport(errors=list(loaded.errors))
+        report.merge(self.add_articles(loaded.articles, progress))
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def add_articles(self, articles: list[Article],
+                     progress: Callable[[int, int], None] | None = None) -> AddResult:
+        total = len(articles)
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, total)
+
+        return self.index.add(articles, step)
+
+    def delete(self, article_id: str) -> None:
+        self.index.open()
+        if not self.index.delete(article_id):
+            raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
+
+    # -- asking -----------------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
+            mode: str = "hybrid") -> Answer:
+        question = (question or "").strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty; type a question about the articles")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise EmptyQuestionError(
+                f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+        self.index.open()
+        start = time.perf_counter()
+        retrieval = self.retriever.retrieve(question, k or self.settings.k, filters, mode=mode)
+        answer = self.answerer.answer(question, retrieval)
+        answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
+        answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
+        return answer
+
+    # -- reading ----------------------------------------------------------------------------
+    def get(self, article_id: str) -> Article:
+        self.index.open()
+        article = self.index.store.get_article(article_id)
+        if article is None:
+            raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
+        return article
+
+    def list(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
+        self.index.open()
+        return self.index.store.list_articles(title_query, limit)
+
+    def sources(self) -> list[str]:
+        self.index.open()
+        return self.index.store.sources()
+
+    def info(self) -> dict[str, object]:
+        self.index.open()
+        counts = self.index.store.counts()
+        counts["vectors"] = self.index.vectors.count()
+        return {"settings": self.settings.as_dict(), "index": counts,
+                "embed_model": self.embedder.name}
+
+    def warm_up(self) -> None:
+        """Load the model and open the index now rather than on the first question."""
+        self.index.open()
+        self.embedder.embed_queries(["warm up"])

@@ -1,0 +1,170 @@
+"""Keep the SQLite store and the Chroma vectors in step, atomically per article.
+
+Adding an article:
+1. embed what is not in the vector cache (nothing is written yet);
+2. one SQLite transaction: the article's new rows marked `pending` + its vectors in the cache;
+3. Chroma: delete the article's old vectors, upsert the new ones (ids are deterministic);
+4. one SQLite transaction: mark it `ready`.
+Search only sees `ready` articles, so after a crash at any step the article is either fully
+searchable or absent. `heal()` (run on open) finishes pending articles from the vector cache
+and removes the vectors of deleted ones; upserts by id mean no duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .arabic import terms
+from .chunking import chunk_article, text_hash
+from .embedder import Embedder
+from .errors import StoreError
+from .store import Store
+from .types import Article, Chunk
+from .vectors import VectorStore, metadata
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0  # chunk texts that went through the model (cache misses)
+
+
+def content_hash(article: Article) -> str:
+    parts = [article.title, article.text, article.date or "", article.source or "", article.url or ""]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def embed_key(title: str, text: str) -> str:
+    """Cache key of one embedded passage: the title is part of what the model reads."""
+    return text_hash(f"{title}\x00{text}")
+
+
+class Index:
+    def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
+                 overlap_sentences: int = 1, batch_articles: int = 32):
+        self.db_dir = db_dir
+        self.embedder = embedder
+        self.chunk_chars = chunk_chars
+        self.overlap_sentences = overlap_sentences
+        self.batch_articles = batch_articles
+        self.store = Store(db_dir / "isnad.sqlite3")
+        self.vectors = VectorStore(db_dir / "chroma")
+        self._opened = False
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def open(self) -> Index:
+        if self._opened:
+            return self
+        built_with = self.store.get_meta("embed_model")
+        if built_with is None:
+            self.store.set_meta("embed_model", self.embedder.name)
+        elif built_with != self.embedder.name:
+            raise StoreError(
+                f"the index in {self.db_dir} was built with the embedding model {built_with!r}, "
+                f"not {self.embedder.name!r}. Use the same model (RAG_EMBED_MODEL) or another "
+                "database folder (RAG_DB_DIR / --db)."
+            )
+        self.heal()
+        self._opened = True
+        return self
+
+    def heal(self) -> dict[str, int]:
+        """Finish what a crash interrupted. Returns how many articles were completed/removed."""
+        removed = 0
+        for article_id in self.store.tombstone_ids():
+            self.vectors.delete_article(article_id)
+            self.store.clear_tombstone(article_id)
+            removed += 1
+        completed = 0
+        for article_id in self.store.pending_ids():
+            article = self.store.get_article(article_id, ready_only=False)
+            rows = self.store.chunks_of(article_id)
+            cached = self.store.vectors_for(r[4] for r in rows)
+            if article is None or len(cached) < len({r[4] for r in rows}):
+                self.delete(article_id)
+                removed += 1
+                continue
+            self.vectors.delete_article(article_id)
+            meta = metadata(article.id, article.date, article.source)
+            self.vectors.upsert([r[0] for r in rows], np.stack([cached[r[4]] for r in rows]) if rows
+                                else np.zeros((0, 1), np.float32), [meta] * len(rows))
+            self.store.mark_ready(article_id)
+            completed += 1
+        return {"completed": completed, "removed": removed}
+
+    # -- writing ----------------------------------------------------------------------------
+    def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:
+        """Add or replace articles; identical ones are skipped. Embeds in batches."""
+        self.open()
+        result = AddResult()
+        for i in range(0, len(articles), self.batch_articles):
+            batch = _last_wins(articles[i: i + self.batch_articles])
+            self._add_batch(batch, result)
+            if progress:
+                progress(len(articles[i: i + self.batch_articles]))
+        return result
+
+    def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
+        states = self.store.states(a.id for a in batch)
+        todo: list[tuple[Article, str, list[Chunk], list[str]]] = []
+        for article in batch:
+            h = content_hash(article)
+            old = states.get(article.id)
+            if old == (h, "ready"):
+                result.unchanged.append(article.id)
+                continue
+            (result.replaced if old else result.added).append(article.id)
+            chunks = chunk_article(article, self.chunk_chars, self.overlap_sentences)
+            todo.append((article, h, chunks, [embed_key(article.title, c.text) for c in chunks]))
+        if not todo:
+            return
+        vectors = self._vectors_for(todo, result)
+        for article, h, chunks, keys in todo:
+            self.store.write_pending(article, h, chunks, [" ".join(terms(c.text)) for c in chunks],
+                                     keys, {k: vectors[k] for k in keys})
+        for article, *_ in todo:
+            if article.id in states:  # old vectors of a replaced (or half-written) version
+                self.vectors.delete_article(article.id)
+        ids = [c.id for _, _, chunks, _ in todo for c in chunks]
+        metas = [metadata(a.id, a.date, a.source) for a, _, chunks, _ in todo for _ in chunks]
+        if ids:
+            self.vectors.upsert(ids, np.stack([vectors[k] for *_, keys in todo for k in keys]), metas)
+        for article, *_ in todo:
+            self.store.mark_ready(article.id)
+        result.chunks += len(ids)
+
+    def _vectors_for(self, todo: Sequence[tuple[Article, str, list[Chunk], list[str]]],
+                     result: AddResult) -> dict[str, np.ndarray]:
+        wanted: dict[str, tuple[str, str]] = {}
+        for article, _, chunks, keys in todo:
+            for chunk, key in zip(chunks, keys, strict=True):
+                wanted[key] = (article.title, chunk.text)
+        vectors = self.store.vectors_for(wanted)
+        missing = [k for k in wanted if k not in vectors]
+        if missing:
+            embedded = self.embedder.embed_documents([wanted[k][1] for k in missing],
+                                                     [wanted[k][0] for k in missing])
+            vectors.update(zip(missing, embedded, strict=True))
+            result.embedded += len(missing)
+        return vectors
+
+    def delete(self, article_id: str) -> bool:
+        found = self.store.delete_with_tombstone(article_id)
+        self.vectors.delete_article(article_id)
+        self.store.clear_tombstone(article_id)
+        return found
+
+
+def _last_wins(batch: Sequence[Article]) -> list[Article]:
+    """Within one batch an id appearing twice keeps its last version."""
+    return list({a.id: a for a in batch}.values())

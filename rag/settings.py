@@ -1,0 +1,199 @@
+"""Every setting in one place: defaults, `RAG_*` environment overrides, validation, help.
+
+    >>> s = Settings.from_env({"RAG_K": "8"})
+    >>> s.k
+    8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import SettingsError
+
+# These keep Gradio, Chroma and huggingface_hub from reaching for the network.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+}
+
+
+def apply_offline_env() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "isnad"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "isnad"
+
+
+def default_model_dir() -> Path:
+    """Where `python -m rag setup-model` assembles EmbeddingGemma-300M."""
+    return _cache_home() / "models" / "embeddinggemma-300m"
+
+
+def _meta(help_: str, env: str | None = None) -> dict[str, Any]:
+    return {"help": help_, "env": env}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_dir: Path = field(
+        default_factory=lambda: _data_home() / "db",
+        metadata=_meta("folder of the index (articles, lexical index, Chroma)", "RAG_DB_DIR"),
+    )
+    embed_model: str = field(
+        default="",
+        metadata=_meta(
+            "sentence-transformers model folder or hub id; empty means EmbeddingGemma-300M "
+            "assembled by `python -m rag setup-model`",
+            "RAG_EMBED_MODEL",
+        ),
+    )
+    embed_dtype: str = field(
+        default="bfloat16",
+        metadata=_meta("torch dtype for the model: bfloat16 or float32", "RAG_EMBED_DTYPE"),
+    )
+    embed_batch: int = field(default=16, metadata=_meta("passages per embedding batch", "RAG_EMBED_BATCH"))
+    max_seq_tokens: int = field(
+        default=512, metadata=_meta("longest passage the model reads, in tokens", "RAG_MAX_SEQ_TOKENS")
+    )
+    chunk_chars: int = field(
+        default=700, metadata=_meta("target chunk size in characters (whole sentences)", "RAG_CHUNK_CHARS")
+    )
+    chunk_overlap_sentences: int = field(
+        default=1, metadata=_meta("sentences repeated between neighbouring chunks", "RAG_CHUNK_OVERLAP")
+    )
+    k: int = field(default=5, metadata=_meta("passages retrieved per question", "RAG_K"))
+    dense_candidates: int = field(
+        default=40, metadata=_meta("dense candidates fetched before fusion", "RAG_DENSE_CANDIDATES")
+    )
+    lexical_candidates: int = field(
+        default=40, metadata=_meta("lexical candidates fetched before fusion", "RAG_LEXICAL_CANDIDATES")
+    )
+    lexical_weight: float = field(
+        default=0.10,
+        metadata=_meta(
+            "weight of the lexical score in the fused score for Arabic questions (0 = dense only)",
+            "RAG_LEXICAL_WEIGHT",
+        ),
+    )
+    answer_sentences: int = field(
+        default=3, metadata=_meta("most sentences quoted in an answer", "RAG_ANSWER_SENTENCES")
+    )
+    abstain_below: float = field(
+        default=0.25,
+        metadata=_meta("abstain when the best passage's dense similarity is below this", "RAG_ABSTAIN_BELOW"),
+    )
+    host: str = field(default="127.0.0.1", metadata=_meta("address the web app binds to", "RAG_HOST"))
+    port: int = field(default=7860, metadata=_meta("port of the web app", "RAG_PORT"))
+    auth: str = field(
+        default="",
+        metadata=_meta("login for the web app as user:password (or a file of such lines)", "RAG_AUTH"),
+    )
+    allow_public: bool = field(
+        default=False,
+        metadata=_meta("allow binding beyond 127.0.0.1 without a login", "RAG_ALLOW_PUBLIC"),
+    )
+    max_upload_mb: int = field(
+        default=50, metadata=_meta("largest uploaded file or fetched page, in MB", "RAG_MAX_UPLOAD_MB")
+    )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then `RAG_*` variables from `env`, then explicit overrides (CLI flags)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata.get("env")
+            if name and env.get(name, "") != "":
+                values[f.name] = _parse(f, env[name], name)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = _parse(_field(key), value, f"--{key.replace('_', '-')}")
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        positive = ["embed_batch", "max_seq_tokens", "chunk_chars", "k", "dense_candidates",
+                    "lexical_candidates", "answer_sentences", "max_upload_mb"]
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be a positive number, got {getattr(self, name)!r}")
+        if self.chunk_chars < 100:
+            raise SettingsError(f"chunk_chars must be at least 100, got {self.chunk_chars}")
+        if self.chunk_overlap_sentences < 0:
+            raise SettingsError("chunk_overlap_sentences must be 0 or more")
+        if not 0.0 <= self.lexical_weight <= 1.0:
+            raise SettingsError(f"lexical_weight must be between 0 and 1, got {self.lexical_weight}")
+        if self.embed_dtype not in ("bfloat16", "float32"):
+            raise SettingsError(f"embed_dtype must be bfloat16 or float32, got {self.embed_dtype!r}")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"port must be 1-65535, got {self.port}")
+
+    @property
+    def model_path(self) -> str:
+        return self.embed_model or str(default_model_dir())
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["db_dir"] = str(self.db_dir)
+        out["auth"] = "(set)" if self.auth else ""
+        out["embed_model_path"] = self.model_path
+        return out
+
+
+def settings_help() -> str:
+    """One line per setting: environment variable, default, what it does."""
+    lines = []
+    defaults = Settings()
+    for f in fields(Settings):
+        default = getattr(defaults, f.name)
+        lines.append(f"  {f.metadata['env']:<24} {f.metadata['help']} (default: {default})")
+    return "\n".join(lines)
+
+
+def _field(name: str) -> dataclasses.Field[Any]:
+    for f in fields(Settings):
+        if f.name == name:
+            return f
+    raise SettingsError(f"unknown setting {name!r}")
+
+
+def _parse(f: dataclasses.Field[Any], raw: Any, label: str) -> Any:
+    if not isinstance(raw, str):
+        return Path(raw) if f.name == "db_dir" else raw
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError:
+        raise SettingsError(f"{label}={raw!r} is not a valid {kind}") from None
+    return raw

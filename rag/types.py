@@ -1,0 +1,102 @@
+"""Plain data that travels between modules.
+
+LangChain, Chroma and Gradio types never leave the module that wraps them; these do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. `text` is stored exactly as given: citations index into it."""
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None  # ISO 8601 date, "2021-11-16"
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range [start, end) of an article's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one article; `text == article.text[start:end]`."""
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and the scores it was fused from."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified verbatim quote: `quote == article.text[start:end]`."""
+
+    n: int
+    article_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One entry of the ranked retrieval list shown beside an answer."""
+
+    article_id: str
+    title: str
+    start: int
+    end: int
+    score: float
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    language: str  # "ar" or "en"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # The sentences of `answer`, each with the citation numbers it carries, for UIs.
+    sentences: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on what retrieval may return."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None  # inclusive ISO date
+    date_to: str | None = None  # inclusive ISO date
+
+    def is_empty(self) -> bool:
+        return not self.sources and self.date_from is None and self.date_to is None

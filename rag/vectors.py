@@ -1,0 +1,85 @@
+"""The Chroma side of the index: one persistent collection of chunk vectors (cosine).
+
+We always pass our own embeddings: a raw Chroma collection without them would try to download
+an ONNX model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .types import Filters
+
+COLLECTION = "isnad-chunks"
+
+
+class VectorStore:
+    def __init__(self, path: Path):
+        self.path = path
+        self._collection = None
+        self._lock = threading.Lock()
+
+    @property
+    def collection(self):  # type: ignore[no-untyped-def]
+        with self._lock:
+            if self._collection is None:
+                from .settings import apply_offline_env
+
+                apply_offline_env()
+                import chromadb
+
+                client = chromadb.PersistentClient(
+                    path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
+                )
+                self._collection = client.get_or_create_collection(
+                    COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                )
+            return self._collection
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:  # type: ignore[type-arg]
+        if ids:
+            self.collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, np.float32),
+                                   metadatas=list(metadatas))
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """[(chunk_id, cosine similarity)], best first."""
+        count = self.collection.count()
+        if count == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[np.asarray(vector, np.float32)], n_results=min(n, count),
+            where=_where(filters), include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+
+def metadata(article_id: str, date: str | None, source: str | None) -> dict:  # type: ignore[type-arg]
+    meta: dict[str, object] = {"article_id": article_id}
+    if date:
+        meta["date"] = int(date.replace("-", ""))
+    if source:
+        meta["source"] = source
+    return meta
+
+
+def _where(filters: Filters) -> dict | None:  # type: ignore[type-arg]
+    clauses: list[dict] = []  # type: ignore[type-arg]
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.date_from:
+        clauses.append({"date": {"$gte": int(filters.date_from.replace("-", ""))}})
+    if filters.date_to:
+        clauses.append({"date": {"$lte": int(filters.date_to.replace("-", ""))}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
