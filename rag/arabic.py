@@ -78,11 +78,17 @@ def terms(text: str, query: bool = False) -> list[str]:
     """
     out = []
     for word in words(text):
-        if word in _NORMALISED_AR_STOP or word in EN_STOPWORDS:
+        if _is_stopword(word):
             continue
         stems = _stems(word)
         out.extend(stems[-1:] if query else stems)
     return out
+
+
+def _is_stopword(word: str) -> bool:
+    if word in _NORMALISED_AR_STOP or word in EN_STOPWORDS:
+        return True
+    return word.startswith("و") and word[1:] in _NORMALISED_AR_STOP  # "ولماذا", "وهذا"
 
 
 def language(text: str) -> str:
@@ -109,7 +115,9 @@ _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 
 
 def light_stem(word: str) -> str:
-    """>>> light_stem("والمنظمات")
+    """Strip one article prefix, then suffixes.
+
+    >>> light_stem("والمنظمات")
     'منظم'
     """
     for prefix in _ARTICLES:

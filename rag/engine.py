@@ -10,11 +10,13 @@ Nothing heavy happens in the constructor: the model loads and the database opens
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answer import Answerer, AnswerPolicy
+from .arabic import language
+from .conversation import contextual_query
 from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError
 from .index import AddResult, Index
@@ -97,7 +99,9 @@ class Isnad:
 
     # -- asking -----------------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: str = "hybrid") -> Answer:
+            mode: str = "hybrid", history: Sequence[str] = ()) -> Answer:
+        """Answer `question`; `history` holds the earlier questions of the conversation
+        (oldest first), used to resolve follow-ups such as "ومتى حدث ذلك؟"."""
         question = (question or "").strip()
         if not question:
             raise EmptyQuestionError("the question is empty; type a question about the articles")
@@ -106,7 +110,9 @@ class Isnad:
                 f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
         self.index.open()
         start = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, k or self.settings.k, filters, mode=mode)
+        query = contextual_query(question, history)
+        lang = language(question)
+        retrieval = self.retriever.retrieve(query, k or self.settings.k, filters, lang=lang, mode=mode)
         answer = self.answerer.answer(question, retrieval)
         answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
