@@ -112,7 +112,10 @@ class SentenceTransformerEmbedder:
                 "to assemble EmbeddingGemma-300M, or set RAG_EMBED_MODEL to a model folder."
             )
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per CLI call
 
         dtype = torch.bfloat16 if self.dtype == "bfloat16" else torch.float32
         try:
