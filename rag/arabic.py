@@ -76,7 +76,7 @@ def terms(text: str, query: bool = False) -> list[str]:
 
     Arabic words get Light10 stemming, Latin words the Snowball English stemmer.
     """
-    out = []
+    out: list[str] = []
     for word in words(text):
         if _is_stopword(word):
             continue

@@ -9,6 +9,7 @@ Nothing heavy happens in the constructor: the model loads and the database opens
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ class Isnad:
         self.index.open()
         return self.index.store.list_articles(title_query, limit)
 
-    def sources(self) -> list[str]:
+    def sources(self) -> builtins.list[str]:
         self.index.open()
         return self.index.store.sources()
 
