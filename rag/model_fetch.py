@@ -71,6 +71,7 @@ def is_ready(model_dir: Path) -> bool:
 def ensure_model(model_dir: Path, log: Log = print) -> Path:
     """Idempotent: returns at once when the model is already verified in `model_dir`."""
     if is_ready(model_dir):
+        log(f"model already assembled and verified in {model_dir}")
         return model_dir
     model_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="isnad-model-", dir=model_dir.parent) as tmp:
