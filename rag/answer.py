@@ -1,9 +1,11 @@
 """Extractive answers: the sentences of the retrieved passages that best answer the question,
 quoted verbatim, each followed by its citation marker.
 
-Sentences are scored by their own embedding against the question (cached by text, so a passage's
-sentences are embedded once), plus a small bonus for shared stemmed words in Arabic questions
-and a penalty for coming from a lower-ranked passage. Every citation is checked against the
+Sentences are scored by their vectors against the question. Those vectors were made at ingest
+time from the same model pass as their passage (see `embedder.embed_passages`), so answering
+costs no model call beyond the question; a sentence missing from the cache (an index built by an
+older version) is embedded on its own and cached. A small bonus for shared stemmed words
+(Arabic questions) and a penalty for coming from a lower-ranked passage adjust the score. Every citation is checked against the
 stored article text before it is returned.
 """
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from .arabic import terms
 from .embedder import Embedder
-from .index import embed_key
+from .index import sentence_key
 from .retrieve import Retrieval
 from .sentences import split_sentences
 from .store import Store
@@ -138,7 +140,7 @@ class Answerer:
 
 
 def _key(cand: _Candidate, retrieval: Retrieval) -> str:
-    return embed_key(retrieval.articles[cand.hit.chunk.article_id].title, cand.text)
+    return sentence_key(retrieval.articles[cand.hit.chunk.article_id].title, cand.text)
 
 
 def _cite(n: int, cand: _Candidate, retrieval: Retrieval) -> Citation | None:

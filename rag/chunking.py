@@ -32,7 +32,12 @@ def chunk_article(article: Article, chunk_chars: int = 700, overlap_sentences: i
         chunks.append(_make(article, len(chunks), start, end))
         if j >= len(sentences):
             break
-        i = max(i + 1, j - overlap_sentences)
+        # Repeat the last sentences only when they fit beside the next one; otherwise the next
+        # chunk would hold nothing new.
+        nxt = max(i + 1, j - overlap_sentences)
+        if sentences[j][1] - sentences[nxt][0] > chunk_chars:
+            nxt = j
+        i = nxt
     return chunks
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from .arabic import terms
 from .chunking import chunk_article, text_hash
+from .sentences import split_sentences
 from .embedder import Embedder
 from .errors import StoreError
 from .store import Store
@@ -47,6 +48,11 @@ def content_hash(article: Article) -> str:
 def embed_key(title: str, text: str) -> str:
     """Cache key of one embedded passage: the title is part of what the model reads."""
     return text_hash(f"{title}\x00{text}")
+
+
+def sentence_key(title: str, text: str) -> str:
+    """Cache key of a sentence's vector (taken in the context of its passage)."""
+    return text_hash(f"{title}\x00sentence\x00{text}")
 
 
 class Index:
@@ -116,7 +122,7 @@ class Index:
 
     def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
         states = self.store.states(a.id for a in batch)
-        todo: list[tuple[Article, str, list[Chunk], list[str]]] = []
+        todo: list[_Pending] = []
         for article in batch:
             h = content_hash(article)
             old = states.get(article.id)
@@ -124,38 +130,47 @@ class Index:
                 result.unchanged.append(article.id)
                 continue
             (result.replaced if old else result.added).append(article.id)
-            chunks = chunk_article(article, self.chunk_chars, self.overlap_sentences)
-            todo.append((article, h, chunks, [embed_key(article.title, c.text) for c in chunks]))
+            todo.append(_Pending(article, h, chunk_article(article, self.chunk_chars, self.overlap_sentences)))
         if not todo:
             return
         vectors = self._vectors_for(todo, result)
-        for article, h, chunks, keys in todo:
-            self.store.write_pending(article, h, chunks, [" ".join(terms(c.text)) for c in chunks],
-                                     keys, {k: vectors[k] for k in keys})
-        for article, *_ in todo:
-            if article.id in states:  # old vectors of a replaced (or half-written) version
-                self.vectors.delete_article(article.id)
-        ids = [c.id for _, _, chunks, _ in todo for c in chunks]
-        metas = [metadata(a.id, a.date, a.source) for a, _, chunks, _ in todo for _ in chunks]
+        for p in todo:
+            keys = p.chunk_keys + [k for ks in p.sentence_keys for k in ks]
+            self.store.write_pending(p.article, p.content_hash, p.chunks,
+                                     [" ".join(terms(c.text)) for c in p.chunks], p.chunk_keys,
+                                     {k: vectors[k] for k in keys})
+        for p in todo:
+            if p.article.id in states:  # old vectors of a replaced (or half-written) version
+                self.vectors.delete_article(p.article.id)
+        ids = [c.id for p in todo for c in p.chunks]
+        metas = [metadata(p.article.id, p.article.date, p.article.source) for p in todo for _ in p.chunks]
         if ids:
-            self.vectors.upsert(ids, np.stack([vectors[k] for *_, keys in todo for k in keys]), metas)
-        for article, *_ in todo:
-            self.store.mark_ready(article.id)
+            self.vectors.upsert(ids, np.stack([vectors[k] for p in todo for k in p.chunk_keys]), metas)
+        for p in todo:
+            self.store.mark_ready(p.article.id)
         result.chunks += len(ids)
 
-    def _vectors_for(self, todo: Sequence[tuple[Article, str, list[Chunk], list[str]]],
-                     result: AddResult) -> dict[str, np.ndarray]:
-        wanted: dict[str, tuple[str, str]] = {}
-        for article, _, chunks, keys in todo:
-            for chunk, key in zip(chunks, keys, strict=True):
-                wanted[key] = (article.title, chunk.text)
+    def _vectors_for(self, todo: Sequence[_Pending], result: AddResult) -> dict[str, np.ndarray]:
+        """Chunk and sentence vectors, from the cache or from one model pass per chunk."""
+        wanted = [k for p in todo for k in p.chunk_keys + [k for ks in p.sentence_keys for k in ks]]
         vectors = self.store.vectors_for(wanted)
-        missing = [k for k in wanted if k not in vectors]
-        if missing:
-            embedded = self.embedder.embed_documents([wanted[k][1] for k in missing],
-                                                     [wanted[k][0] for k in missing])
-            vectors.update(zip(missing, embedded, strict=True))
-            result.embedded += len(missing)
+        work = [(p, i) for p in todo for i, key in enumerate(p.chunk_keys)
+                if key not in vectors or any(k not in vectors for k in p.sentence_keys[i])]
+        if not work:
+            return vectors
+        docs, parts = self.embedder.embed_passages(
+            [p.chunks[i].text for p, i in work], [p.article.title for p, _ in work],
+            [p.sentence_spans[i] for p, i in work])
+        sums: dict[str, list[np.ndarray]] = {}
+        for (p, i), doc, sent in zip(work, docs, parts, strict=True):
+            vectors[p.chunk_keys[i]] = doc
+            for key, vec in zip(p.sentence_keys[i], sent, strict=True):
+                sums.setdefault(key, []).append(vec)
+        for key, vecs in sums.items():  # a sentence shared by overlapping chunks: average its contexts
+            if key not in vectors:
+                mean = np.mean(vecs, axis=0)
+                vectors[key] = mean / (np.linalg.norm(mean) or 1.0)
+        result.embedded += len(work)
         return vectors
 
     def delete(self, article_id: str) -> bool:
@@ -163,6 +178,20 @@ class Index:
         self.vectors.delete_article(article_id)
         self.store.clear_tombstone(article_id)
         return found
+
+
+class _Pending:
+    """An article on its way in: its chunks, their sentence spans and cache keys."""
+
+    def __init__(self, article: Article, content_hash: str, chunks: list[Chunk]):
+        self.article = article
+        self.content_hash = content_hash
+        self.chunks = chunks
+        self.chunk_keys = [embed_key(article.title, c.text) for c in chunks]
+        self.sentence_spans = [[(s - c.start, e - c.start) for s, e in split_sentences(article.text, c.start, c.end)]
+                               for c in chunks]
+        self.sentence_keys = [[sentence_key(article.title, c.text[s:e]) for s, e in spans]
+                              for c, spans in zip(chunks, self.sentence_spans, strict=True)]
 
 
 def _last_wins(batch: Sequence[Article]) -> list[Article]:
