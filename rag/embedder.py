@@ -205,7 +205,7 @@ def _mean_pooling_index(model) -> int | None:  # type: ignore[no-untyped-def]
     """Index of the Pooling module when it is plain mean pooling, else None."""
     for i, module in enumerate(model):
         if type(module).__name__ == "Pooling":
-            config = getattr(module, "get_config_dict", lambda: {})()
+            config: dict = getattr(module, "get_config_dict", lambda: {})()
             mean = config.get("pooling_mode_mean_tokens") or getattr(module, "pooling_mode", "") == "mean"
             return i if mean else None
     return None

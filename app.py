@@ -1,0 +1,76 @@
+"""`python app.py`: index corpus/ if needed, load the model, serve the Isnad web app.
+
+Settings come from RAG_* environment variables (`python app.py --help` lists them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.settings import Settings, apply_offline_env, settings_help
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Serve the Isnad web app: ask questions, check sources, add articles.",
+        epilog="Settings (environment variables):\n" + settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parse_args(argv)
+    apply_offline_env()  # before gradio, chromadb or transformers are imported
+    from rag.ui_launch import check_bind, check_port, parse_auth
+
+    try:
+        settings = Settings.from_env()
+        logins = parse_auth(settings.auth)
+        check_bind(settings, logins)  # refuse before spending time on the model
+        check_port(settings.host, settings.port)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from rag.engine import Isnad
+
+    isnad = Isnad(settings)
+    try:
+        if CORPUS.is_dir():
+            # Cheap when nothing changed: articles are skipped by content hash.
+            report = isnad.ingest([CORPUS])
+            print(f"corpus: {report.summary()}", file=sys.stderr)
+            for error in report.errors:
+                print(f"corpus: failed: {error}", file=sys.stderr)
+        isnad.warm_up()
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from rag.ui import build_app
+
+    demo, launch_kwargs = build_app(isnad)
+    print(f"Isnad: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=logins or None,
+        auth_message="Isnad · إسناد" if logins else None,
+        max_file_size=f"{settings.max_upload_mb}mb",
+        show_error=True,
+        ssr_mode=False,
+        footer_links=["api", "settings"],
+        **launch_kwargs,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

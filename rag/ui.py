@@ -1,0 +1,176 @@
+"""The Gradio web app: layout and wiring only. Rendering lives in ui_render/ui_article,
+behaviour in ui_handlers; this module connects them to components.
+
+Citation clicks: markers are `<a class="cite">` links inside server-rendered HTML; the chat's
+`js_on_load` script turns a click into a custom `cite` event carrying (turn, kind, n), and the
+server answers with the sources panel and the article with the span in `<mark id="cite-mark">`.
+
+`rag.settings.apply_offline_env()` must run before this module is imported (it imports gradio).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from .engine import Isnad
+from .errors import RagError
+from .ui_article import EMPTY_LIBRARY_VIEWER, EMPTY_VIEWER
+from .ui_handlers import Handlers
+from .ui_launch import asset, font_files, page_css
+from .ui_render import render_chat, render_sources
+
+SEED_QUESTIONS = [["من توسط بين أرمينيا وأذربيجان؟"], ["Who mediated between Armenia and Azerbaijan?"],
+                  ["ومتى حدث ذلك؟"]]
+HEADER = """<div id="isnad-header"><h1><span>Isnad</span><span class="ar" lang="ar" dir="rtl">إسناد</span></h1>
+<p>Answers quoted from your news articles, every sentence with its source.
+<span class="ar" lang="ar" dir="rtl">إجابات مقتبسة من المقالات، لكل جملة مصدرها.</span></p></div>"""
+PROGRESS = gr.Progress()  # Gradio finds the progress bar by this default value
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+# One writer at a time: adds and deletes share this concurrency group; questions run beside them.
+WRITES: dict[str, Any] = {"concurrency_id": "index-writes", "concurrency_limit": 1}
+
+
+def build_app(isnad: Isnad) -> tuple[gr.Blocks, dict[str, Any]]:
+    """The Blocks app and the keyword arguments its `launch()` needs (css, theme, static files)."""
+    h = Handlers(isnad)
+    with gr.Blocks(title="Isnad · إسناد", fill_width=False) as demo:
+        gr.HTML(HEADER, js_on_load=None)
+        with gr.Tabs():
+            with gr.Tab("Ask · اسأل", id="ask"):
+                _ask_tab(h)
+            with gr.Tab("Library · المكتبة", id="library") as library_tab:
+                query, table = _library_tab(h)
+            with gr.Tab("Add articles · أضف مقالات", id="add"):
+                added = _add_tab(h)
+        # The list is re-read whenever it may have changed: on load, on opening the tab, after adds.
+        library_tab.select(h.library, [query], [table], show_progress="hidden", **PRIVATE)
+        for event in added:
+            event.then(h.library, [query], [table], show_progress="hidden", **PRIVATE)
+        demo.load(h.library, [query], [table], show_progress="hidden", **PRIVATE)
+        _api(h)
+    theme = gr.themes.Default(primary_hue="teal", secondary_hue="amber", neutral_hue="slate")
+    launch = {"css": page_css(), "theme": theme, "allowed_paths": [str(p) for p in font_files()]}
+    return demo, launch
+
+
+def _ask_tab(h: Handlers) -> None:
+    turns = gr.State([])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=360):
+            chat = gr.HTML(render_chat([]), elem_id="chat", js_on_load=asset("chat.js"), max_height=620,
+                           min_height=320, container=True, padding=True)
+            with gr.Row():
+                question = gr.Textbox(show_label=False, elem_id="question", scale=5, lines=1, max_lines=4,
+                                      placeholder="اكتب سؤالك… · Type your question…", autofocus=True)
+                ask = gr.Button("Ask · اسأل", variant="primary", elem_id="ask-btn", scale=1, min_width=110)
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=4):
+                    gr.Examples(SEED_QUESTIONS, inputs=[question], label="Try · جرّب")
+                clear = gr.Button("New conversation · محادثة جديدة", size="sm", elem_id="clear-btn", scale=1,
+                                  min_width=220)
+        with gr.Column(scale=2, min_width=320):
+            sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=asset("chat.js"),
+                              container=True, padding=True, max_height=380)
+            viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer", js_on_load=asset("viewer.js"),
+                             container=True, padding=True)
+    outputs = [chat, turns, sources, question]
+    for trigger in (question.submit, ask.click):
+        trigger(h.ask_stream, [question, turns], outputs, show_progress="hidden", **PRIVATE)
+    clear.click(h.clear, None, [chat, turns, sources, viewer], **PRIVATE)
+
+    def open_cite(state: list, evt: gr.EventData) -> tuple[str, str]:
+        return h.open_cite(state, evt._data or {})
+
+    for panel in (chat, sources):
+        panel.cite(open_cite, [turns], [sources, viewer], show_progress="hidden", **PRIVATE)  # type: ignore[attr-defined]
+
+
+def _library_tab(h: Handlers) -> tuple[gr.Textbox, gr.HTML]:
+    pending = gr.State(None)  # the id whose deletion awaits confirmation
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=360):
+            with gr.Row():
+                query = gr.Textbox(show_label=False, placeholder="Search titles · ابحث في العناوين",
+                                   elem_id="library-search", scale=4)
+                refresh = gr.Button("Search · ابحث", elem_id="library-search-btn", scale=1, min_width=100)
+            with gr.Group(visible=False, elem_id="confirm-box") as confirm_box:
+                confirm_text = gr.HTML("", js_on_load=None)
+                with gr.Row():
+                    confirm = gr.Button("Delete · احذف", variant="stop", elem_id="confirm-delete")
+                    cancel = gr.Button("Cancel · إلغاء", elem_id="cancel-delete")
+            table = gr.HTML("", elem_id="library", js_on_load=asset("library.js"))
+        with gr.Column(scale=2, min_width=320):
+            viewer = gr.HTML(EMPTY_LIBRARY_VIEWER, elem_id="library-viewer", js_on_load=asset("viewer.js"),
+                             container=True, padding=True)
+    gr.on([query.submit, refresh.click], h.library, [query], [table], show_progress="hidden", **PRIVATE)
+
+    def action(evt: gr.EventData) -> tuple[str, str | None, str, Any]:
+        html, article_id, text = h.library_action(evt._data or {})
+        return html, article_id, text, gr.update(visible=article_id is not None)
+
+    table.library(action, None, [viewer, pending, confirm_text, confirm_box], **PRIVATE)  # type: ignore[attr-defined]
+
+    def do_delete(article_id: str | None, q: str) -> tuple[str, str | None, str, str, Any]:
+        return (*h.delete(article_id, q), gr.update(visible=False))
+
+    confirm.click(do_delete, [pending, query], [table, pending, confirm_text, viewer, confirm_box],
+                  **WRITES, **PRIVATE)
+    cancel.click(lambda: (None, "", gr.update(visible=False)), None, [pending, confirm_text, confirm_box], **PRIVATE)
+    return query, table
+
+
+def _add_tab(h: Handlers) -> list[Any]:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=360):
+            gr.Markdown("### Paste an article · الصق مقالاً")
+            title = gr.Textbox(label="Title · العنوان", elem_id="paste-title", rtl=False)
+            text = gr.Textbox(label="Text · النص", lines=8, max_lines=20, elem_id="paste-text")
+            with gr.Row():
+                date = gr.Textbox(label="Date · التاريخ (YYYY-MM-DD)", elem_id="paste-date")
+                source = gr.Textbox(label="Source · المصدر", elem_id="paste-source")
+                url = gr.Textbox(label="URL · الرابط", elem_id="paste-url")
+            paste = gr.Button("Add article · أضف المقال", variant="primary", elem_id="paste-btn")
+            paste_result = gr.HTML("", elem_id="paste-result", js_on_load=None)
+        with gr.Column(scale=2, min_width=320):
+            gr.Markdown("### Upload files · ارفع ملفات\n.txt .md .html .jsonl .jsonl.gz")
+            files = gr.File(file_count="multiple", file_types=[".txt", ".md", ".html", ".htm", ".jsonl", ".gz"],
+                            label="Files · الملفات", elem_id="upload")
+            upload = gr.Button("Import · استورد", variant="primary", elem_id="upload-btn")
+            upload_result = gr.HTML("", elem_id="upload-result", js_on_load=None)
+            gr.Markdown("### Add from a web address · أضف من رابط")
+            page_url = gr.Textbox(show_label=False, placeholder="https://…", elem_id="fetch-url")
+            fetch = gr.Button("Fetch and add · اجلب وأضف", elem_id="fetch-btn")
+            fetch_result = gr.HTML("", elem_id="fetch-result", js_on_load=None)
+
+    def import_files(paths: list[str] | None, progress: gr.Progress = PROGRESS) -> str:
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc="Indexing", unit="articles")
+
+        progress(0.0, desc="Reading files")  # the bar shows before the first batch ends
+        return h.import_files(paths, report)
+
+    return [
+        paste.click(h.add_pasted_html, [title, text, date, source, url], [paste_result], **WRITES,
+                    **PRIVATE),
+        upload.click(import_files, [files], [upload_result], **WRITES, **PRIVATE),
+        gr.on([fetch.click, page_url.submit], h.add_url, [page_url], [fetch_result], **WRITES,
+              **PRIVATE),
+    ]
+
+
+def _api(h: Handlers) -> None:
+    def ask(question: str, history: list[str] | None = None) -> dict:
+        """Answer a question from the articles; `history` holds earlier questions, oldest first."""
+        try:
+            return h.api_ask(question, history)
+        except RagError as exc:  # an empty or over-long question: the client sees the message
+            raise gr.Error(str(exc)) from exc
+
+    def add_article(title: str, text: str, date: str = "", source: str = "", url: str = "") -> dict:
+        """Add one article; returns {"status": "added"|"replaced"|"unchanged", "id", ...} or the errors."""
+        return h.add_pasted(title, text, date, source, url)
+
+    gr.api(ask, api_name="ask")
+    gr.api(add_article, api_name="add_article", **WRITES)

@@ -1,0 +1,191 @@
+"""What each button of the web app does: call `Isnad`, hand the result to the renderers.
+
+No Gradio layout here; `rag/ui.py` wires these to components. Generators stream: Gradio sends
+every yielded value to the browser at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .cli import answer_json
+from .engine import Isnad
+from .errors import InputError, NotFoundError, RagError
+from .loaders import article_from_record
+from .types import Article
+from .ui_article import (
+    EMPTY_LIBRARY_VIEWER,
+    EMPTY_VIEWER,
+    MAX_LISTED,
+    render_added,
+    render_article,
+    render_confirm,
+    render_library,
+    render_missing,
+    render_notice,
+)
+from .ui_fetch import fetch, page_article
+from .ui_render import Turn, render_chat, render_sources
+
+STREAM_PAUSE_S = 0.06  # between revealed sentences: long enough to read as streaming, short overall
+Progress = Callable[[int, int], None]
+
+
+class Handlers:
+    def __init__(self, isnad: Isnad):
+        self.isnad = isnad
+        self.max_bytes = isnad.settings.max_upload_mb * 1024 * 1024
+
+    # -- chat -------------------------------------------------------------------------------
+    def ask_stream(self, question: str, turns: list[Turn] | None) -> Iterator[tuple[str, list[Turn], str, str]]:
+        """Yields (chat html, turns, sources html, question box) as the answer arrives."""
+        turns = list(turns or [])
+        question = (question or "").strip()
+        if not question:
+            yield render_chat(turns), turns, render_sources(turns), ""
+            return
+        history = [t.question for t in turns]  # earlier questions, oldest first, for follow-ups
+        turn = Turn(question)
+        turns.append(turn)
+        yield render_chat(turns), turns, render_sources(turns), ""
+        try:
+            turn.answer = self.isnad.ask(question, history=history)
+        except RagError as exc:  # EmptyQuestionError (too long) included
+            turn.error = str(exc)
+            yield render_chat(turns), turns, render_sources(turns), ""
+            return
+        total = len(turn.answer.sentences)
+        for shown in range(1, total):
+            turn.shown = shown
+            yield render_chat(turns), turns, render_sources(turns), ""
+            time.sleep(STREAM_PAUSE_S)
+        turn.shown = None
+        yield render_chat(turns), turns, render_sources(turns), ""
+
+    def clear(self) -> tuple[str, list[Turn], str, str]:
+        return render_chat([]), [], render_sources([]), EMPTY_VIEWER
+
+    def open_cite(self, turns: list[Turn] | None, data: dict[str, Any]) -> tuple[str, str]:
+        """A click on a marker: (sources of that turn, the article with the span highlighted)."""
+        turns = turns or []
+        try:
+            i, kind, n = int(data["turn"]), str(data["kind"]), int(data["n"])
+            answer = turns[i].answer if i >= 0 else None  # the numbers come from the browser
+        except (KeyError, ValueError, TypeError, IndexError):
+            return render_sources(turns), EMPTY_VIEWER
+        if answer is None:
+            return render_sources(turns), EMPTY_VIEWER
+        if kind == "c":
+            span = next(((c.article_id, c.start, c.end) for c in answer.citations if c.n == n), None)
+        else:
+            span = next(((p.article_id, p.start, p.end) for j, p in enumerate(answer.passages) if j == n), None)
+        sources = render_sources(turns, i, (kind, n))
+        if span is None:
+            return sources, EMPTY_VIEWER
+        article_id, start, end = span
+        try:
+            article = self.isnad.get(article_id)
+        except NotFoundError:
+            return sources, render_missing(article_id)
+        return sources, render_article(article, start, end)
+
+    # -- library ----------------------------------------------------------------------------
+    def library(self, query: str = "") -> str:
+        return render_library(self.isnad.list(title_query=(query or "").strip()), query or "")
+
+    def library_action(self, data: dict[str, Any]) -> tuple[str, str | None, str]:
+        """Open or ask to delete: (viewer html, id waiting for confirmation, confirmation html)."""
+        action, article_id = str(data.get("action", "")), str(data.get("id", ""))
+        try:
+            article = self.isnad.get(article_id)
+        except NotFoundError:
+            return render_missing(article_id), None, ""
+        if action == "delete":
+            return render_article(article), article_id, render_confirm(article)
+        return render_article(article), None, ""
+
+    def delete(self, article_id: str | None, query: str) -> tuple[str, str | None, str, str]:
+        """Confirmed delete: (library html, pending id, confirmation html, viewer html)."""
+        if article_id:
+            try:
+                self.isnad.delete(article_id)
+                note = render_notice(f"Deleted {article_id} · حُذف المقال", "ok")
+            except NotFoundError as exc:
+                note = render_notice(str(exc))
+        else:
+            note = ""
+        return self.library(query), None, "", note or EMPTY_LIBRARY_VIEWER
+
+    # -- adding -----------------------------------------------------------------------------
+    def add_pasted(self, title: str, text: str, date: str, source: str, url: str) -> dict[str, Any]:
+        """Validate and index one pasted article; the result is also the `add_article` API answer."""
+        record = {"title": title or "", "text": text or "", "date": (date or "").strip() or None,
+                  "source": (source or "").strip() or None, "url": (url or "").strip() or None}
+        try:
+            article = article_from_record(record, source="pasted", line=None)
+        except InputError as exc:
+            return {"status": "error", "errors": [exc.reason]}
+        return self._add([article])
+
+    def _add(self, articles: list[Article], progress: Progress | None = None) -> dict[str, Any]:
+        try:
+            result = self.isnad.add_articles(articles, progress)
+        except RagError as exc:
+            return {"status": "error", "errors": [str(exc)]}
+        first = articles[0]
+        status = "added" if result.added else "replaced" if result.replaced else "unchanged"
+        return {"status": status, "id": first.id, "title": first.title, "chunks": result.chunks}
+
+    def add_pasted_html(self, title: str, text: str, date: str, source: str, url: str) -> str:
+        result = self.add_pasted(title, text, date, source, url)
+        if result["status"] == "error":
+            return render_notice("; ".join(result["errors"]))
+        ids = {result["status"]: [result["id"]]}
+        return render_added(ids.get("added", []), ids.get("replaced", []), ids.get("unchanged", []),
+                            titles={result["id"]: result["title"]})
+
+    def import_files(self, paths: list[str] | None, progress: Progress | None = None) -> str:
+        if not paths:
+            return render_notice("Choose one or more files first · اختر ملفاً أولاً")
+        good, errors = [], []
+        for path in paths:
+            if Path(path).stat().st_size > self.max_bytes:
+                errors.append(InputError(f"file is over the {self.isnad.settings.max_upload_mb} MB limit "
+                                         "(RAG_MAX_UPLOAD_MB)", source=path))
+            else:
+                good.append(path)
+        report = self.isnad.ingest(good, progress) if good else None
+        if report is not None:
+            errors += report.errors
+        titles = self._titles((report.added + report.replaced + report.unchanged)[:MAX_LISTED]) if report else {}
+        return render_added(report.added if report else [], report.replaced if report else [],
+                            report.unchanged if report else [], errors, titles)
+
+    def add_url(self, url: str) -> str:
+        try:
+            article = page_article(fetch(url, self.max_bytes))
+        except InputError as exc:
+            return render_notice(exc.reason if exc.source == "" else str(exc))
+        result = self._add([article])
+        if result["status"] == "error":
+            return render_notice("; ".join(result["errors"]))
+        return render_added([article.id] if result["status"] == "added" else [],
+                            [article.id] if result["status"] == "replaced" else [],
+                            [article.id] if result["status"] == "unchanged" else [],
+                            titles={article.id: article.title})
+
+    def _titles(self, ids: list[str]) -> dict[str, str]:
+        titles = {}
+        for article_id in ids:
+            try:
+                titles[article_id] = self.isnad.get(article_id).title
+            except NotFoundError:  # deleted meanwhile by another tab
+                pass
+        return titles
+
+    # -- API --------------------------------------------------------------------------------
+    def api_ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
+        return answer_json(self.isnad.ask(question, history=history or []))

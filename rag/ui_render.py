@@ -1,0 +1,200 @@
+"""HTML for the chat and its sources panel. Pure functions: data in, escaped HTML out.
+
+Every piece of article or user text goes through `esc` before it touches markup: article
+text is data from anywhere (pasted pages, fetched URLs) and must never become live HTML.
+
+    >>> esc('<img src=x onerror=alert(1)>')
+    '&lt;img src=x onerror=alert(1)&gt;'
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .arabic import language
+from .types import Answer, Citation, Passage
+
+# UI phrases in the language of the question they answer.
+PHRASES: dict[str, dict[str, str]] = {
+    "searching": {"ar": "جارٍ البحث في المقالات…", "en": "Searching the articles…"},
+    "closest": {"ar": "أقرب المقاطع:", "en": "Closest passages:"},
+    "sources": {"ar": "المصادر", "en": "Sources"},
+    "open": {"ar": "افتح المقال", "en": "Open article"},
+    "link": {"ar": "الرابط", "en": "link"},
+    "error": {"ar": "تعذّر الإجابة", "en": "Could not answer"},
+}
+EMPTY_CHAT = ('<div class="isnad-empty"><p dir="rtl" lang="ar">اسأل سؤالاً عن المقالات بالعربية أو بالإنجليزية.</p>'
+              '<p dir="ltr" lang="en">Ask a question about the articles, in Arabic or English.</p></div>')
+EMPTY_SOURCES = ('<div class="isnad-empty"><p dir="ltr" lang="en">Cited passages appear here.</p>'
+                 '<p dir="rtl" lang="ar">تظهر المقاطع المستشهد بها هنا.</p></div>')
+PASSAGE_PREVIEW_CHARS = 280
+CHAT_PASSAGES = 3  # closest passages listed under an abstention; the sources panel lists them all
+
+
+@dataclass
+class Turn:
+    """One question of a conversation and, once it arrives, its answer."""
+
+    question: str
+    answer: Answer | None = None  # None while the search runs
+    shown: int | None = None  # sentences revealed so far while streaming; None means all
+    error: str | None = None
+
+
+def esc(text: object) -> str:
+    """HTML-escape any text, quotes included, so it is safe in element content and attributes."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def lang_of(text: str) -> str:
+    return language(text or "")
+
+
+def text_dir(text: str) -> str:
+    """'rtl' for Arabic text, 'ltr' otherwise: the direction a block of this text reads in."""
+    return "rtl" if lang_of(text) == "ar" else "ltr"
+
+
+def phrase(key: str, lang: str) -> str:
+    return PHRASES[key]["ar" if lang == "ar" else "en"]
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) address with a host, else None (never a javascript: link)."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    return url
+
+
+def link_html(url: str | None, label: str) -> str:
+    good = safe_url(url)
+    if good is None:
+        return ""
+    return f'<a class="ext" href="{esc(good)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+
+
+def meta_html(source: str | None, date: str | None, url: str | None, lang: str) -> str:
+    parts = [f'<span dir="auto">{esc(source)}</span>' if source else "",
+             f'<time dir="ltr">{esc(date)}</time>' if date else "",
+             link_html(url, phrase("link", lang))]
+    shown = [p for p in parts if p]
+    return f'<div class="meta">{" · ".join(shown)}</div>' if shown else ""
+
+
+def marker(turn: int, kind: str, n: int, label: str, title: str = "") -> str:
+    """A clickable citation marker; the chat's script turns a click into a server event.
+
+    `kind` is "c" for a citation (n = its number) and "p" for a passage (n = its index)."""
+    tip = f' title="{esc(title)}"' if title else ""
+    return (f'<a class="cite" href="#" role="button" dir="ltr" data-turn="{turn}" data-kind="{kind}" '
+            f'data-n="{n}"{tip}>{esc(label)}</a>')
+
+
+# ---------------------------------------------------------------- chat
+
+
+def _answer_body(i: int, turn: Turn) -> str:
+    ans = turn.answer
+    assert ans is not None
+    if ans.abstained:
+        items = "".join(
+            f'<li dir="{text_dir(p.text)}">{marker(i, "p", j, "↗", p.title)} '
+            f'<strong dir="auto">{esc(p.title)}</strong>: '
+            f'<span class="snippet">{esc(_preview(p.text, 110))}</span></li>'
+            for j, p in enumerate(ans.passages[:CHAT_PASSAGES]))
+        closest = (f'<p class="closest">{esc(phrase("closest", ans.language))}</p><ul class="passages">{items}</ul>'
+                   if items else "")
+        return f'<p class="abstain" dir="{text_dir(ans.answer)}">{esc(ans.answer)}</p>{closest}'
+    sentences = ans.sentences or [(c.quote, c.n) for c in ans.citations]
+    count = len(sentences) if turn.shown is None else turn.shown
+    titles = {c.n: c.title for c in ans.citations}
+    return "".join(
+        f'<p class="sent" dir="{text_dir(quote)}">{esc(quote)} {marker(i, "c", n, f"[{n}]", titles.get(n, ""))}</p>'
+        for quote, n in sentences[:count])
+
+
+def render_turn(i: int, turn: Turn) -> str:
+    q_lang = lang_of(turn.question)
+    q_dir = "rtl" if q_lang == "ar" else "ltr"
+    user = f'<div class="msg user" dir="{q_dir}" lang="{q_lang}">{esc(turn.question)}</div>'
+    if turn.error is not None:
+        body = f'<p class="error" dir="auto"><strong>{esc(phrase("error", q_lang))}:</strong> {esc(turn.error)}</p>'
+        state = "bot failed"
+    elif turn.answer is None:
+        spinner = '<span class="spinner" aria-hidden="true"></span>'
+        body = f'<p class="searching">{spinner}{esc(phrase("searching", q_lang))}</p>'
+        state = "bot pending"
+    else:
+        body = _answer_body(i, turn)
+        streaming = turn.shown is not None and turn.shown < len(turn.answer.sentences)
+        state = "bot " + ("streaming" if streaming else "done") + (" abstained" if turn.answer.abstained else "")
+    bot = f'<div class="msg {state}" dir="{q_dir}" lang="{q_lang}" aria-live="polite">{body}</div>'
+    return f'<div class="turn" data-turn="{i}">{user}{bot}</div>'
+
+
+def render_chat(turns: list[Turn]) -> str:
+    if not turns:
+        return f'<div class="isnad-chat">{EMPTY_CHAT}</div>'
+    return f'<div class="isnad-chat">{"".join(render_turn(i, t) for i, t in enumerate(turns))}</div>'
+
+
+# ---------------------------------------------------------------- sources panel
+
+
+def _citation_item(i: int, c: Citation, lang: str, active: bool) -> str:
+    return (f'<li class="source{" active" if active else ""}">'
+            f'<div class="src-head">{marker(i, "c", c.n, f"[{c.n}]", c.title)} '
+            f'<span class="stitle" dir="auto">{esc(c.title)}</span></div>'
+            f'{meta_html(c.source, c.date, c.url, lang)}'
+            f'<blockquote dir="{text_dir(c.quote)}">{esc(c.quote)}</blockquote></li>')
+
+
+def _preview(text: str, limit: int) -> str:
+    """The start of `text`, cut at a word boundary (escaping happens later, so no entity is cut)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip("،,.;: ") + "…"
+
+
+def _passage_item(i: int, j: int, p: Passage, active: bool) -> str:
+    text = _preview(p.text, PASSAGE_PREVIEW_CHARS)
+    return (f'<li class="source passage{" active" if active else ""}">'
+            f'<div class="src-head">{marker(i, "p", j, "↗", p.title)} '
+            f'<span class="stitle" dir="auto">{esc(p.title)}</span></div>'
+            f'<blockquote dir="{text_dir(p.text)}">{esc(text)}</blockquote></li>')
+
+
+def render_sources(turns: list[Turn], index: int | None = None, active: tuple[str, int] | None = None) -> str:
+    """The cited passages of one turn (the latest answered one by default); `active` is the
+    (kind, n) of the marker just clicked, shown selected."""
+    answered = [i for i, t in enumerate(turns) if t.answer is not None]
+    if index is None:
+        index = answered[-1] if answered else -1
+    if index not in answered:
+        return EMPTY_SOURCES
+    ans = turns[index].answer
+    assert ans is not None
+    lang = ans.language
+    if ans.abstained:
+        heading = phrase("closest", lang).rstrip(":")
+        items = "".join(_passage_item(index, j, p, active == ("p", j)) for j, p in enumerate(ans.passages))
+    else:
+        heading = phrase("sources", lang)
+        items = "".join(_citation_item(index, c, lang, active == ("c", c.n)) for c in ans.citations)
+    dir_ = "rtl" if lang == "ar" else "ltr"
+    question = f'<p class="for-q" dir="{text_dir(ans.question)}">{esc(ans.question)}</p>'
+    return (f'<div class="isnad-sources" dir="{dir_}" lang="{lang}"><h3>{esc(heading)}</h3>{question}'
+            f'<ol class="sources">{items}</ol></div>')
