@@ -5,8 +5,8 @@ Sentences are scored by their vectors against the question. Those vectors were m
 time from the same model pass as their passage (see `embedder.embed_passages`), so answering
 costs no model call beyond the question; a sentence missing from the cache (an index built by an
 older version) is embedded on its own and cached. A small bonus for shared stemmed words
-(Arabic questions) and a penalty for coming from a lower-ranked passage adjust the score. Every citation is checked against the
-stored article text before it is returned.
+(Arabic questions) and a penalty for coming from a lower-ranked passage adjust the score.
+Every citation is checked against the stored article text before it is returned.
 """
 
 from __future__ import annotations

@@ -92,16 +92,21 @@ def _is_stopword(word: str) -> bool:
 
 
 def language(text: str) -> str:
-    """'ar' when Arabic letters are at least a third of the letters, else 'en'.
+    """'ar' or 'en': the script of most words; a tie goes to the first word's script.
 
     >>> language("Who mediated between Armenia and Azerbaijan?")
     'en'
+    >>> language("ما موقف Charles Michel؟")
+    'ar'
     """
-    arabic = len(_ARABIC_LETTER.findall(text))
-    latin = len(_LATIN_LETTER.findall(text))
-    if arabic == 0 and latin == 0:
+    scripts = ["ar" if _ARABIC_LETTER.search(w) else "en" for w in _WORD.findall(text)
+               if _ARABIC_LETTER.search(w) or _LATIN_LETTER.search(w)]
+    if not scripts:
         return "ar"
-    return "ar" if arabic * 2 >= latin else "en"
+    arabic = scripts.count("ar")
+    if arabic * 2 == len(scripts):
+        return scripts[0]
+    return "ar" if arabic * 2 > len(scripts) else "en"
 
 
 def is_arabic_char(ch: str) -> bool:

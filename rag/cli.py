@@ -186,22 +186,28 @@ def _ask(isnad: Any, args: argparse.Namespace) -> int:
 
 
 def _ask_batch(isnad: Any, args: argparse.Namespace, filters: Filters) -> int:
+    try:
+        with open(args.batch, encoding="utf-8-sig") as handle:
+            lines = handle.readlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.batch}: {exc}; give a UTF-8 JSONL file of "
+              '{"id", "question"} lines', file=sys.stderr)
+        return 2
     failed = 0
-    with open(args.batch, encoding="utf-8-sig") as handle:
-        for lineno, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            qid = None
-            try:
-                item = json.loads(line)
-                qid = item.get("id") if isinstance(item, dict) else None
-                if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                    raise ValueError('each line must be an object with a "question" string')
-                result = {"id": qid, **answer_json(isnad.ask(item["question"], args.k, filters))}
-            except (ValueError, RagError) as exc:
-                failed += 1
-                result = {"id": qid, "error": f"{args.batch}:{lineno}: {exc}"}
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        qid = None
+        try:
+            item = json.loads(line)
+            qid = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError('each line must be an object with a "question" string')
+            result = {"id": qid, **answer_json(isnad.ask(item["question"], args.k, filters))}
+        except (ValueError, RagError) as exc:
+            failed += 1
+            result = {"id": qid, "error": f"{args.batch}:{lineno}: {exc}"}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     return 1 if failed else 0
 
 

@@ -23,7 +23,7 @@ _ANAPHORA_AR = {normalize(w) for w in """
     له لها لهم معه معها بذلك لذلك عليه عليها ايضا أيضا كذلك
 """.split()}
 _ANAPHORA_EN = set("""
-    that this it its they them their those these he she him her his there then also such
+    that this it its they them their those these he she him her his then also such
 """.split())
 # Arabic clitic pronouns glued to a verb or preposition: "حدثت" no, but "قالها", "عنه".
 _CLITIC = re.compile(r"(ها|هم|هما|هن)$")

@@ -19,7 +19,7 @@ from .answer import Answerer, AnswerPolicy
 from .arabic import language
 from .conversation import contextual_query
 from .embedder import Embedder, make_embedder
-from .errors import EmptyQuestionError, InputError, NotFoundError
+from .errors import EmptyQuestionError, InputError, NotFoundError, SettingsError
 from .index import AddResult, Index
 from .loaders import load_paths
 from .retrieve import Retriever
@@ -109,6 +109,8 @@ class Isnad:
         if len(question) > MAX_QUESTION_CHARS:
             raise EmptyQuestionError(
                 f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")
+        if k is not None and (not isinstance(k, int) or k <= 0):
+            raise SettingsError(f"--k must be a positive whole number (passages to retrieve), got {k!r}")
         self.index.open()
         start = time.perf_counter()
         query = contextual_query(question, history)

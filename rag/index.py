@@ -12,6 +12,7 @@ and removes the vectors of deleted ones; upserts by id mean no duplicates.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +22,9 @@ import numpy as np
 
 from .arabic import terms
 from .chunking import chunk_article, text_hash
-from .sentences import split_sentences
 from .embedder import Embedder
-from .errors import StoreError
+from .errors import InputError, StoreError
+from .sentences import split_sentences
 from .store import Store
 from .types import Article, Chunk
 from .vectors import VectorStore, metadata
@@ -38,6 +39,23 @@ class AddResult:
     unchanged: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0  # chunk texts that went through the model (cache misses)
+
+
+def check_article(article: Article) -> None:
+    """Refuse an article the index cannot store, before anything is written."""
+    where = f"article {article.id!r}"
+    if not article.id or not article.id.strip():
+        raise InputError("an article has an empty id; give it an id or leave the field out")
+    if not article.text.strip():
+        raise InputError(f"{where} has no text")
+    if article.date is not None:
+        try:
+            datetime.date.fromisoformat(article.date)
+            ok = len(article.date) == 10
+        except ValueError:
+            ok = False
+        if not ok:
+            raise InputError(f"{where}: date {article.date!r} is not YYYY-MM-DD; write it as 2021-11-16")
 
 
 def content_hash(article: Article) -> str:
@@ -100,10 +118,15 @@ class Index:
                 self.delete(article_id)
                 removed += 1
                 continue
-            self.vectors.delete_article(article_id)
-            meta = metadata(article.id, article.date, article.source)
-            self.vectors.upsert([r[0] for r in rows], np.stack([cached[r[4]] for r in rows]) if rows
-                                else np.zeros((0, 1), np.float32), [meta] * len(rows))
+            try:
+                self.vectors.delete_article(article_id)
+                meta = metadata(article.id, article.date, article.source)
+                self.vectors.upsert([r[0] for r in rows], np.stack([cached[r[4]] for r in rows]) if rows
+                                    else np.zeros((0, 1), np.float32), [meta] * len(rows))
+            except Exception:  # noqa: BLE001 - whatever broke, an article we cannot finish is removed
+                self.delete(article_id)
+                removed += 1
+                continue
             self.store.mark_ready(article_id)
             completed += 1
         return {"completed": completed, "removed": removed}
@@ -112,6 +135,8 @@ class Index:
     def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:
         """Add or replace articles; identical ones are skipped. Embeds in batches."""
         self.open()
+        for article in articles:
+            check_article(article)
         result = AddResult()
         for i in range(0, len(articles), self.batch_articles):
             batch = _last_wins(articles[i: i + self.batch_articles])
@@ -122,6 +147,7 @@ class Index:
 
     def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
         states = self.store.states(a.id for a in batch)
+        stale = set(states) | (set(self.store.tombstone_ids()) & {a.id for a in batch})
         todo: list[_Pending] = []
         for article in batch:
             h = content_hash(article)
@@ -140,7 +166,7 @@ class Index:
                                      [" ".join(terms(c.text)) for c in p.chunks], p.chunk_keys,
                                      {k: vectors[k] for k in keys})
         for p in todo:
-            if p.article.id in states:  # old vectors of a replaced (or half-written) version
+            if p.article.id in stale:  # old vectors of a replaced, half-written or half-deleted version
                 self.vectors.delete_article(p.article.id)
         ids = [c.id for p in todo for c in p.chunks]
         metas = [metadata(p.article.id, p.article.date, p.article.source) for p in todo for _ in p.chunks]

@@ -55,11 +55,13 @@ class Retriever:
         qvec = self.embedder.embed_queries([query])[0] if mode != "lexical" else np.zeros(0)
         t1 = time.perf_counter()
         store = self.index.store
-        dense = dict(self.index.vectors.query(qvec, self.dense_candidates, filters)) if mode != "lexical" else {}
+        dense: dict[str, float] = {}
+        if mode != "lexical":
+            dense = dict(self.index.vectors.query(qvec, max(self.dense_candidates, k), filters))
         weight = self.lexical_weight if lang == "ar" else 0.0
         lexical: dict[str, float] = {}
         if mode == "lexical" or (mode == "hybrid" and weight > 0):
-            lexical = dict(store.lexical_search(terms(query, query=True), self.lexical_candidates, filters))
+            lexical = dict(store.lexical_search(terms(query, query=True), max(self.lexical_candidates, k), filters))
         rows = store.chunks_by_ids(list(dict.fromkeys([*dense, *lexical])))  # ready articles only
         if mode == "hybrid" and lexical:
             missing = [cid for cid in rows if cid not in dense]

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -136,17 +137,20 @@ class Settings:
                     "lexical_candidates", "answer_sentences", "max_upload_mb"]
         for name in positive:
             if getattr(self, name) <= 0:
-                raise SettingsError(f"{name} must be a positive number, got {getattr(self, name)!r}")
+                raise SettingsError(f"{_label(name)} must be a positive number, got {getattr(self, name)!r}")
         if self.chunk_chars < 100:
-            raise SettingsError(f"chunk_chars must be at least 100, got {self.chunk_chars}")
+            raise SettingsError(f"{_label('chunk_chars')} must be at least 100, got {self.chunk_chars}")
         if self.chunk_overlap_sentences < 0:
-            raise SettingsError("chunk_overlap_sentences must be 0 or more")
-        if not 0.0 <= self.lexical_weight <= 1.0:
-            raise SettingsError(f"lexical_weight must be between 0 and 1, got {self.lexical_weight}")
+            raise SettingsError(f"{_label('chunk_overlap_sentences')} must be 0 or more, "
+                                f"got {self.chunk_overlap_sentences}")
+        if not 0.0 <= self.lexical_weight <= 1.0:  # also false for nan
+            raise SettingsError(f"{_label('lexical_weight')} must be between 0 and 1, got {self.lexical_weight}")
+        if not math.isfinite(self.abstain_below):
+            raise SettingsError(f"{_label('abstain_below')} must be a finite number, got {self.abstain_below}")
         if self.embed_dtype not in ("bfloat16", "float32"):
-            raise SettingsError(f"embed_dtype must be bfloat16 or float32, got {self.embed_dtype!r}")
+            raise SettingsError(f"{_label('embed_dtype')} must be bfloat16 or float32, got {self.embed_dtype!r}")
         if not 0 < self.port < 65536:
-            raise SettingsError(f"port must be 1-65535, got {self.port}")
+            raise SettingsError(f"{_label('port')} must be 1-65535, got {self.port}")
 
     @property
     def model_path(self) -> str:
@@ -168,6 +172,11 @@ def settings_help() -> str:
         default = getattr(defaults, f.name)
         lines.append(f"  {f.metadata['env']:<24} {f.metadata['help']} (default: {default})")
     return "\n".join(lines)
+
+
+def _label(name: str) -> str:
+    """'RAG_K (k)': the variable a user sets, and the setting's name."""
+    return f"{_field(name).metadata['env']} ({name})"
 
 
 def _field(name: str) -> dataclasses.Field[Any]:

@@ -125,6 +125,9 @@ class Store:
         """Replace the article's rows by the new version, marked `pending`, in one transaction."""
         with self.transaction() as conn:
             self._delete_rows(conn, article.id)
+            # The caller deletes the article's old vectors next, which is all a tombstone asks for;
+            # leaving it would make the next heal delete the new version's vectors.
+            conn.execute("DELETE FROM tombstones WHERE article_id = ?", (article.id,))
             conn.execute(
                 "INSERT INTO articles(id, title, text, date, source, url, content_hash, state)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",

@@ -98,5 +98,22 @@ class Filters:
     date_from: str | None = None  # inclusive ISO date
     date_to: str | None = None  # inclusive ISO date
 
+    def __post_init__(self) -> None:
+        import datetime
+
+        from .errors import InputError
+
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                datetime.date.fromisoformat(value)
+                ok = len(value) == 10
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise InputError(f"date filter {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-11-16")
+
     def is_empty(self) -> bool:
         return not self.sources and self.date_from is None and self.date_to is None

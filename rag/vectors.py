@@ -65,7 +65,7 @@ class VectorStore:
 
 def metadata(article_id: str, date: str | None, source: str | None) -> dict:  # type: ignore[type-arg]
     meta: dict[str, object] = {"article_id": article_id}
-    if date:
+    if date and len(date) == 10 and date.replace("-", "").isdigit():
         meta["date"] = int(date.replace("-", ""))
     if source:
         meta["source"] = source

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import CORPUS, SEED_ID
 from langchain_core.documents import Document
 
 from rag.lc import IsnadEmbeddings, IsnadRetriever
-from conftest import CORPUS, SEED_ID
 
 
 def test_retriever_returns_documents_with_exact_offsets(isnad):

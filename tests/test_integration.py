@@ -1,0 +1,110 @@
+"""End to end with the real EmbeddingGemma model over the seed corpus.
+
+The model embeds about 10 passages a second on CPU; the seed corpus is ~6 chunks, and the
+sentence vectors of an answer are cached, so the whole module makes only a few dozen model calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, SEED_ID
+
+from rag.answer import NOT_FOUND
+from rag.engine import Isnad
+from rag.settings import Settings
+from rag.types import Answer
+
+pytestmark = pytest.mark.integration
+
+K = 5
+QUESTION_AR = "من توسط بين أرمينيا وأذربيجان؟"
+QUESTION_EN = "Who mediated between Armenia and Azerbaijan?"
+OFF_TOPIC = "What is the capital of Japan?"
+
+
+@pytest.fixture(scope="module")
+def engine(real_embedder, tmp_path_factory: pytest.TempPathFactory) -> Isnad:  # type: ignore[no-untyped-def]
+    db = tmp_path_factory.mktemp("integration") / "db"
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db)), embedder=real_embedder)
+    report = isnad.ingest([CORPUS])
+    assert report.ok and report.added == [SEED_ID], report.errors
+    return isnad
+
+
+@pytest.fixture(scope="module")
+def answers(engine: Isnad) -> dict[str, Answer]:
+    return {q: engine.ask(q, k=K) for q in (QUESTION_AR, QUESTION_EN, OFF_TOPIC)}
+
+
+def check_verbatim(engine: Isnad, answer: Answer) -> None:
+    for c in answer.citations:
+        assert c.quote == engine.get(c.article_id).text[c.start:c.end]
+    for p in answer.passages:
+        assert p.text == engine.get(p.article_id).text[p.start:p.end]
+
+
+def test_index_is_consistent(engine: Isnad) -> None:
+    info = engine.info()
+    counts = info["index"]
+    assert counts["articles"] == 1 and counts["pending"] == 0  # type: ignore[index]
+    assert counts["chunks"] == counts["vectors"] > 0  # type: ignore[index]
+    assert info["embed_model"] == engine.embedder.name
+
+
+@pytest.mark.parametrize("question", [QUESTION_AR, QUESTION_EN])
+def test_mediation_question_is_answered_with_minsk_or_michel(answers: dict[str, Answer], engine: Isnad,
+                                                             question: str) -> None:
+    answer = answers[question]
+    assert not answer.abstained, answer.passages
+    assert answer.language == ("ar" if question == QUESTION_AR else "en")
+    top3 = [c.quote for c in answer.citations[:3]]
+    assert any("مينسك" in q or "ميشيل" in q for q in top3), top3
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert "[1]" in answer.answer
+    check_verbatim(engine, answer)
+
+
+@pytest.mark.parametrize("question", [QUESTION_AR, QUESTION_EN, OFF_TOPIC])
+def test_passages_are_k_best_first(answers: dict[str, Answer], question: str) -> None:
+    passages = answers[question].passages
+    assert len(passages) == K
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    assert all(p.article_id == SEED_ID for p in passages)
+
+
+def test_off_topic_question_abstains(answers: dict[str, Answer], engine: Isnad) -> None:
+    answer = answers[OFF_TOPIC]
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.answer == NOT_FOUND["en"]
+    assert answer.passages  # the closest passages are still offered
+    assert max(p.score for p in answer.passages) < engine.settings.abstain_below
+    check_verbatim(engine, answer)
+
+
+def test_english_and_arabic_questions_agree(answers: dict[str, Answer]) -> None:
+    """Cross-lingual retrieval: the two phrasings retrieve overlapping passages."""
+    ar = {(p.start, p.end) for p in answers[QUESTION_AR].passages}
+    en = {(p.start, p.end) for p in answers[QUESTION_EN].passages}
+    assert len(ar & en) >= 2
+
+
+def test_reingest_embeds_nothing(engine: Isnad) -> None:
+    report = engine.ingest([CORPUS])
+    assert report.unchanged == [SEED_ID] and report.embedded == 0
+
+
+def test_reopening_with_the_real_model_name(engine: Isnad, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    again = Isnad(engine.settings, embedder=real_embedder)
+    assert [i.id for i in again.list()] == [SEED_ID]
+
+
+def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: Path) -> None:
+    from rag.errors import StoreError
+
+    other = Isnad(engine.settings.replace(embed_model="hash"))
+    with pytest.raises(StoreError, match="RAG_EMBED_MODEL"):
+        other.list()
