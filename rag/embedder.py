@@ -2,13 +2,6 @@
 
 `SentenceTransformerEmbedder` wraps the real model and loads it on first use; `HashEmbedder` is a
 deterministic stand-in for fast tests (bag of stemmed terms hashed into a small vector).
-
-`embed_passages` also returns one vector per sentence span of each passage. For a mean-pooling
-model such as EmbeddingGemma these come from the same forward pass ("late chunking"): the token
-embeddings of the passage are averaged over each sentence's tokens and sent through the model's
-projection head. The passage vector is identical to `embed_documents`; the sentence vectors cost
-nothing extra and carry their passage's context, so answering needs no model call beyond the
-question.
 """
 
 from __future__ import annotations
@@ -33,11 +26,6 @@ class Embedder(Protocol):
 
     def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray: ...
 
-    def embed_passages(self, texts: list[str], titles: list[str], spans: list[list[tuple[int, int]]]
-                       ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """A vector per text, and per text an array of vectors for its (start, end) spans."""
-        ...
-
 
 class HashEmbedder:
     """Deterministic, model-free embedder: texts sharing stemmed terms get similar vectors."""
@@ -51,11 +39,6 @@ class HashEmbedder:
 
     def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         return self.embed_queries(texts)
-
-    def embed_passages(self, texts: list[str], titles: list[str], spans: list[list[tuple[int, int]]]
-                       ) -> tuple[np.ndarray, list[np.ndarray]]:
-        parts = [self.embed_queries([t[a:b] for a, b in sp]) for t, sp in zip(texts, spans, strict=True)]
-        return self.embed_documents(texts), parts
 
     def _one(self, text: str) -> np.ndarray:
         vec = np.zeros(self.dim, np.float32)
@@ -117,63 +100,6 @@ class SentenceTransformerEmbedder:
             out = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True)
         return np.asarray(out, dtype=np.float32)
 
-    def _document_prefix(self, title: str | None) -> str | None:
-        prompts = self.model.prompts or {}
-        if prompts.get("document", "").startswith("title: none | text: "):
-            return f"title: {title or 'none'} | text: "
-        if "document" in prompts:
-            return prompts["document"]
-        return ""
-
-    def embed_passages(self, texts: list[str], titles: list[str], spans: list[list[tuple[int, int]]]
-                       ) -> tuple[np.ndarray, list[np.ndarray]]:
-        import torch
-
-        model = self.model
-        pool_at = _mean_pooling_index(model)
-        if pool_at is None:  # not a mean-pooling model: embed the sentences on their own
-            docs = self.embed_documents(texts, titles)
-            return docs, [self.embed_documents([t[a:b] for a, b in sp], [ti] * len(sp))
-                          for t, ti, sp in zip(texts, titles, spans, strict=True)]
-        prefixes = [self._document_prefix(t) or "" for t in titles]
-        full = [p + t for p, t in zip(prefixes, texts, strict=True)]
-        token_embs = model.encode(full, prompt="", output_value="token_embeddings",
-                                  batch_size=self.batch_size)
-        offsets = model.tokenizer(full, return_offsets_mapping=True, truncation=True,
-                                  max_length=model.max_seq_length)["offset_mapping"]
-        pooled: list[torch.Tensor] = []
-        layout: list[tuple[int, list[int | None]]] = []  # per text: (doc row, span rows or None)
-        fallback: list[tuple[int, int]] = []  # (text index, span index) with no tokens
-        for i, (emb, offs, prefix, sp) in enumerate(zip(token_embs, offsets, prefixes, spans, strict=True)):
-            emb = emb.float()
-            layout.append((len(pooled), []))
-            pooled.append(emb.mean(0))  # the model pools the prompt tokens too
-            if len(offs) != emb.shape[0]:
-                offs = []  # tokenisation differs from the model's: embed spans on their own
-            starts = np.array([o[0] for o in offs])
-            ends = np.array([o[1] for o in offs])
-            real = ends > starts  # special tokens have empty offsets
-            for j, (a, b) in enumerate(sp):
-                a, b = a + len(prefix), b + len(prefix)
-                mask = real & (starts < b) & (ends > a)
-                if mask.any():
-                    layout[-1][1].append(len(pooled))
-                    pooled.append(emb[torch.from_numpy(mask)].mean(0))
-                else:  # beyond the model's length limit
-                    layout[-1][1].append(None)
-                    fallback.append((i, j))
-        vectors = _head(model, pool_at, torch.stack(pooled))
-        docs = np.stack([vectors[row] for row, _ in layout])
-        parts = [np.stack([vectors[r] if r is not None else np.zeros(vectors.shape[1], np.float32)
-                           for r in rows]) if rows else np.zeros((0, vectors.shape[1]), np.float32)
-                 for _, rows in layout]
-        if fallback:
-            own = self.embed_documents([texts[i][spans[i][j][0]:spans[i][j][1]] for i, j in fallback],
-                                       [titles[i] for i, _ in fallback])
-            for (i, j), vec in zip(fallback, own, strict=True):
-                parts[i][j] = vec
-        return docs, parts
-
     def _load(self):  # type: ignore[no-untyped-def]
         from .settings import apply_offline_env
 
@@ -199,30 +125,6 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"could not load embedding model {self.model_path!r}: {exc}") from exc
         model.max_seq_length = min(self.max_seq_tokens, model.max_seq_length or self.max_seq_tokens)
         return model
-
-
-def _mean_pooling_index(model) -> int | None:  # type: ignore[no-untyped-def]
-    """Index of the Pooling module when it is plain mean pooling, else None."""
-    for i, module in enumerate(model):
-        if type(module).__name__ == "Pooling":
-            config: dict = getattr(module, "get_config_dict", lambda: {})()
-            mean = config.get("pooling_mode_mean_tokens") or getattr(module, "pooling_mode", "") == "mean"
-            return i if mean else None
-    return None
-
-
-def _head(model, pool_at: int, pooled):  # type: ignore[no-untyped-def]
-    """Run pooled token means through the modules after pooling (projection, normalisation)."""
-    import torch
-
-    dtype = next(model.parameters()).dtype
-    features = {"sentence_embedding": pooled.to(dtype)}
-    with torch.inference_mode():
-        for module in list(model)[pool_at + 1:]:
-            features = module(features)
-    out = features["sentence_embedding"].float()
-    out = torch.nn.functional.normalize(out, dim=-1)
-    return out.cpu().numpy().astype(np.float32)
 
 
 def make_embedder(settings) -> Embedder:  # type: ignore[no-untyped-def]

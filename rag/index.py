@@ -24,7 +24,6 @@ from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .embedder import Embedder
 from .errors import InputError, StoreError
-from .sentences import split_sentences
 from .store import Store
 from .types import Article, Chunk
 from .vectors import VectorStore, metadata
@@ -67,10 +66,6 @@ def embed_key(title: str, text: str) -> str:
     """Cache key of one embedded passage: the title is part of what the model reads."""
     return text_hash(f"{title}\x00{text}")
 
-
-def sentence_key(title: str, text: str) -> str:
-    """Cache key of a sentence's vector (taken in the context of its passage)."""
-    return text_hash(f"{title}\x00sentence\x00{text}")
 
 
 class Index:
@@ -161,10 +156,9 @@ class Index:
             return
         vectors = self._vectors_for(todo, result)
         for p in todo:
-            keys = p.chunk_keys + [k for ks in p.sentence_keys for k in ks]
             self.store.write_pending(p.article, p.content_hash, p.chunks,
                                      [" ".join(terms(c.text)) for c in p.chunks], p.chunk_keys,
-                                     {k: vectors[k] for k in keys})
+                                     {k: vectors[k] for k in p.chunk_keys})
         for p in todo:
             if p.article.id in stale:  # old vectors of a replaced, half-written or half-deleted version
                 self.vectors.delete_article(p.article.id)
@@ -177,26 +171,18 @@ class Index:
         result.chunks += len(ids)
 
     def _vectors_for(self, todo: Sequence[_Pending], result: AddResult) -> dict[str, np.ndarray]:
-        """Chunk and sentence vectors, from the cache or from one model pass per chunk."""
-        wanted = [k for p in todo for k in p.chunk_keys + [k for ks in p.sentence_keys for k in ks]]
+        """Chunk vectors from the cache, the rest from the model (one batch, longest first)."""
+        wanted: dict[str, tuple[str, str]] = {}
+        for p in todo:
+            for chunk, key in zip(p.chunks, p.chunk_keys, strict=True):
+                wanted[key] = (p.article.title, chunk.text)
         vectors = self.store.vectors_for(wanted)
-        work = [(p, i) for p in todo for i, key in enumerate(p.chunk_keys)
-                if key not in vectors or any(k not in vectors for k in p.sentence_keys[i])]
-        if not work:
-            return vectors
-        docs, parts = self.embedder.embed_passages(
-            [p.chunks[i].text for p, i in work], [p.article.title for p, _ in work],
-            [p.sentence_spans[i] for p, i in work])
-        sums: dict[str, list[np.ndarray]] = {}
-        for (p, i), doc, sent in zip(work, docs, parts, strict=True):
-            vectors[p.chunk_keys[i]] = doc
-            for key, vec in zip(p.sentence_keys[i], sent, strict=True):
-                sums.setdefault(key, []).append(vec)
-        for key, vecs in sums.items():  # a sentence shared by overlapping chunks: average its contexts
-            if key not in vectors:
-                mean = np.mean(vecs, axis=0)
-                vectors[key] = mean / (np.linalg.norm(mean) or 1.0)
-        result.embedded += len(work)
+        missing = [k for k in wanted if k not in vectors]
+        if missing:
+            embedded = self.embedder.embed_documents([wanted[k][1] for k in missing],
+                                                     [wanted[k][0] for k in missing])
+            vectors.update(zip(missing, embedded, strict=True))
+            result.embedded += len(missing)
         return vectors
 
     def delete(self, article_id: str) -> bool:
@@ -207,17 +193,13 @@ class Index:
 
 
 class _Pending:
-    """An article on its way in: its chunks, their sentence spans and cache keys."""
+    """An article on its way in: its chunks and their cache keys."""
 
     def __init__(self, article: Article, content_hash: str, chunks: list[Chunk]):
         self.article = article
         self.content_hash = content_hash
         self.chunks = chunks
         self.chunk_keys = [embed_key(article.title, c.text) for c in chunks]
-        self.sentence_spans = [[(s - c.start, e - c.start) for s, e in split_sentences(article.text, c.start, c.end)]
-                               for c in chunks]
-        self.sentence_keys = [[sentence_key(article.title, c.text[s:e]) for s, e in spans]
-                              for c, spans in zip(chunks, self.sentence_spans, strict=True)]
 
 
 def _last_wins(batch: Sequence[Article]) -> list[Article]:

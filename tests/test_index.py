@@ -44,11 +44,6 @@ class CountingEmbedder:
         self._count(texts)
         return self.inner.embed_documents(texts, titles)
 
-    def embed_passages(self, texts: list[str], titles: list[str], spans: list[list[tuple[int, int]]]
-                       ) -> tuple[np.ndarray, list[np.ndarray]]:
-        self._count(texts)
-        return self.inner.embed_passages(texts, titles, spans)
-
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         self.queries += len(texts)
         return self.inner.embed_queries(texts)
