@@ -24,6 +24,7 @@ from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .embedder import Embedder
 from .errors import InputError, StoreError
+from .sentences import split_sentences
 from .store import Store
 from .types import Article, Chunk
 from .vectors import VectorStore, metadata
@@ -70,12 +71,15 @@ def embed_key(title: str, text: str) -> str:
 
 class Index:
     def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
-                 overlap_sentences: int = 1, batch_articles: int = 32):
+                 overlap_sentences: int = 1, batch_articles: int = 32, sentences_at_ingest: bool = False):
         self.db_dir = db_dir
         self.embedder = embedder
         self.chunk_chars = chunk_chars
         self.overlap_sentences = overlap_sentences
         self.batch_articles = batch_articles
+        # Embed every sentence now (answers then need no model call beyond the question) rather
+        # than when it is first a candidate answer: ingest costs about three times as much.
+        self.sentences_at_ingest = sentences_at_ingest
         self.store = Store(db_dir / "isnad.sqlite3")
         self.vectors = VectorStore(db_dir / "chroma")
         self._opened = False
@@ -176,7 +180,17 @@ class Index:
         for p in todo:
             for chunk, key in zip(p.chunks, p.chunk_keys, strict=True):
                 wanted[key] = (p.article.title, chunk.text)
-        vectors = self.store.vectors_for(wanted)
+        sentences: dict[str, tuple[str, str]] = {}
+        if self.sentences_at_ingest:
+            for p in todo:
+                for s, e in split_sentences(p.article.text):
+                    text = p.article.text[s:e]
+                    sentences[embed_key(p.article.title, text)] = (p.article.title, text)
+        vectors = self.store.vectors_for([*wanted, *sentences])
+        extra = {k: v for k, v in sentences.items() if k not in vectors}
+        if extra:
+            fresh = self.embedder.embed_documents([t for _, t in extra.values()], [ti for ti, _ in extra.values()])
+            self.store.put_vectors(dict(zip(extra, fresh, strict=True)))
         missing = [k for k in wanted if k not in vectors]
         if missing:
             embedded = self.embedder.embed_documents([wanted[k][1] for k in missing],

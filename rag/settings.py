@@ -76,6 +76,12 @@ class Settings:
     chunk_overlap_sentences: int = field(
         default=1, metadata=_meta("sentences repeated between neighbouring chunks", "RAG_CHUNK_OVERLAP")
     )
+    sentences_at_ingest: bool = field(
+        default=False,
+        metadata=_meta("embed every sentence while ingesting (answers then need no model call beyond "
+                       "the question; ingest takes about 3x as long) instead of on first use",
+                       "RAG_SENTENCES_AT_INGEST"),
+    )
     k: int = field(default=5, metadata=_meta("passages retrieved per question", "RAG_K"))
     dense_candidates: int = field(
         default=40, metadata=_meta("dense candidates fetched before fusion", "RAG_DENSE_CANDIDATES")

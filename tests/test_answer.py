@@ -171,3 +171,25 @@ def test_empty_question_is_refused(engine: Isnad, question: str) -> None:
 def test_overlong_question_is_refused(engine: Isnad) -> None:
     with pytest.raises(EmptyQuestionError, match=str(MAX_QUESTION_CHARS)):
         engine.ask("س" * (MAX_QUESTION_CHARS + 1))
+
+
+def test_sentences_embedded_at_ingest_leave_answers_to_the_cache(tmp_path):
+    """With RAG_SENTENCES_AT_INGEST the answer step never calls the model for documents."""
+    from rag.embedder import HashEmbedder
+    from rag.engine import Isnad
+    from rag.settings import Settings
+
+    class Counting(HashEmbedder):
+        documents = 0
+
+        def embed_documents(self, texts, titles=None):
+            Counting.documents += len(texts)
+            return super().embed_documents(texts, titles)
+
+    settings = Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", sentences_at_ingest=True)
+    isnad = Isnad(settings, Counting())
+    isnad.ingest(["corpus"])
+    before = Counting.documents
+    answer = isnad.ask("مجموعة مينسك التابعة لمنظمة الأمن والتعاون")
+    assert not answer.abstained
+    assert Counting.documents == before
