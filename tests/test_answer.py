@@ -186,7 +186,8 @@ def test_sentences_embedded_at_ingest_leave_answers_to_the_cache(tmp_path):
             Counting.documents += len(texts)
             return super().embed_documents(texts, titles)
 
-    settings = Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", sentences_at_ingest=True)
+    settings = Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", sentences_at_ingest=True,
+                                 abstain_below=-1.0)
     isnad = Isnad(settings, Counting())
     isnad.ingest(["corpus"])
     before = Counting.documents
