@@ -12,7 +12,6 @@ and removes the vectors of deleted ones; upserts by id mean no duplicates.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from .embedder import Embedder
 from .errors import InputError, StoreError
 from .sentences import split_sentences
 from .store import Store
-from .types import Article, Chunk
+from .types import Article, Chunk, is_iso_date
 from .vectors import VectorStore, metadata
 
 Progress = Callable[[int], None]
@@ -48,14 +47,8 @@ def check_article(article: Article) -> None:
         raise InputError("an article has an empty id; give it an id or leave the field out")
     if not article.text.strip():
         raise InputError(f"{where} has no text")
-    if article.date is not None:
-        try:
-            datetime.date.fromisoformat(article.date)
-            ok = len(article.date) == 10
-        except ValueError:
-            ok = False
-        if not ok:
-            raise InputError(f"{where}: date {article.date!r} is not YYYY-MM-DD; write it as 2021-11-16")
+    if article.date is not None and not is_iso_date(article.date):
+        raise InputError(f"{where}: date {article.date!r} is not YYYY-MM-DD; write it as 2021-11-16")
 
 
 def content_hash(article: Article) -> str:

@@ -5,7 +5,19 @@ LangChain, Chroma and Gradio types never leave the module that wraps them; these
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+
+
+def is_iso_date(value: object) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (the only form the index stores)."""
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -99,20 +111,11 @@ class Filters:
     date_to: str | None = None  # inclusive ISO date
 
     def __post_init__(self) -> None:
-        import datetime
-
         from .errors import InputError
 
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
-            if value is None:
-                continue
-            try:
-                datetime.date.fromisoformat(value)
-                ok = len(value) == 10
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
+            if value is not None and not is_iso_date(value):
                 raise InputError(f"date filter {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-11-16")
 
     def is_empty(self) -> bool:
