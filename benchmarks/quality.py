@@ -1,0 +1,322 @@
+"""Retrieval and answer quality on the public Arabic QA sets (XQuAD ar/en, ARCD, TyDi, MLQA).
+
+    python benchmarks/quality.py [--limit-questions N] [--subsets xquad_ar tydi ...]
+        [--db benchmarks/out/quality-db] [--skip-naive] [--out benchmarks/out/quality.json]
+
+Every distinct context (1,981) is one article in ONE persistent index; every question is asked
+in hybrid, dense-only and lexical-only mode (k=10), and the naive LangChain pipeline answers the
+same questions (benchmarks/naive.py). Per subset and overall: R@1, R@5 and MRR of the gold
+passage among the de-duplicated articles of `passages`, the share of questions whose first
+cited quote contains a gold answer, the abstain rate, and latency. Abstention: the gold
+passages of a fixed random 10 % of the pool are deleted from a copy of the index
+(<db>-holdout) and their questions asked again. Tuning only ever looks at arcd_train / tydi /
+mlqa (see qa_data.py). Query vectors are embedded once, in batches, and memoised; the latency
+columns are therefore search+answer, and `e2e` (a sample through `Isnad.ask` with the real
+model per question) is the user-facing figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qa_data  # noqa: E402
+from qa_data import Question, contains_answer  # noqa: E402
+
+from rag.answer import AnswerPolicy  # noqa: E402
+from rag.arabic import language  # noqa: E402
+from rag.embedder import Embedder, make_embedder  # noqa: E402
+from rag.engine import Isnad  # noqa: E402
+from rag.index import embed_key  # noqa: E402
+from rag.sentences import split_sentences  # noqa: E402
+from rag.settings import Settings, apply_offline_env  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+MODES = ("hybrid", "dense", "lexical")
+COLS = ("ALL", "arcd", "tydi", "mlqa", "xquad_ar", "xquad_en", "arcd_train")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class CachingEmbedder:
+    """Wraps the real embedder and memoises query vectors by text (`prime` embeds in batches)."""
+
+    def __init__(self, inner: Embedder):
+        self.inner, self.name, self.cache, self.bypass = inner, inner.name, {}, False
+
+    def prime(self, texts: list[str], batch: int = 128) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        for i in range(0, len(todo), batch):
+            self.cache.update(zip(todo[i: i + batch], self.inner.embed_queries(todo[i: i + batch]), strict=True))
+
+    def load(self, path: Path) -> None:
+        if path.is_file():
+            z = np.load(path, allow_pickle=False)
+            if str(z["model"]) == self.name:
+                self.cache.update(zip(json.loads(str(z["texts"])), z["vectors"], strict=True))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        texts = list(self.cache)
+        np.savez(path, model=self.name, texts=json.dumps(texts, ensure_ascii=False),
+                 vectors=np.stack([self.cache[t] for t in texts]))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self.bypass:
+            return self.inner.embed_queries(texts)
+        self.prime(texts)
+        return np.stack([self.cache[t] for t in texts])
+
+    def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
+        return self.inner.embed_documents(texts, titles)
+
+
+def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
+    settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
+                                 lexical_weight=args.lexical_weight, abstain_below=args.abstain_below)
+    isnad = Isnad(settings, embedder=embedder)
+    isnad.retriever.lexical_half = args.lexical_half
+    isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below, rank_penalty=args.rank_penalty,
+                                         passages_considered=args.passages_considered,
+                                         lexical_bonus=args.lexical_bonus)
+    return isnad
+
+
+def seed_vectors(isnad: Isnad, other_db: Path) -> None:
+    """Copy another index's embedding cache (same model): identical chunks are not re-embedded."""
+    with isnad.index.store.transaction() as conn:
+        conn.execute("ATTACH DATABASE ? AS seed", (str(other_db / "isnad.sqlite3"),))
+    with isnad.index.store.transaction() as conn:
+        conn.execute("INSERT OR IGNORE INTO vectors SELECT text_hash, vector FROM seed.vectors")
+    isnad.index.store.conn.execute("DETACH DATABASE seed")
+
+
+def embed_sentences(isnad: Isnad, embedder: Embedder, batch: int = 256) -> int:
+    """Embed every sentence the answerer may quote, in big batches, into the index's cache."""
+    store = isnad.index.store
+    rows = store.conn.execute("SELECT c.article_id, c.start, c.end FROM chunks c JOIN articles a"
+                              " ON a.id = c.article_id WHERE a.state = 'ready'").fetchall()
+    articles = store.get_articles({r[0] for r in rows})
+    wanted: dict[str, tuple[str, str]] = {}
+    for aid, start, end in rows:
+        a = articles[aid]
+        for s, e in split_sentences(a.text, start, end):
+            wanted[embed_key(a.title, a.text[s:e])] = (a.title, a.text[s:e])
+    have = store.vectors_for(wanted)
+    todo = sorted((k for k in wanted if k not in have), key=lambda k: len(wanted[k][1]))
+    for i in range(0, len(todo), batch):
+        part = todo[i: i + batch]
+        vecs = embedder.embed_documents([wanted[k][1] for k in part], [wanted[k][0] for k in part])
+        store.put_vectors(dict(zip(part, vecs, strict=True)))
+        log(f"  sentences: {min(i + batch, len(todo))}/{len(todo)}")
+    return len(todo)
+
+
+def ask_all(isnad: Isnad, questions: list[Question], mode: str, k: int) -> list[dict]:
+    """One record per question: gold rank (0 = not in top k), quote ok, abstained, best dense, ms."""
+    recs = []
+    for q in questions:
+        t0 = time.perf_counter()
+        retrieval = isnad.retriever.retrieve(q.question, k, lang=language(q.question), mode=mode)
+        answer = isnad.answerer.answer(q.question, retrieval)
+        ms = (time.perf_counter() - t0) * 1000
+        ids = list(dict.fromkeys(p.article_id for p in answer.passages))
+        dense = [h.dense for h in retrieval.hits if h.dense is not None]
+        recs.append({"rank": ids.index(q.article_id) + 1 if q.article_id in ids else 0,
+                     "quote": bool(answer.citations) and contains_answer(answer.citations[0].quote, q.answers),
+                     "abstained": answer.abstained, "dense": max(dense) if dense else None, "ms": ms})
+    return recs
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(values, p)) if values else float("nan")
+
+
+def summarise(questions: list[Question], recs: list[dict]) -> dict[str, dict]:
+    groups: dict[str, list[dict]] = {"ALL": recs, "TEST": [], "TUNE": []}
+    for q, r in zip(questions, recs, strict=True):
+        groups.setdefault(q.subset, []).append(r)
+        groups["TEST" if q.subset in qa_data.TEST_SUBSETS else "TUNE"].append(r)
+    out = {}
+    for name, rs in groups.items():
+        if rs:
+            n = len(rs)
+            out[name] = {"n": n, "r1": sum(r["rank"] == 1 for r in rs) / n,
+                         "r5": sum(1 <= r["rank"] <= 5 for r in rs) / n,
+                         "mrr": sum(1 / r["rank"] for r in rs if r["rank"]) / n,
+                         "quote": sum(r["quote"] for r in rs) / n, "abstain": sum(r["abstained"] for r in rs) / n,
+                         "p50": pct([r["ms"] for r in rs], 50), "p95": pct([r["ms"] for r in rs], 95)}
+    return out
+
+
+def holdout_ids(articles: list[str], share: float, seed: int = 0) -> set[str]:
+    ids = sorted(articles)
+    return set(random.Random(seed).sample(ids, round(len(ids) * share)))
+
+
+def make_holdout_db(isnad: Isnad, db: Path, drop: set[str], args: argparse.Namespace, emb: Embedder) -> Isnad:
+    """A copy of the index minus the held-out passages (a copy: nothing is re-embedded)."""
+    target = Path(f"{db}-holdout")
+    stamp = target / "holdout.json"
+    if not (stamp.exists() and set(json.loads(stamp.read_text())) == drop):
+        isnad.index.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(db, target)
+        held = open_isnad(args, target, emb)
+        for aid in sorted(drop):
+            held.delete(aid)
+        stamp.write_text(json.dumps(sorted(drop)))
+    return open_isnad(args, target, emb)
+
+
+def table(results: dict, naive: dict | None) -> str:
+    head = ("| pipeline | ALL R@1 | ALL R@5 | ALL MRR | arcd R@1 | tydi R@1 | mlqa R@1 | xquad_ar R@1 | "
+            "xquad_en R@1 | quote⊇answer xquad_ar / xquad_en / ALL | abstain (answerable) | "
+            "search+answer p50 / p95 ms |\n|" + "---|" * 12)
+    rows = [head]
+    named = [(f"{m} (ours)" if m == "hybrid" else f"{m} only", results[m]) for m in MODES if m in results]
+    if naive:
+        named.append(("naive LangChain", naive))
+    for name, s in named:
+        def r1(c: str, s: dict = s) -> str:
+            return f"{s[c]['r1']:.3f}" if c in s else "–"
+
+        def qt(c: str, s: dict = s) -> str:
+            return f"{s[c]['quote']:.3f}" if c in s else "–"
+        a = s["ALL"]
+        rows.append(f"| {name} | {a['r1']:.3f} | {a['r5']:.3f} | {a['mrr']:.3f} | {r1('arcd')} | {r1('tydi')} | "
+                    f"{r1('mlqa')} | {r1('xquad_ar')} | {r1('xquad_en')} | {qt('xquad_ar')} / {qt('xquad_en')} / "
+                    f"{qt('ALL')} | {a['abstain']:.3f} | {a['p50']:.0f} / {a['p95']:.0f} |")
+    return "\n".join(rows)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--limit-questions", type=int, help="at most N questions per subset (quick runs)")
+    p.add_argument("--subsets", nargs="+", default=list(qa_data.SUBSETS), choices=qa_data.SUBSETS)
+    p.add_argument("--db", type=Path, default=OUT / "quality-db")
+    p.add_argument("--naive-db", type=Path, default=OUT / "naive-db")
+    p.add_argument("--seed-db", type=Path, help="copy this index's embedding cache first (other chunk sizes)")
+    p.add_argument("--skip-naive", action="store_true")
+    p.add_argument("--skip-holdout", action="store_true")
+    p.add_argument("--out", type=Path, default=OUT / "quality.json")
+    p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz",
+                   help="question vectors kept between runs (same model); 'none' to disable")
+    p.add_argument("--model", default="", help="embedding model folder (default: EmbeddingGemma)")
+    p.add_argument("-k", type=int, default=10)
+    d = Settings()
+    p.add_argument("--chunk-chars", type=int, default=d.chunk_chars)
+    p.add_argument("--lexical-weight", type=float, default=d.lexical_weight)
+    p.add_argument("--lexical-half", type=float, default=2.0)
+    p.add_argument("--abstain-below", type=float, default=d.abstain_below)
+    p.add_argument("--rank-penalty", type=float, default=AnswerPolicy.rank_penalty)
+    p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
+    p.add_argument("--lexical-bonus", type=float, default=AnswerPolicy.lexical_bonus)
+    p.add_argument("--holdout-share", type=float, default=0.10)
+    p.add_argument("--e2e-sample", type=int, default=100, help="questions timed through Isnad.ask per mode")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    apply_offline_env()
+    try:
+        qa_data.check_data()
+    except qa_data.DataMissing as exc:
+        print(f"SKIPPED: {exc}", file=sys.stderr)
+        return 0
+    started = time.time()
+    data = qa_data.load(args.subsets, limit_per_subset=args.limit_questions)
+    questions = data.questions
+    log(f"{len(data.articles)} passages, {len(questions)} questions")
+    real = make_embedder(Settings.from_env({}, embed_model=args.model))
+    emb = CachingEmbedder(real)
+    isnad = open_isnad(args, args.db, emb)
+    if args.seed_db:
+        isnad.index.open()
+        seed_vectors(isnad, args.seed_db)
+    t0 = time.perf_counter()
+    added = isnad.add_articles(list(data.articles.values()),
+                               lambda done, total: done % 256 < 32 and log(f"  index: {done}/{total}"))
+    build = {"chunks": isnad.info()["index"]["chunks"], "embedded_chunks": added.embedded,
+             "sentences_embedded": embed_sentences(isnad, real), "seconds": time.perf_counter() - t0}
+    log(f"index ready: {build}")
+    t0 = time.perf_counter()
+    if str(args.query_cache) != "none":
+        emb.load(args.query_cache)
+    emb.prime([q.question for q in questions])
+    if str(args.query_cache) != "none":
+        emb.save(args.query_cache)
+    log(f"{len(questions)} questions embedded in {time.perf_counter() - t0:.0f} s")
+    results, records = {}, {}
+    for mode in MODES:
+        ask_all(isnad, questions[:20], mode, args.k)  # warm
+        records[mode] = ask_all(isnad, questions, mode, args.k)
+        results[mode] = summarise(questions, records[mode])
+        log(f"{mode}: ALL R@1 {results[mode]['ALL']['r1']:.3f} MRR {results[mode]['ALL']['mrr']:.3f}")
+    emb.bypass = True
+    e2e = {}
+    sample = questions[:: max(1, len(questions) // args.e2e_sample)][: args.e2e_sample]
+    for mode in MODES:
+        ms = [isnad.ask(q.question, k=args.k, mode=mode).timings_ms["total"] for q in sample]
+        e2e[mode] = {"n": len(ms), "p50": pct(ms, 50), "p95": pct(ms, 95)}
+    emb.bypass = False
+    naive = None
+    if not args.skip_naive:
+        from naive import NaivePipeline
+
+        pipe = NaivePipeline(isnad.settings.model_path, args.naive_db)
+        build["naive"] = pipe.build(list(data.articles.values()), log)
+        vecs = pipe.embed_questions([q.question for q in questions], args.naive_db / "question-vectors.npz")
+        nrecs = []
+        for q in questions:
+            ids, first, ms = pipe.search(q.question, args.k, vecs[q.question])
+            nrecs.append({"rank": ids.index(q.article_id) + 1 if q.article_id in ids else 0, "ms": ms,
+                          "quote": contains_answer(first, q.answers), "abstained": False, "dense": None})
+        naive = summarise(questions, nrecs)
+        ms = [pipe.search(q.question, args.k)[2] for q in sample]  # with its own query embedding
+        e2e["naive"] = {"n": len(ms), "p50": pct(ms, 50), "p95": pct(ms, 95)}
+    holdout = None
+    if not args.skip_holdout:
+        drop = holdout_ids(list(data.articles), args.holdout_share)
+        held_q = [q for q in questions if q.article_id in drop]
+        held = make_holdout_db(isnad, args.db, drop, args, emb)
+        hrecs = ask_all(held, held_q, "hybrid", args.k)
+        holdout = {"passages_removed": len(drop), "unanswerable": summarise(held_q, hrecs),
+                   "dense_unanswerable": [[q.subset, r["dense"]] for q, r in zip(held_q, hrecs, strict=True)]}
+    md = table(results, naive)
+    report = {"date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
+              "settings": isnad.settings.as_dict() | {"lexical_half": args.lexical_half,
+                                                     "policy": str(isnad.answerer.policy)},
+              "passages": len(data.articles), "questions": len(questions), "build": build, "results": results,
+              "naive": naive, "e2e_ms": e2e, "holdout": holdout, "seconds": time.time() - started,
+              "dense_answerable": [[q.subset, r["dense"]] for q, r in zip(questions, records["hybrid"], strict=True)],
+              "records": {m: [[r["rank"], int(r["quote"])] for r in records[m]] for m in MODES},
+              "markdown": md}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    print(md)
+    print("\ne2e Isnad.ask ms (p50/p95): " + ", ".join(f"{m} {v['p50']:.0f}/{v['p95']:.0f}" for m, v in e2e.items()))
+    if holdout:
+        u, a = holdout["unanswerable"], results["hybrid"]
+        print(f"abstention: gold removed -> abstain {u['ALL']['abstain']:.3f} (test {u.get('TEST', {}).get('abstain')},"
+              f" n={u['ALL']['n']}); answerable -> abstain {a['ALL']['abstain']:.3f} (test {a['TEST']['abstain']:.3f})")
+    log(f"done in {time.time() - started:.0f} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
