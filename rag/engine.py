@@ -71,18 +71,19 @@ class Isnad:
                                               abstain_below=s.abstain_below))
 
     # -- adding -----------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path],
-               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None,
+               sentences: bool | None = None) -> IngestReport:
         """Load files/folders and add every good article; bad files and lines are reported."""
         start = time.perf_counter()
         loaded = load_paths(paths)
         report = IngestReport(errors=list(loaded.errors))
-        report.merge(self.add_articles(loaded.articles, progress))
+        report.merge(self.add_articles(loaded.articles, progress, sentences))
         report.seconds = time.perf_counter() - start
         return report
 
-    def add_articles(self, articles: list[Article],
-                     progress: Callable[[int, int], None] | None = None) -> AddResult:
+    def add_articles(self, articles: list[Article], progress: Callable[[int, int], None] | None = None,
+                     sentences: bool | None = None) -> AddResult:
+        """`sentences`: embed every sentence now (default: the RAG_SENTENCES_AT_INGEST setting)."""
         total = len(articles)
         done = 0
 
@@ -92,7 +93,7 @@ class Isnad:
             if progress:
                 progress(done, total)
 
-        return self.index.add(articles, step)
+        return self.index.add(articles, step, sentences)
 
     def delete(self, article_id: str) -> None:
         self.index.open()

@@ -124,20 +124,24 @@ class Index:
         return {"completed": completed, "removed": removed}
 
     # -- writing ----------------------------------------------------------------------------
-    def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:
-        """Add or replace articles; identical ones are skipped. Embeds in batches."""
+    def add(self, articles: Sequence[Article], progress: Progress | None = None,
+            sentences: bool | None = None) -> AddResult:
+        """Add or replace articles; identical ones are skipped. Embeds in batches.
+
+        `sentences` overrides `sentences_at_ingest` for this call."""
+        with_sentences = self.sentences_at_ingest if sentences is None else sentences
         self.open()
         for article in articles:
             check_article(article)
         result = AddResult()
         for i in range(0, len(articles), self.batch_articles):
             batch = _last_wins(articles[i: i + self.batch_articles])
-            self._add_batch(batch, result)
+            self._add_batch(batch, result, with_sentences)
             if progress:
                 progress(len(articles[i: i + self.batch_articles]))
         return result
 
-    def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
+    def _add_batch(self, batch: Sequence[Article], result: AddResult, with_sentences: bool) -> None:
         states = self.store.states(a.id for a in batch)
         stale = set(states) | (set(self.store.tombstone_ids()) & {a.id for a in batch})
         todo: list[_Pending] = []
@@ -151,7 +155,7 @@ class Index:
             todo.append(_Pending(article, h, chunk_article(article, self.chunk_chars, self.overlap_sentences)))
         if not todo:
             return
-        vectors = self._vectors_for(todo, result)
+        vectors = self._vectors_for(todo, result, with_sentences)
         for p in todo:
             self.store.write_pending(p.article, p.content_hash, p.chunks,
                                      [" ".join(terms(c.text)) for c in p.chunks], p.chunk_keys,
@@ -167,14 +171,15 @@ class Index:
             self.store.mark_ready(p.article.id)
         result.chunks += len(ids)
 
-    def _vectors_for(self, todo: Sequence[_Pending], result: AddResult) -> dict[str, np.ndarray]:
+    def _vectors_for(self, todo: Sequence[_Pending], result: AddResult,
+                     with_sentences: bool) -> dict[str, np.ndarray]:
         """Chunk vectors from the cache, the rest from the model (one batch, longest first)."""
         wanted: dict[str, tuple[str, str]] = {}
         for p in todo:
             for chunk, key in zip(p.chunks, p.chunk_keys, strict=True):
                 wanted[key] = (p.article.title, chunk.text)
         sentences: dict[str, tuple[str, str]] = {}
-        if self.sentences_at_ingest:
+        if with_sentences:
             for p in todo:
                 for s, e in split_sentences(p.article.text):
                     text = p.article.text[s:e]
