@@ -44,9 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     isnad = Isnad(settings)
     try:
         if CORPUS.is_dir():
-            # Cheap when nothing changed: articles are skipped by content hash. The default corpus is
-            # small, so its sentences are embedded now and the first answer needs only the question.
-            report = isnad.ingest([CORPUS], sentences=True)
+            # Cheap when nothing changed: articles are skipped by content hash.
+            report = isnad.ingest([CORPUS])
             print(f"corpus: {report.summary()}", file=sys.stderr)
             for error in report.errors:
                 print(f"corpus: failed: {error}", file=sys.stderr)

@@ -36,7 +36,7 @@ from rag.sentences import split_sentences  # noqa: E402
 
 WORK = pc.OUT / "ingest"
 SUMMARY = re.compile(r"added (\d+), unchanged (\d+), replaced (\d+), failed (\d+) "
-                     r"\((\d+) chunks, (\d+) embedded, ([\d.]+) s\)")
+                     r"\((\d+) chunks, (\d+) sentences embedded, ([\d.]+) s\)")
 EDIT = " وأكدت مصادر مطلعة صحة هذه المعلومات."
 
 

@@ -38,8 +38,6 @@ from rag.answer import AnswerPolicy  # noqa: E402
 from rag.arabic import language  # noqa: E402
 from rag.embedder import Embedder, make_embedder  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
-from rag.index import embed_key  # noqa: E402
-from rag.sentences import split_sentences  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -88,7 +86,6 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
                                  lexical_weight=args.lexical_weight, abstain_below=args.abstain_below)
     isnad = Isnad(settings, embedder=embedder)
-    isnad.retriever.lexical_half = args.lexical_half
     isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below, rank_penalty=args.rank_penalty,
                                          passages_considered=args.passages_considered,
                                          lexical_bonus=args.lexical_bonus)
@@ -102,27 +99,6 @@ def seed_vectors(isnad: Isnad, other_db: Path) -> None:
     with isnad.index.store.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO vectors SELECT text_hash, vector FROM seed.vectors")
     isnad.index.store.conn.execute("DETACH DATABASE seed")
-
-
-def embed_sentences(isnad: Isnad, embedder: Embedder, batch: int = 256) -> int:
-    """Embed every sentence the answerer may quote, in big batches, into the index's cache."""
-    store = isnad.index.store
-    rows = store.conn.execute("SELECT c.article_id, c.start, c.end FROM chunks c JOIN articles a"
-                              " ON a.id = c.article_id WHERE a.state = 'ready'").fetchall()
-    articles = store.get_articles({r[0] for r in rows})
-    wanted: dict[str, tuple[str, str]] = {}
-    for aid, start, end in rows:
-        a = articles[aid]
-        for s, e in split_sentences(a.text, start, end):
-            wanted[embed_key(a.title, a.text[s:e])] = (a.title, a.text[s:e])
-    have = store.vectors_for(wanted)
-    todo = sorted((k for k in wanted if k not in have), key=lambda k: len(wanted[k][1]))
-    for i in range(0, len(todo), batch):
-        part = todo[i: i + batch]
-        vecs = embedder.embed_documents([wanted[k][1] for k in part], [wanted[k][0] for k in part])
-        store.put_vectors(dict(zip(part, vecs, strict=True)))
-        log(f"  sentences: {min(i + batch, len(todo))}/{len(todo)}")
-    return len(todo)
 
 
 def ask_all(isnad: Isnad, questions: list[Question], mode: str, k: int) -> list[dict]:
@@ -220,11 +196,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     d = Settings()
     p.add_argument("--chunk-chars", type=int, default=d.chunk_chars)
     p.add_argument("--lexical-weight", type=float, default=d.lexical_weight)
-    p.add_argument("--lexical-half", type=float, default=2.0)
     p.add_argument("--abstain-below", type=float, default=d.abstain_below)
     p.add_argument("--rank-penalty", type=float, default=AnswerPolicy.rank_penalty)
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
-    p.add_argument("--lexical-bonus", type=float, default=AnswerPolicy.lexical_bonus)
+    p.add_argument("--lexical-bonus", type=float, default=AnswerPolicy.lexical_bonus,
+                   help="weight of the question's words in the answer's sentence choice (default: as retrieval)")
     p.add_argument("--holdout-share", type=float, default=0.10)
     p.add_argument("--e2e-sample", type=int, default=100, help="questions timed through Isnad.ask per mode")
     return p.parse_args(argv)
@@ -251,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     added = isnad.add_articles(list(data.articles.values()),
                                lambda done, total: done % 256 < 32 and log(f"  index: {done}/{total}"))
-    build = {"chunks": isnad.info()["index"]["chunks"], "embedded_chunks": added.embedded,
-             "sentences_embedded": embed_sentences(isnad, real), "seconds": time.perf_counter() - t0}
+    build = {"chunks": isnad.info()["index"]["chunks"], "sentences": isnad.info()["index"]["vectors"],
+             "sentences_embedded": added.embedded, "seconds": time.perf_counter() - t0}
     log(f"index ready: {build}")
     t0 = time.perf_counter()
     if str(args.query_cache) != "none":
@@ -299,8 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                    "dense_unanswerable": [[q.subset, r["dense"]] for q, r in zip(held_q, hrecs, strict=True)]}
     md = table(results, naive)
     report = {"date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
-              "settings": isnad.settings.as_dict() | {"lexical_half": args.lexical_half,
-                                                     "policy": str(isnad.answerer.policy)},
+              "settings": isnad.settings.as_dict() | {"policy": str(isnad.answerer.policy)},
               "passages": len(data.articles), "questions": len(questions), "build": build, "results": results,
               "naive": naive, "e2e_ms": e2e, "holdout": holdout, "seconds": time.time() - started,
               "dense_answerable": [[q.subset, r["dense"]] for q, r in zip(questions, records["hybrid"], strict=True)],

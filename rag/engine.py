@@ -54,7 +54,7 @@ class IngestReport:
     def summary(self) -> str:
         return (f"added {len(self.added)}, unchanged {len(self.unchanged)}, replaced "
                 f"{len(self.replaced)}, failed {len(self.errors)} ({self.chunks} chunks, "
-                f"{self.embedded} embedded, {self.seconds:.1f} s)")
+                f"{self.embedded} sentences embedded, {self.seconds:.1f} s)")
 
 
 class Isnad:
@@ -62,8 +62,7 @@ class Isnad:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or make_embedder(self.settings)
         s = self.settings
-        self.index = Index(s.db_dir, self.embedder, s.chunk_chars, s.chunk_overlap_sentences,
-                           sentences_at_ingest=s.sentences_at_ingest)
+        self.index = Index(s.db_dir, self.embedder, s.chunk_chars, s.chunk_overlap_sentences)
         self.retriever = Retriever(self.index, self.embedder, s.dense_candidates,
                                    s.lexical_candidates, s.lexical_weight)
         self.answerer = Answerer(self.index.store, self.embedder,
@@ -71,19 +70,18 @@ class Isnad:
                                               abstain_below=s.abstain_below))
 
     # -- adding -----------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None,
-               sentences: bool | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None
+               ) -> IngestReport:
         """Load files/folders and add every good article; bad files and lines are reported."""
         start = time.perf_counter()
         loaded = load_paths(paths)
         report = IngestReport(errors=list(loaded.errors))
-        report.merge(self.add_articles(loaded.articles, progress, sentences))
+        report.merge(self.add_articles(loaded.articles, progress))
         report.seconds = time.perf_counter() - start
         return report
 
-    def add_articles(self, articles: list[Article], progress: Callable[[int, int], None] | None = None,
-                     sentences: bool | None = None) -> AddResult:
-        """`sentences`: embed every sentence now (default: the RAG_SENTENCES_AT_INGEST setting)."""
+    def add_articles(self, articles: list[Article], progress: Callable[[int, int], None] | None = None
+                     ) -> AddResult:
         total = len(articles)
         done = 0
 
@@ -93,7 +91,7 @@ class Isnad:
             if progress:
                 progress(done, total)
 
-        return self.index.add(articles, step, sentences)
+        return self.index.add(articles, step)
 
     def delete(self, article_id: str) -> None:
         self.index.open()

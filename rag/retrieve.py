@@ -1,29 +1,46 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (FTS5 BM25), fused on scores, not ranks.
+"""Hybrid retrieval: dense (Chroma) and lexical (FTS5 BM25) candidates, scored per sentence.
 
-Every candidate from either side gets its exact dense similarity (from the vector cache), and
-the lexical score only adds a bounded bonus:
+Chroma holds sentence vectors, so a chunk's dense score is the similarity of its best sentence
+to the question. In hybrid mode the candidates of both sides (the best dense chunks and the
+best BM25 chunks) are re-scored sentence by sentence, exactly, from the vector cache:
 
-    fused = cosine(question, chunk) + w * bm25 / (bm25 + half)
+    score(chunk) = max over its sentences of  cosine(question, sentence) + w * overlap
 
-so the dense ranking is only reordered where the words of the question agree. The bonus
-saturates with a fixed scale rather than being divided by the best BM25 of the candidates:
-dividing by the maximum would turn near-zero BM25 scores (terms that occur everywhere) into a
-full bonus. For an English
-question over Arabic articles lexical matching cannot help, so w is 0 there (measured: BM25
-R@1 0.06 against dense 0.91 on XQuAD English questions).
+where `overlap` is the IDF-weighted share of the question's terms that the sentence contains
+(0..1), so the words of the question only reorder chunks whose best sentences are close in
+meaning, and a rare name in the question counts for more than a common word. On the pooled
+Arabic QA sets this sentence-level bonus helped every subset but TyDi, where it cost 0.003
+(BENCHMARKS.md); a chunk-level BM25 bonus helped XQuAD but cost ARCD five points.
+For an English question over Arabic articles lexical matching cannot help, so w is 0 there
+(BM25 R@1 0.03 against dense 0.90 on XQuAD English questions).
 """
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .arabic import language, terms
 from .embedder import Embedder
-from .index import Index
+from .index import Index, Unit, chunk_of_unit, sentence_units
 from .types import Article, Chunk, Filters, Hit
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """The question's terms with IDF weights; `overlap` is the weighted share a text contains."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def overlap(self, text: str) -> float:
+        total = sum(self.weights.values())
+        if total <= 0:
+            return 0.0
+        present = set(terms(text))
+        return sum(w for t, w in self.weights.items() if t in present) / total
 
 
 @dataclass(frozen=True)
@@ -33,18 +50,19 @@ class Retrieval:
     query_vector: np.ndarray
     language: str
     timings_ms: dict[str, float]
+    query_terms: QueryTerms | None = None  # set when the lexical bonus applies (Arabic, hybrid)
+    lexical_weight: float = 0.0
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, dense_candidates: int = 40,
-                 lexical_candidates: int = 40, lexical_weight: float = 0.10,
-                 lexical_half: float = 2.0):
+    def __init__(self, index: Index, embedder: Embedder, dense_candidates: int = 100,
+                 lexical_candidates: int = 40, lexical_weight: float = 0.15, rescored: int = 30):
         self.index = index
         self.embedder = embedder
-        self.dense_candidates = dense_candidates
-        self.lexical_candidates = lexical_candidates
+        self.dense_candidates = dense_candidates  # sentences asked of Chroma
+        self.lexical_candidates = lexical_candidates  # chunks asked of FTS5
         self.lexical_weight = lexical_weight
-        self.lexical_half = lexical_half
+        self.rescored = rescored  # best dense chunks re-scored beside the lexical ones
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None,
                  lang: str | None = None, mode: str = "hybrid") -> Retrieval:
@@ -56,34 +74,38 @@ class Retriever:
         t1 = time.perf_counter()
         store = self.index.store
         dense: dict[str, float] = {}
-        if mode != "lexical":
-            dense = dict(self.index.vectors.query(qvec, max(self.dense_candidates, k), filters))
+        if mode != "lexical":  # sentences, best first: a chunk keeps its best one
+            for unit_id, sim in self.index.vectors.query(qvec, max(self.dense_candidates, 4 * k), filters):
+                dense.setdefault(chunk_of_unit(unit_id), sim)
         weight = self.lexical_weight if lang == "ar" else 0.0
         lexical: dict[str, float] = {}
         if mode == "lexical" or (mode == "hybrid" and weight > 0):
             lexical = dict(store.lexical_search(terms(query, query=True), max(self.lexical_candidates, k), filters))
-        rows = store.chunks_by_ids(list(dict.fromkeys([*dense, *lexical])))  # ready articles only
-        if mode == "hybrid" and lexical:
-            missing = [cid for cid in rows if cid not in dense]
-            vecs = store.vectors_for(rows[cid][4] for cid in missing)
-            for cid in missing:
-                vec = vecs.get(rows[cid][4])
-                dense[cid] = float(vec @ qvec) if vec is not None else 0.0
+        query_terms = None
+        if mode == "hybrid" and weight > 0:
+            candidates = list(dict.fromkeys([*list(dense)[: max(self.rescored, k)], *lexical]))
+        else:
+            candidates = list(dense if mode == "dense" or mode == "hybrid" else lexical)
+        rows = store.chunks_by_ids(candidates)  # ready articles only
+        articles: dict[str, Article] = {}
+        if mode == "hybrid" and weight > 0:
+            articles = store.get_articles({rows[cid][0] for cid in rows})
+            query_terms = self._query_terms(query)
+            sentence_scores = self._rescore(list(rows), rows, articles, qvec, query_terms, weight)
         scored = []
         for cid in rows:
-            d = dense.get(cid)
             lex = lexical.get(cid)
-            if mode == "dense":
-                score = d if d is not None else -1.0
+            if mode == "dense" or (mode == "hybrid" and weight == 0):
+                d, score = dense[cid], dense[cid]
             elif mode == "lexical":
-                score = lex if lex is not None else 0.0
+                d, score = None, lex or 0.0
             else:
-                lex_part = (lex or 0.0) / ((lex or 0.0) + self.lexical_half)
-                score = (d or 0.0) + weight * lex_part
+                d, score = sentence_scores[cid]
             scored.append((score, cid, d, lex))
         scored.sort(key=lambda s: (-s[0], s[1]))
         scored = scored[:k]
-        articles = store.get_articles(rows[cid][0] for _, cid, _, _ in scored)
+        wanted = {rows[cid][0] for _, cid, _, _ in scored} - set(articles)
+        articles.update(store.get_articles(wanted))
         hits = []
         for score, cid, d, lex in scored:
             aid, idx, start, end, _ = rows[cid]
@@ -93,4 +115,28 @@ class Retriever:
             hits.append(Hit(chunk, float(score), d, lex))
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000}
-        return Retrieval(hits, articles, qvec, lang, timings)
+        return Retrieval(hits, articles, qvec, lang, timings, query_terms, weight if query_terms else 0.0)
+
+    def _query_terms(self, query: str) -> QueryTerms:
+        unique = list(dict.fromkeys(terms(query, query=True)))
+        n, df = self.index.store.term_frequencies(unique)
+        return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique})
+
+    def _rescore(self, chunk_ids: list[str], rows: dict[str, tuple[str, int, int, int, str]],
+                 articles: dict[str, Article], qvec: np.ndarray, query_terms: QueryTerms,
+                 weight: float) -> dict[str, tuple[float, float]]:
+        """chunk id -> (best sentence similarity, best sentence similarity + lexical bonus)."""
+        units: dict[str, list[Unit]] = {}
+        for cid in chunk_ids:
+            aid, idx, start, end, _ = rows[cid]
+            if aid in articles:
+                units[cid] = sentence_units(articles[aid], [Chunk(cid, aid, idx, start, end, "")])
+        vecs = self.index.store.vectors_for(u.key for us in units.values() for u in us)
+        out = {}
+        for cid in chunk_ids:
+            sims = [(float(vecs[u.key] @ qvec), u.text) for u in units.get(cid, []) if u.key in vecs]
+            if not sims:
+                out[cid] = (0.0, 0.0)
+                continue
+            out[cid] = (max(s for s, _ in sims), max(s + weight * query_terms.overlap(t) for s, t in sims))
+        return out

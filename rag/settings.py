@@ -76,23 +76,18 @@ class Settings:
     chunk_overlap_sentences: int = field(
         default=1, metadata=_meta("sentences repeated between neighbouring chunks", "RAG_CHUNK_OVERLAP")
     )
-    sentences_at_ingest: bool = field(
-        default=False,
-        metadata=_meta("embed every sentence while ingesting (answers then need no model call beyond "
-                       "the question; ingest takes about 3x as long) instead of on first use",
-                       "RAG_SENTENCES_AT_INGEST"),
-    )
     k: int = field(default=5, metadata=_meta("passages retrieved per question", "RAG_K"))
     dense_candidates: int = field(
-        default=40, metadata=_meta("dense candidates fetched before fusion", "RAG_DENSE_CANDIDATES")
+        default=100, metadata=_meta("dense candidates (sentences) fetched before fusion", "RAG_DENSE_CANDIDATES")
     )
     lexical_candidates: int = field(
         default=40, metadata=_meta("lexical candidates fetched before fusion", "RAG_LEXICAL_CANDIDATES")
     )
     lexical_weight: float = field(
-        default=0.10,
+        default=0.15,
         metadata=_meta(
-            "weight of the lexical score in the fused score for Arabic questions (0 = dense only)",
+            "weight of the question's (IDF-weighted) words found in a sentence, added to its similarity, "
+            "for Arabic questions (0 = dense only)",
             "RAG_LEXICAL_WEIGHT",
         ),
     )

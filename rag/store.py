@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 CREATE TABLE IF NOT EXISTS vectors (
     text_hash TEXT PRIMARY KEY,
     vector BLOB NOT NULL
@@ -145,6 +146,10 @@ class Store:
                 [(h, _to_blob(v)) for h, v in vectors.items()],
             )
 
+    def mark_all_pending(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE articles SET state = 'pending'")
+
     def mark_ready(self, article_id: str) -> None:
         with self.transaction() as conn:
             conn.execute("UPDATE articles SET state = 'ready' WHERE id = ?", (article_id,))
@@ -208,6 +213,11 @@ class Store:
             sql += " AND state = 'ready'"
         rows = self._query(sql, (article_id,))
         return Article(*rows[0]) if rows else None
+
+    def all_articles(self) -> list[Article]:
+        """Every stored article, ready or pending, in insertion order."""
+        return [Article(id=i, title=t, text=x, date=d, source=s, url=u) for i, t, x, d, s, u in self._query(
+            "SELECT id, title, text, date, source, url FROM articles ORDER BY rowid")]
 
     def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(ids))
@@ -278,6 +288,16 @@ class Store:
         sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
         params.append(n)
         return [(r[0], float(r[1])) for r in self._query(sql, params)]
+
+    def term_frequencies(self, query_terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(chunks in the lexical index, {term: chunks that contain it}), for IDF weights."""
+        unique = list(dict.fromkeys(query_terms))
+        n = self._query("SELECT count(*) FROM chunks")[0][0]
+        if not unique:
+            return n, {}
+        marks = ",".join("?" * len(unique))
+        rows = self._query(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", unique)
+        return n, {t: int(d) for t, d in rows}
 
     def vectors_for(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         hashes = list(dict.fromkeys(hashes))

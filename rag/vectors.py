@@ -1,4 +1,4 @@
-"""The Chroma side of the index: one persistent collection of chunk vectors (cosine).
+"""The Chroma side of the index: one persistent collection of sentence vectors (cosine).
 
 We always pass our own embeddings: a raw Chroma collection without them would try to download
 an ONNX model.
@@ -14,13 +14,15 @@ import numpy as np
 
 from .types import Filters
 
-COLLECTION = "isnad-chunks"
+COLLECTION = "isnad-sentences"
+OLD_COLLECTIONS = ("isnad-chunks",)  # written by earlier versions; dropped by reset()
 
 
 class VectorStore:
     def __init__(self, path: Path):
         self.path = path
         self._collection = None
+        self._client = None
         self._lock = threading.Lock()
 
     @property
@@ -35,10 +37,21 @@ class VectorStore:
                 client = chromadb.PersistentClient(
                     path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
                 )
+                self._client = client
                 self._collection = client.get_or_create_collection(
                     COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
                 )
             return self._collection
+
+    def reset(self) -> None:
+        """Drop every vector (and the collections of earlier versions)."""
+        self.collection  # noqa: B018 - opens the client
+        with self._lock:
+            names = {c.name for c in self._client.list_collections()}
+            for name in (COLLECTION, *OLD_COLLECTIONS):
+                if name in names:
+                    self._client.delete_collection(name)
+            self._collection = None
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:  # type: ignore[type-arg]
         if ids:
@@ -49,7 +62,7 @@ class VectorStore:
         self.collection.delete(where={"article_id": article_id})
 
     def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
-        """[(chunk_id, cosine similarity)], best first."""
+        """[(unit id, cosine similarity)], best first."""
         count = self.collection.count()
         if count == 0:
             return []

@@ -173,8 +173,8 @@ def test_overlong_question_is_refused(engine: Isnad) -> None:
         engine.ask("س" * (MAX_QUESTION_CHARS + 1))
 
 
-def test_sentences_embedded_at_ingest_leave_answers_to_the_cache(tmp_path):
-    """With RAG_SENTENCES_AT_INGEST the answer step never calls the model for documents."""
+def test_answers_need_no_model_call_beyond_the_question(tmp_path):
+    """Sentences are embedded at ingest (the dense unit), so answering embeds no document text."""
     from rag.embedder import HashEmbedder
     from rag.engine import Isnad
     from rag.settings import Settings
@@ -186,11 +186,11 @@ def test_sentences_embedded_at_ingest_leave_answers_to_the_cache(tmp_path):
             Counting.documents += len(texts)
             return super().embed_documents(texts, titles)
 
-    settings = Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", sentences_at_ingest=True,
-                                 abstain_below=-1.0)
+    settings = Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=-1.0)
     isnad = Isnad(settings, Counting())
     isnad.ingest(["corpus"])
     before = Counting.documents
-    answer = isnad.ask("مجموعة مينسك التابعة لمنظمة الأمن والتعاون")
-    assert not answer.abstained
+    for question in ("مجموعة مينسك التابعة لمنظمة الأمن والتعاون", "Who mediated?", "الحدود"):
+        answer = isnad.ask(question)
+        assert not answer.abstained and answer.citations
     assert Counting.documents == before

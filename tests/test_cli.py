@@ -12,7 +12,7 @@ from conftest import CORPUS, SEED_ID
 from rag.cli import main
 
 SUMMARY = re.compile(
-    r"^added (\d+), unchanged (\d+), replaced (\d+), failed (\d+) \((\d+) chunks, (\d+) embedded, [\d.]+ s\)$")
+    r"^added (\d+), unchanged (\d+), replaced (\d+), failed (\d+) \((\d+) chunks, (\d+) sentences embedded, [\d.]+ s\)$")
 ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
 CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end"}
 PASSAGE_KEYS = {"article_id", "title", "start", "end", "score"}
@@ -80,7 +80,7 @@ def test_ingest_prints_a_summary_and_is_idempotent(cli: Cli) -> None:
     rc, out, err = cli("ingest", str(CORPUS), "--quiet")
     assert rc == 0, err
     first = summary(out)
-    assert first["added"] == 1 and first["failed"] == 0 and first["chunks"] == first["embedded"] > 0
+    assert first["added"] == 1 and first["failed"] == 0 and first["embedded"] >= first["chunks"] > 0
     rc, out, _ = cli("ingest", str(CORPUS), "--quiet")
     assert rc == 0
     again = summary(out)
@@ -361,8 +361,8 @@ def test_info_json(seeded: Cli, db: str) -> None:
     assert info["embed_model"] == "hash-256"
     index = info["index"]
     assert index["articles"] == 1 and index["pending"] == 0
-    assert index["chunks"] == index["vectors"] > 0
-    assert index["cached_vectors"] >= index["chunks"]
+    assert index["vectors"] >= index["chunks"] > 0  # one vector per sentence
+    assert index["cached_vectors"] > 0
 
 
 def test_info_text(seeded: Cli) -> None:

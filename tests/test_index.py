@@ -1,5 +1,7 @@
 """The index keeps SQLite (articles, chunks, FTS, vector cache) and Chroma in step (rag/index.py).
 
+Chroma holds one vector per sentence of each chunk (`<chunk id>/<n>`).
+
 Crash simulations make one step of `Index.add` / `Index.delete` raise, then open a NEW `Index` on
 the same folder: `open()` must heal so that each article is either fully searchable or absent.
 """
@@ -13,11 +15,12 @@ import numpy as np
 import pytest
 
 from rag.arabic import terms
+from rag.chunking import text_hash
 from rag.embedder import HashEmbedder
 from rag.errors import RagError, StoreError
-from rag.index import Index, content_hash, embed_key
+from rag.index import Index, chunk_of_unit, content_hash, sentence_units
 from rag.store import Store
-from rag.types import Article, Filters
+from rag.types import Article, Chunk, Filters
 from rag.vectors import VectorStore
 
 CHUNK_CHARS = 120  # small, so that every test article has several chunks
@@ -106,15 +109,29 @@ def sqlite_chunk_ids(index: Index, article_id: str | None = None) -> list[str]:
     return sorted(r[0] for r in index.store.conn.execute(sql, params).fetchall())
 
 
+def sqlite_unit_ids(index: Index, article_id: str | None = None) -> list[str]:
+    """The Chroma ids the stored chunks call for: one per sentence of each chunk."""
+    ids = []
+    for aid in [article_id] if article_id else [r[0] for r in index.store.conn.execute("SELECT id FROM articles")]:
+        a = index.store.get_article(aid, ready_only=False)
+        if a is not None:
+            chunks = [Chunk(cid, aid, i, s, e, a.text[s:e]) for cid, i, s, e, _ in index.store.chunks_of(aid)]
+            ids += [u.id for u in sentence_units(a, chunks)]
+    return sorted(ids)
+
+
 def assert_consistent(index: Index) -> None:
-    """Every stored article is ready, and SQLite chunks == FTS rows == Chroma vectors, id for id."""
+    """Every stored article is ready, SQLite chunks == FTS rows, and Chroma holds exactly the
+    sentences of those chunks, id for id."""
     counts = raw(index)
     assert counts["pending"] == 0, counts
     assert counts["tombstones"] == 0, counts
-    assert counts["chunks"] == counts["fts"] == counts["chroma"], counts
+    assert counts["chunks"] == counts["fts"], counts
     ids = sqlite_chunk_ids(index)
     assert len(ids) == len(set(ids))
-    assert chroma_ids(index) == ids
+    units = sqlite_unit_ids(index)
+    assert chroma_ids(index) == units and counts["chroma"] == len(units) >= len(ids)
+    assert {chunk_of_unit(u) for u in units} == set(ids)
     fts_rowids = {r[0] for r in index.store.conn.execute("SELECT rowid FROM chunks_fts")}
     chunk_rowids = {r[0] for r in index.store.conn.execute("SELECT rowid FROM chunks")}
     assert fts_rowids == chunk_rowids
@@ -123,7 +140,7 @@ def assert_consistent(index: Index) -> None:
 def searchable(index: Index, a: Article) -> bool:
     """Visible to the lexical side, the dense side and the reader."""
     vec = HashEmbedder(256).embed_queries([a.text])[0]
-    dense = {cid for cid, _ in index.vectors.query(vec, 100, Filters())}
+    dense = {chunk_of_unit(uid) for uid, _ in index.vectors.query(vec, 1000, Filters())}
     ready_dense = set(index.store.chunks_by_ids(list(dense)))
     lexical = {cid for cid, _ in index.store.lexical_search([f"{a.id.split('-')[1]}"], 100, Filters())}
     own = {cid for cid in sqlite_chunk_ids(index, a.id)}
@@ -165,7 +182,7 @@ def test_chunks_point_into_the_stored_text(index: Index) -> None:
         assert stored is not None and stored.text == a.text
         for cid, idx, start, end, h in index.store.chunks_of(a.id):
             assert cid == f"{a.id}::{idx}"
-            assert h == embed_key(a.title, a.text[start:end])
+            assert h == text_hash(a.text[start:end])
 
 
 def test_readding_identical_articles_embeds_nothing(index: Index, db: Path) -> None:
@@ -204,7 +221,7 @@ def test_changed_text_replaces_every_trace_of_the_old_version(index: Index) -> N
     result = index.add([new])
     assert result.replaced == ["x"] and result.added == []
     assert index.store.get_article("x") == new
-    assert sqlite_chunk_ids(index, "x") == chroma_ids(index, "x") == ["x::0"]
+    assert sqlite_chunk_ids(index, "x") == ["x::0"] and chroma_ids(index, "x") == ["x::0/0"]
     assert index.store.lexical_search(unique, 10, Filters()) == []  # FTS rows gone
     assert index.store.lexical_search(terms("جديد"), 10, Filters())
     assert_consistent(index)
@@ -423,7 +440,7 @@ def test_interrupted_delete_then_readd_in_the_same_process(index: Index, monkeyp
             index.delete("art-1")
     index.add([ARTICLES[0]])  # re-added before any heal: its vectors must be replaced, not kept twice
     assert searchable(index, ARTICLES[0])
-    assert sorted(chroma_ids(index)) == sqlite_chunk_ids(index)
+    assert sorted(chroma_ids(index)) == sqlite_unit_ids(index)
 
 
 def test_readd_after_interrupted_delete_survives_the_next_open(index: Index, db: Path,
@@ -467,3 +484,35 @@ def test_bad_article_date_does_not_poison_the_index(index: Index, db: Path) -> N
     reopened.open()  # must not raise
     assert searchable(reopened, ARTICLES[0])
     assert_consistent(reopened)
+
+
+def _make_old_format(index: Index) -> None:
+    """What an earlier version left: no `dense_unit` mark and a collection of chunk vectors."""
+    index.store.conn.execute("DELETE FROM meta WHERE key = 'dense_unit'")
+    index.vectors.collection  # noqa: B018 - opens the client
+    old = index.vectors._client.get_or_create_collection("isnad-chunks", embedding_function=None)
+    old.upsert(ids=["art-1::0"], embeddings=[[1.0] * 256], metadatas=[{"article_id": "art-1"}])
+    index.store.close()
+
+
+def test_index_from_an_earlier_version_is_rebuilt_from_the_cache(index: Index, db: Path) -> None:
+    index.add(ARTICLES)
+    _make_old_format(index)
+    again = reopen(db)  # every sentence vector is cached: the model is not needed
+    assert_consistent(again)
+    assert all(searchable(again, a) for a in ARTICLES)
+    names = {c.name for c in again.vectors._client.list_collections()}
+    assert "isnad-chunks" not in names
+    assert again.store.get_meta("dense_unit") == "sentence"
+
+
+def test_rebuild_embeds_what_the_cache_lacks_and_loses_nothing(index: Index, db: Path) -> None:
+    index.add(ARTICLES)
+    index.store.clear_vectors()
+    _make_old_format(index)
+    embedder = CountingEmbedder()
+    again = make_index(db, embedder)
+    again.open()
+    assert embedder.documents > 0
+    assert_consistent(again)
+    assert all(searchable(again, a) for a in ARTICLES)

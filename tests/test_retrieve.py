@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.embedder import HashEmbedder
-from rag.index import Index
+from rag.index import Index, sentence_units
 from rag.retrieve import Retriever
 from rag.store import Store
 from rag.types import Article, Filters
@@ -91,16 +91,36 @@ def test_lexical_mode_never_embeds(built: Index, monkeypatch: pytest.MonkeyPatch
     assert got.hits and all(h.lexical is not None and h.lexical > 0 for h in got.hits)
 
 
-def test_hybrid_score_is_dense_plus_bounded_bonus(built: Index) -> None:
+def test_hybrid_score_is_best_sentence_plus_bounded_bonus(built: Index) -> None:
     r = retriever(built, lexical_weight=0.1)
     got = r.retrieve(QUESTION, 6)
-    assert got.language == "ar"
+    assert got.language == "ar" and got.query_terms is not None and got.lexical_weight == 0.1
     assert any(h.lexical for h in got.hits)
     for h in got.hits:
-        assert h.dense is not None  # every candidate gets its exact dense similarity
-        bonus = 0.0 if h.lexical is None else 0.1 * h.lexical / (h.lexical + r.lexical_half)
-        assert h.score == pytest.approx(h.dense + bonus, abs=1e-6)
+        units = sentence_units(got.articles[h.chunk.article_id], [h.chunk])
+        vecs = built.store.vectors_for(u.key for u in units)
+        sims = [float(vecs[u.key] @ got.query_vector) for u in units]
+        assert h.dense == pytest.approx(max(sims), abs=1e-6)  # exact, from the cache
+        fused = max(s + 0.1 * got.query_terms.overlap(u.text) for s, u in zip(sims, units))
+        assert h.score == pytest.approx(fused, abs=1e-6)
         assert 0.0 <= h.score - h.dense <= 0.1 + 1e-9
+
+
+def test_rare_question_words_weigh_more(built: Index) -> None:
+    got = retriever(built).retrieve("الحدود مينسك", 3)
+    weights = got.query_terms.weights
+    assert len(weights) == 2
+    rare = next(t for t in weights if t.startswith("مينسك"))
+    common = next(t for t in weights if t != rare)
+    assert weights[rare] > weights[common] > 0
+    assert got.query_terms.overlap("مجموعة مينسك") > got.query_terms.overlap("على الحدود") > 0
+    assert got.query_terms.overlap("الحدود ومجموعة مينسك") == pytest.approx(1.0)
+    assert got.query_terms.overlap("معرض الكتاب") == 0.0
+
+
+def test_english_questions_get_no_lexical_bonus(built: Index) -> None:
+    got = retriever(built).retrieve("clashes on the border", 3)
+    assert got.language == "en" and got.query_terms is None and got.lexical_weight == 0.0
 
 
 def test_lexical_weight_zero_equals_dense_order(built: Index) -> None:
@@ -171,9 +191,10 @@ def test_lexical_hit_outside_dense_candidates_gets_its_dense_score(built: Index)
     got = r.retrieve(QUESTION, 6)
     assert len(got.hits) > 1  # the lexical side added candidates
     vec = got.query_vector
-    for h in got.hits:
-        stored = built.store.vectors_for([built.store.chunks_of(h.chunk.article_id)[0][4]])
-        expected = float(next(iter(stored.values())) @ vec)
+    for h in got.hits:  # a chunk's dense score is its best sentence's
+        units = sentence_units(got.articles[h.chunk.article_id], [h.chunk])
+        stored = built.store.vectors_for(u.key for u in units)
+        expected = max(float(stored[u.key] @ vec) for u in units)
         assert h.dense == pytest.approx(expected, abs=2e-3)
 
 

@@ -24,7 +24,7 @@ def test_defaults() -> None:
     s = Settings.from_env({})
     assert s.k == 5
     assert s.chunk_chars == 700
-    assert s.lexical_weight == pytest.approx(0.10)
+    assert s.lexical_weight == pytest.approx(0.15)
     assert s.host == "127.0.0.1"
     assert s.allow_public is False
     assert s.embed_model == ""
