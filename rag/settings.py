@@ -95,8 +95,9 @@ class Settings:
         default=3, metadata=_meta("most sentences quoted in an answer", "RAG_ANSWER_SENTENCES")
     )
     abstain_below: float = field(
-        default=0.25,
-        metadata=_meta("abstain when the best passage's dense similarity is below this", "RAG_ABSTAIN_BELOW"),
+        default=0.32,
+        metadata=_meta("abstain when the best sentence's similarity to the question is below this",
+                       "RAG_ABSTAIN_BELOW"),
     )
     host: str = field(default="127.0.0.1", metadata=_meta("address the web app binds to", "RAG_HOST"))
     port: int = field(default=7860, metadata=_meta("port of the web app", "RAG_PORT"))

@@ -101,7 +101,7 @@ def test_hybrid_score_is_best_sentence_plus_bounded_bonus(built: Index) -> None:
         vecs = built.store.vectors_for(u.key for u in units)
         sims = [float(vecs[u.key] @ got.query_vector) for u in units]
         assert h.dense == pytest.approx(max(sims), abs=1e-6)  # exact, from the cache
-        fused = max(s + 0.1 * got.query_terms.overlap(u.text) for s, u in zip(sims, units))
+        fused = max(s + 0.1 * got.query_terms.overlap(u.text) for s, u in zip(sims, units, strict=True))
         assert h.score == pytest.approx(fused, abs=1e-6)
         assert 0.0 <= h.score - h.dense <= 0.1 + 1e-9
 
