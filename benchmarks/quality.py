@@ -89,6 +89,7 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below, rank_penalty=args.rank_penalty,
                                          passages_considered=args.passages_considered,
                                          lexical_bonus=args.lexical_bonus)
+    isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
 
 
