@@ -3,8 +3,9 @@
 The dense unit is the sentence: every sentence of every chunk is embedded once (cached by
 title and text) and stored in Chroma under `<chunk id>/<n>`, so retrieval scores a chunk by its
 best sentence and the answer step finds its sentence vectors ready. (On the pooled Arabic QA
-sets this ranked the gold passage first 0.849 of the time against 0.800 for whole-chunk vectors,
-and it embeds each character once instead of twice; benchmarks/quality.py, BENCHMARKS.md.)
+sets dense retrieval ranked the gold passage first 0.830 of the time against 0.797 with
+whole-chunk vectors, and each character is embedded once, not once per chunk and once per
+sentence; benchmarks/quality.py, BENCHMARKS.md.)
 
 Adding an article:
 1. embed what is not in the vector cache (nothing is written yet);
@@ -19,6 +20,7 @@ and removes the vectors of deleted ones; upserts by id mean no duplicates.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +96,6 @@ def chunk_of_unit(unit_id: str) -> str:
     return unit_id.rsplit("/", 1)[0]
 
 
-
 class Index:
     def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
                  overlap_sentences: int = 1, batch_articles: int = 32):
@@ -133,6 +134,8 @@ class Index:
         and the next open starts the rebuild again; the vector cache spares the model where it can."""
         articles = self.store.all_articles()
         if articles:
+            print(f"isnad: re-indexing {len(articles)} articles in {self.db_dir} sentence by sentence "
+                  "(an index from an earlier version; done once)", file=sys.stderr)
             self.store.mark_all_pending()
             self.vectors.reset()
             self._opened = True  # add() below must not come back here
