@@ -241,7 +241,7 @@ def test_upload_reports_bad_line_and_keeps_good_articles(page, tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     open_tab(page, "Add articles")
     page.set_input_files("#upload input[type=file]", str(path))
-    page.locator("#upload").get_by_text("batch.jsonl").first.wait_for()
+    page.locator("#upload").get_by_text("batch.jsonl").first.wait_for(timeout=ANSWER_MS)  # the upload round trip
     page.click("#upload-btn")
     page.wait_for_selector("#upload-result .isnad-result", timeout=ANSWER_MS)
     result = page.inner_text("#upload-result")
