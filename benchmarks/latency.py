@@ -77,7 +77,7 @@ def measure(isnad: Isnad, questions: list[dict[str, str]]) -> dict[str, object]:
 
 
 def naive_search(args: argparse.Namespace, qfile: Path) -> dict[str, object] | None:
-    db, note = args.naive_db, "same 2,300 articles"
+    db, note = args.naive_db, "the same articles"
     if not (db / "chroma.sqlite3").exists():
         db, note = pc.OUT / "ingest" / "naive-db", ("NAIVE INDEX = demo_300 ONLY (the 2,300-article naive "
                                                     "index was not built): smaller index than ours")
@@ -88,7 +88,10 @@ def naive_search(args: argparse.Namespace, qfile: Path) -> dict[str, object] | N
     quiet = pc.wait_quiet(skip=args.no_wait)
     run = pc.run_timed([sys.executable, str(pc.BENCH / "perf_naive.py"), "search", "--db", str(db),
                         "--questions", str(qfile), "--k", "5"])
-    return {"db": str(db), "note": note, **json.loads(str(run["stdout"]).strip().splitlines()[-1]),
+    found = json.loads(str(run["stdout"]).strip().splitlines()[-1])
+    if note == "the same articles":
+        note = f"{found['articles']} of the same {args.articles} articles"
+    return {"db": str(db), "note": note, **found,
             "peak_rss_mb": run["peak_rss_mb"], "other_cpu_cores": run["other_cpu_cores"], **quiet}
 
 
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = pc.make_questions(articles, args.questions)
     qfile = pc.OUT / "latency_questions.json"
     qfile.write_text(json.dumps(questions, ensure_ascii=False, indent=1), encoding="utf-8")
-    n_articles = len(articles)
+    n_articles = args.articles = len(articles)
     del articles
     gc.collect()
     quiet = pc.wait_quiet(skip=args.no_wait)

@@ -95,7 +95,8 @@ def search(args: argparse.Namespace) -> dict[str, object]:
         store.similarity_search(q["q"], k=args.k)
         total_ms.append((time.perf_counter() - t) * 1000)
     search_ms = [t - e for t, e in zip(total_ms, embed_ms, strict=True)]
-    return {"chunks": count, "questions": len(questions), "k": args.k,
+    articles = len({m["article_id"] for m in store._collection.get(include=["metadatas"])["metadatas"]})
+    return {"chunks": count, "articles": articles, "questions": len(questions), "k": args.k,
             "total_ms": pc.p50_p95(total_ms), "embed_ms": pc.p50_p95(embed_ms),
             "search_ms": pc.p50_p95(search_ms), "raw_total_ms": [round(x, 2) for x in total_ms]}
 
