@@ -28,12 +28,21 @@ from .embedder import Embedder
 from .index import Index, Unit, chunk_of_unit, sentence_units
 from .types import Article, Chunk, Filters, Hit
 
+COMMON_SHARE = 0.1
+
 
 @dataclass(frozen=True)
 class QueryTerms:
     """The question's terms with IDF weights; `overlap` is the weighted share a text contains."""
 
     weights: dict[str, float] = field(default_factory=dict)
+    common: frozenset[str] = frozenset()  # in more than COMMON_SHARE of the chunks
+
+    def selective(self) -> list[str]:
+        """The terms worth a lexical search: not the common ones (BM25 would have to score every
+        chunk holding them, for little), or the two rarest when all are common."""
+        rare = [t for t in self.weights if t not in self.common]
+        return rare or sorted(self.weights, key=lambda t: -self.weights[t])[:2]
 
     def overlap(self, text: str) -> float:
         total = sum(self.weights.values())
@@ -79,18 +88,21 @@ class Retriever:
                 dense.setdefault(chunk_of_unit(unit_id), sim)
         weight = self.lexical_weight if lang == "ar" else 0.0
         lexical: dict[str, float] = {}
-        if mode == "lexical" or (mode == "hybrid" and weight > 0):
-            lexical = dict(store.lexical_search(terms(query, query=True), max(self.lexical_candidates, k), filters))
         query_terms = None
+        n_lexical = max(self.lexical_candidates, k)
+        if mode == "lexical":  # plain BM25 over every term (the evaluation baseline)
+            lexical = dict(store.lexical_search(terms(query, query=True), n_lexical, filters))
+        elif mode == "hybrid" and weight > 0:
+            query_terms = self._query_terms(query)
+            lexical = dict(store.lexical_search(query_terms.selective(), n_lexical, filters))
         if mode == "hybrid" and weight > 0:
             candidates = list(dict.fromkeys([*list(dense)[: max(self.rescored, k)], *lexical]))
         else:
             candidates = list(dense if mode == "dense" or mode == "hybrid" else lexical)
         rows = store.chunks_by_ids(candidates)  # ready articles only
         articles: dict[str, Article] = {}
-        if mode == "hybrid" and weight > 0:
+        if query_terms is not None:
             articles = store.get_articles({rows[cid][0] for cid in rows})
-            query_terms = self._query_terms(query)
             sentence_scores = self._rescore(list(rows), rows, articles, qvec, query_terms, weight)
         scored = []
         for cid in rows:
@@ -120,7 +132,8 @@ class Retriever:
     def _query_terms(self, query: str) -> QueryTerms:
         unique = list(dict.fromkeys(terms(query, query=True)))
         n, df = self.index.store.term_frequencies(unique)
-        return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique})
+        return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique},
+                          frozenset(t for t in unique if df.get(t, 0) > COMMON_SHARE * n))
 
     def _rescore(self, chunk_ids: list[str], rows: dict[str, tuple[str, int, int, int, str]],
                  articles: dict[str, Article], qvec: np.ndarray, query_terms: QueryTerms,

@@ -227,7 +227,7 @@ class Store:
             marks = ",".join("?" * len(part))
             for row in self._query(
                 "SELECT id, title, text, date, source, url FROM articles"
-                f" WHERE state = 'ready' AND id IN ({marks})", part
+                f" WHERE +state = 'ready' AND id IN ({marks})", part  # "+": look up by id, see chunks_by_ids
             ):
                 out[row[0]] = Article(*row)
         return out
@@ -262,7 +262,9 @@ class Store:
             for cid, aid, idx, s, e, h in self._query(
                 "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text_hash FROM chunks c"
                 " JOIN articles a ON a.id = c.article_id"
-                f" WHERE a.state = 'ready' AND c.id IN ({marks})", part
+                # "+" keeps SQLite from driving this by the state index (every article is 'ready'):
+                # 368 ms against 1.5 ms for 70 ids in a 50,000-article index.
+                f" WHERE +a.state = 'ready' AND c.id IN ({marks})", part
             ):
                 out[cid] = (aid, idx, s, e, h)
         return out
@@ -281,7 +283,7 @@ class Store:
         sql = (
             "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts"
             " JOIN chunks c ON c.rowid = chunks_fts.rowid JOIN articles a ON a.id = c.article_id"
-            " WHERE chunks_fts MATCH ? AND a.state = 'ready'"
+            " WHERE chunks_fts MATCH ? AND +a.state = 'ready'"
         )
         params: list[object] = [match]
         sql, params = _filter_sql(sql, params, filters)

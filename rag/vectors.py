@@ -62,12 +62,10 @@ class VectorStore:
         self.collection.delete(where={"article_id": article_id})
 
     def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
-        """[(unit id, cosine similarity)], best first."""
-        count = self.collection.count()
-        if count == 0:
-            return []
+        """[(unit id, cosine similarity)], best first. (Chroma returns fewer than n when it holds
+        fewer; counting first cost 70 ms a question at 650,000 vectors.)"""
         result = self.collection.query(
-            query_embeddings=[np.asarray(vector, np.float32)], n_results=min(n, count),
+            query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
             where=_where(filters), include=["distances"],
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]

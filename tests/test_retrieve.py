@@ -242,3 +242,13 @@ def test_timings_are_reported(built: Index) -> None:
     got = retriever(built).retrieve(QUESTION, 3)
     assert set(got.timings_ms) >= {"embed", "search"}
     assert all(v >= 0 for v in got.timings_ms.values())
+
+
+def test_common_terms_are_left_out_of_the_lexical_search() -> None:
+    from rag.retrieve import QueryTerms
+
+    q = QueryTerms({"نادر": 5.0, "شائع": 0.5, "اخر": 1.0}, frozenset({"شائع"}))
+    assert q.selective() == ["نادر", "اخر"]
+    everywhere = QueryTerms({"ا": 0.1, "ب": 0.3, "ج": 0.2}, frozenset({"ا", "ب", "ج"}))
+    assert everywhere.selective() == ["ب", "ج"]  # the two rarest
+    assert QueryTerms().selective() == []
