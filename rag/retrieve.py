@@ -9,8 +9,9 @@ best BM25 chunks) are re-scored sentence by sentence, exactly, from the vector c
 where `overlap` is the IDF-weighted share of the question's terms that the sentence contains
 (0..1), so the words of the question only reorder chunks whose best sentences are close in
 meaning, and a rare name in the question counts for more than a common word. On the pooled
-Arabic QA sets this sentence-level bonus helped every subset but TyDi, where it cost 0.003
-(BENCHMARKS.md); a chunk-level BM25 bonus helped XQuAD but cost ARCD five points.
+Arabic QA sets this sentence-level bonus helped every subset but TyDi, where it cost 0.002-0.003,
+and did a little better than the earlier chunk-level BM25 bonus (benchmarks/fusion_variants.py,
+BENCHMARKS.md).
 For an English question over Arabic articles lexical matching cannot help, so w is 0 there
 (BM25 R@1 0.03 against dense 0.90 on XQuAD English questions).
 """
