@@ -3,8 +3,8 @@
 Starts `python app.py` on a fresh database (it indexes corpus/), opens it in headless Chromium,
 and for each question (Arabic and English seed questions, alternating, asked in a new
 conversation each time) measures the time from Enter to the first `a.cite` marker of the answer
-and to the finished answer. The first question of each language also embeds its candidate
-sentences (cached afterwards); it is reported separately as "first".
+and to the finished answer. The first question of each language is reported separately as
+"first" (it warms what a process warms once).
 
     python benchmarks/ui_latency.py --rounds 5
 """

@@ -63,7 +63,7 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
         """[(unit id, cosine similarity)], best first. (Chroma returns fewer than n when it holds
-        fewer; counting first cost 70 ms a question at 650,000 vectors.)"""
+        fewer; counting first cost up to 70 ms a question at 556,000 vectors.)"""
         result = self.collection.query(
             query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
             where=_where(filters), include=["distances"],
