@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ class VectorStore:
     def __init__(self, path: Path):
         self.path = path
         self._collection = None
-        self._client = None
+        self._client: Any = None  # chromadb's client, made with the collection
         self._lock = threading.Lock()
 
     @property
