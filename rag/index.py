@@ -3,9 +3,9 @@
 The dense unit is the sentence: every sentence of every chunk is embedded once (cached by
 title and text) and stored in Chroma under `<chunk id>/<n>`, so retrieval scores a chunk by its
 best sentence and the answer step finds its sentence vectors ready. (On the pooled Arabic QA
-sets dense retrieval ranked the gold passage first 0.830 of the time against 0.797 with
+sets dense scoring ranked the gold passage first 0.831 of the time against 0.798 with
 whole-chunk vectors, and each character is embedded once, not once per chunk and once per
-sentence; benchmarks/quality.py, BENCHMARKS.md.)
+sentence; benchmarks/fusion_variants.py, BENCHMARKS.md.)
 
 Adding an article:
 1. embed what is not in the vector cache (nothing is written yet);
