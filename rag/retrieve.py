@@ -88,18 +88,19 @@ class Retriever:
             for unit_id, sim in self.index.vectors.query(qvec, max(self.dense_candidates, 4 * k), filters):
                 dense.setdefault(chunk_of_unit(unit_id), sim)
         weight = self.lexical_weight if lang == "ar" else 0.0
+        rescoring = mode == "hybrid" and weight > 0
         lexical: dict[str, float] = {}
         query_terms = None
         n_lexical = max(self.lexical_candidates, k)
         if mode == "lexical":  # plain BM25 over every term (the evaluation baseline)
             lexical = dict(store.lexical_search(terms(query, query=True), n_lexical, filters))
-        elif mode == "hybrid" and weight > 0:
+            candidates = list(lexical)
+        elif rescoring:
             query_terms = self._query_terms(query)
             lexical = dict(store.lexical_search(query_terms.selective(), n_lexical, filters))
-        if mode == "hybrid" and weight > 0:
             candidates = list(dict.fromkeys([*list(dense)[: max(self.rescored, k)], *lexical]))
         else:
-            candidates = list(dense if mode == "dense" or mode == "hybrid" else lexical)
+            candidates = list(dense)
         rows = store.chunks_by_ids(candidates)  # ready articles only
         articles: dict[str, Article] = {}
         if query_terms is not None:
@@ -108,12 +109,12 @@ class Retriever:
         scored = []
         for cid in rows:
             lex = lexical.get(cid)
-            if mode == "dense" or (mode == "hybrid" and weight == 0):
-                d, score = dense[cid], dense[cid]
+            if rescoring:
+                d, score = sentence_scores[cid]
             elif mode == "lexical":
                 d, score = None, lex or 0.0
             else:
-                d, score = sentence_scores[cid]
+                d, score = dense[cid], dense[cid]
             scored.append((score, cid, d, lex))
         scored.sort(key=lambda s: (-s[0], s[1]))
         scored = scored[:k]
