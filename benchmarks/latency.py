@@ -102,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--news", type=int, default=2000, help="first N news_bench ids besides demo_300")
     p.add_argument("--questions", type=int, default=100)
     p.add_argument("--build-only", action="store_true", help="build (or complete) the index and stop")
+    p.add_argument("--seed-db", type=Path, nargs="*", default=[],
+                   help="copy these indexes' embedding caches first (same model): shared sentences are not re-embedded")
     p.add_argument("--skip-naive", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine (smoke tests)")
     args = p.parse_args(argv)
@@ -109,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     articles = pc.load_demo() + pc.load_news(args.news)
     isnad = Isnad(Settings.from_env(db_dir=str(args.db)))
     pc.log(f"index {args.db}: {len(articles)} articles (model {isnad.embedder.name})")
+    if args.seed_db:
+        from quality import seed_vectors
+
+        isnad.index.open()
+        for seed in args.seed_db:
+            seed_vectors(isnad, seed)
     built = build(isnad, articles)
     pc.log(f"  {built}")
     if args.build_only:

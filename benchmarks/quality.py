@@ -87,11 +87,10 @@ class CachingEmbedder:
 
 def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
-                                 lexical_weight=args.lexical_weight, abstain_below=args.abstain_below)
+                                 lexical_weight=args.lexical_weight)
     isnad = Isnad(settings, embedder=embedder)
-    isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below, rank_penalty=args.rank_penalty,
-                                         passages_considered=args.passages_considered,
-                                         lexical_bonus=args.lexical_bonus)
+    isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below,
+                                         passages_considered=args.passages_considered)
     isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
 
@@ -164,17 +163,18 @@ def holdout_ids(articles: list[str], share: float, seed: int = 0) -> set[str]:
     return set(random.Random(seed).sample(ids, round(len(ids) * share)))
 
 
-def make_holdout_db(isnad: Isnad, db: Path, drop: set[str], args: argparse.Namespace, emb: Embedder) -> Isnad:
-    """A copy of the index minus the held-out passages (a copy: nothing is re-embedded)."""
-    target = Path(f"{db}-holdout")
-    stamp = target / "holdout.json"
+def make_reduced_db(isnad: Isnad, db: Path, drop: set[str], args: argparse.Namespace, emb: Embedder,
+                    suffix: str) -> Isnad:
+    """A copy of the index minus the passages `drop` (a copy: nothing is re-embedded)."""
+    target = Path(f"{db}-{suffix}")
+    stamp = target / "dropped.json"
     if not (stamp.exists() and set(json.loads(stamp.read_text())) == drop):
         isnad.index.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(db, target)
-        held = open_isnad(args, target, emb)
+        reduced = open_isnad(args, target, emb)
         for aid in sorted(drop):
-            held.delete(aid)
+            reduced.delete(aid)
         stamp.write_text(json.dumps(sorted(drop)))
     return open_isnad(args, target, emb)
 
@@ -202,6 +202,16 @@ def table(results: dict, naive: dict | None) -> str:
     return "\n".join(rows)
 
 
+def quote_table(results: dict) -> str:
+    """First cited quote contains a gold answer, per subset and mode."""
+    cols = [c for c in COLS if c in results["hybrid"]]
+    rows = ["| first quote ⊇ answer | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for m in MODES:
+        if m in results:
+            rows.append(f"| {m} | " + " | ".join(f"{results[m][c]['quote']:.3f}" for c in cols) + " |")
+    return "\n".join(rows)
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--limit-questions", type=int, help="at most N questions per subset (quick runs)")
@@ -210,6 +220,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--naive-db", type=Path, default=OUT / "naive-db")
     p.add_argument("--seed-db", type=Path, help="copy this index's embedding cache first (other chunk sizes)")
     p.add_argument("--skip-naive", action="store_true")
+    p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES,
+                   help="retrieval modes to ask in (hybrid is what the app does)")
     p.add_argument("--skip-holdout", action="store_true")
     p.add_argument("--out", type=Path, default=OUT / "quality.json")
     p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz",
@@ -219,11 +231,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     d = Settings()
     p.add_argument("--chunk-chars", type=int, default=d.chunk_chars)
     p.add_argument("--lexical-weight", type=float, default=d.lexical_weight)
-    p.add_argument("--abstain-below", type=float, default=d.abstain_below)
-    p.add_argument("--rank-penalty", type=float, default=AnswerPolicy.rank_penalty)
+    p.add_argument("--abstain-below", type=float, default=None,
+                   help="answerability threshold (default: the one calibrated with the sentence scorer)")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
-    p.add_argument("--lexical-bonus", type=float, default=AnswerPolicy.lexical_bonus,
-                   help="weight of the question's words in the answer's sentence choice (default: as retrieval)")
+    p.add_argument("--skip-offtopic", action="store_true")
+    p.add_argument("--offtopic-corpus", default="tydi", choices=qa_data.SUBSETS,
+                   help="the off-topic figure asks the other test subsets against an index of this subset only")
+    p.add_argument("--offtopic-questions", type=int, default=300, help="questions per subset in the off-topic figure")
     p.add_argument("--holdout-share", type=float, default=0.10)
     p.add_argument("--e2e-sample", type=int, default=100, help="questions timed through Isnad.ask per mode")
     return p.parse_args(argv)
@@ -261,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         emb.save(args.query_cache)
     log(f"{len(questions)} questions embedded in {time.perf_counter() - t0:.0f} s")
     results, records = {}, {}
-    for mode in MODES:
+    for mode in args.modes:
         ask_all(isnad, questions[:20], mode, args.k)  # warm
         records[mode] = ask_all(isnad, questions, mode, args.k)
         results[mode] = summarise(questions, records[mode])
@@ -269,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     emb.bypass = True
     e2e = {}
     sample = questions[:: max(1, len(questions) // args.e2e_sample)][: args.e2e_sample]
-    for mode in MODES[:3]:  # rrf is a baseline outside Isnad.ask
+    for mode in [m for m in args.modes if m != "rrf"]:  # rrf is a baseline outside Isnad.ask
         ms = [isnad.ask(q.question, k=args.k, mode=mode).timings_ms["total"] for q in sample]
         e2e[mode] = {"n": len(ms), "p50": pct(ms, 50), "p95": pct(ms, 95)}
     emb.bypass = False
@@ -292,17 +306,29 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_holdout:
         drop = holdout_ids(list(data.articles), args.holdout_share)
         held_q = [q for q in questions if q.article_id in drop]
-        held = make_holdout_db(isnad, args.db, drop, args, emb)
+        held = make_reduced_db(isnad, args.db, drop, args, emb, "holdout")
         hrecs = ask_all(held, held_q, "hybrid", args.k)
         holdout = {"passages_removed": len(drop), "unanswerable": summarise(held_q, hrecs),
                    "dense_unanswerable": [[q.subset, r["dense"]] for q, r in zip(held_q, hrecs, strict=True)]}
-    md = table(results, naive)
+    offtopic = None
+    if not args.skip_offtopic:
+        keep = {q.article_id for q in questions if q.subset == args.offtopic_corpus}
+        asked = [q for q in questions if q.subset in qa_data.TEST_SUBSETS and q.subset != args.offtopic_corpus
+                 and q.article_id not in keep]
+        per: dict[str, list[Question]] = {}
+        for q in asked:
+            per.setdefault(q.subset, []).append(q)
+        asked = [q for qs in per.values() for q in qs[: args.offtopic_questions]]
+        reduced = make_reduced_db(isnad, args.db, set(data.articles) - keep, args, emb, f"only-{args.offtopic_corpus}")
+        orecs = ask_all(reduced, asked, "hybrid", args.k)
+        offtopic = {"corpus": args.offtopic_corpus, "passages": len(keep), "unanswerable": summarise(asked, orecs)}
+    md = table(results, naive) + "\n\n" + quote_table(results)
     report = {"date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
               "settings": isnad.settings.as_dict() | {"policy": str(isnad.answerer.policy)},
               "passages": len(data.articles), "questions": len(questions), "build": build, "results": results,
-              "naive": naive, "e2e_ms": e2e, "holdout": holdout, "seconds": time.time() - started,
+              "naive": naive, "e2e_ms": e2e, "holdout": holdout, "offtopic": offtopic, "seconds": time.time() - started,
               "dense_answerable": [[q.subset, r["dense"]] for q, r in zip(questions, records["hybrid"], strict=True)],
-              "records": {m: [[r["rank"], int(r["quote"])] for r in records[m]] for m in MODES},
+              "records": {m: [[r["rank"], int(r["quote"])] for r in records[m]] for m in args.modes},
               "markdown": md}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
@@ -312,6 +338,12 @@ def main(argv: list[str] | None = None) -> int:
         u, a = holdout["unanswerable"], results["hybrid"]
         print(f"abstention: gold removed -> abstain {u['ALL']['abstain']:.3f} (test {u.get('TEST', {}).get('abstain')},"
               f" n={u['ALL']['n']}); answerable -> abstain {a['ALL']['abstain']:.3f} (test {a['TEST']['abstain']:.3f})")
+    if offtopic:
+        u = offtopic["unanswerable"]
+        print(f"off-topic: {u['ALL']['n']} questions of " + ", ".join(k for k in u if k not in ("ALL", "TEST", "TUNE"))
+              + f" against the {offtopic['passages']} {offtopic['corpus']} passages alone -> abstain "
+              f"{u['ALL']['abstain']:.3f} (" + ", ".join(f"{k} {v['abstain']:.3f}" for k, v in u.items()
+                                                         if k not in ("ALL", "TEST", "TUNE")) + ")")
     log(f"done in {time.time() - started:.0f} s -> {args.out}")
     return 0
 

@@ -1,25 +1,28 @@
-"""Extractive answers: the sentences of the retrieved passages that best answer the question,
+"""Extractive answers: the sentences of the retrieved passages that answer the question,
 quoted verbatim, each followed by its citation marker.
 
-Sentences are scored by their own embedding against the question: the index embeds every
-sentence at ingest (they are its dense unit), so the answer step reads them from the vector
-cache and calls the model only for a sentence it cannot find there. (Sentence vectors
-pooled from the passage's own model pass, "late chunking", cost nothing extra but picked the
-answer-bearing sentence of the gold XQuAD passage less often: 0.755/0.744 against 0.822/0.844
-for Arabic/English questions.) A penalty for coming from a lower-ranked passage adjusts the score.
+Every sentence of the best passages is a candidate; the learned sentence scorer (scorer.py)
+ranks them by whether they hold what was asked (a number for "كم", a person for "who", the
+question's focus words rather than the topic every passage shares), and its answerability model
+decides whether the best one answers at all. When it does not, the answer says so and lists the
+closest passages. Sentence vectors come from the vector cache (the index embeds every sentence
+at ingest); the model is called only for a sentence it cannot find there.
 Every citation is checked against the stored article text before it is returned.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from .arabic import terms
 from .embedder import Embedder
 from .index import embed_key
 from .retrieve import Retrieval
+from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .sentences import split_sentences
 from .store import Store
 from .types import Answer, Citation, Hit, Passage
@@ -33,49 +36,43 @@ NOT_FOUND = {
 @dataclass(frozen=True)
 class AnswerPolicy:
     max_sentences: int = 3
-    # The highest threshold at which no tuning subset abstains on more than 5 % of its answerable
-    # questions (benchmarks/quality.py): ARCD-train 1.3 %, TyDi 0.5 %, MLQA 4.4 %.
-    abstain_below: float = 0.32
+    # Abstain when the scorer's estimated chance that its best sentence answers is below this;
+    # None: the threshold calibrated with the scorer (rag/data/sentence_scorer.json).
+    abstain_below: float | None = None
     passages_considered: int = 3
-    # Weight of the question's words in a sentence's score (IDF-weighted share, as in
-    # retrieval); None: the weight retrieval used (0 for English questions).
-    lexical_bonus: float | None = None
-    rank_penalty: float = 0.25
-    # A further sentence is quoted only when it scores within this margin of the best one...
+    # A further sentence is quoted only when it scores within this margin of the best one
+    # (in units of question-sentence similarity, converted by the scorer's weight for it)...
     extra_sentence_margin: float = 0.06
     # ...and, maximal-marginal-relevance style, it is chosen for what it adds: its score minus
     # this much of its similarity to the sentences already chosen.
     redundancy_penalty: float = 0.3
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    hit: Hit
-    start: int
-    end: int
-    text: str
-    score: float = 0.0
-
-
 class Answerer:
-    def __init__(self, store: Store, embedder: Embedder, policy: AnswerPolicy | None = None):
+    def __init__(self, store: Store, embedder: Embedder, policy: AnswerPolicy | None = None,
+                 scorer: SentenceScorer | None = None):
         self.store = store
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
+        self._scorer = scorer
+
+    @property
+    def scorer(self) -> SentenceScorer:
+        """Loaded on first use (its weights are a small JSON file)."""
+        if self._scorer is None:
+            self._scorer = SentenceScorer()
+        return self._scorer
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
         t0 = time.perf_counter()
         passages = [_passage(h, retrieval) for h in retrieval.hits]
-        best_dense = max((h.dense for h in retrieval.hits if h.dense is not None), default=None)
-        if not retrieval.hits or best_dense is None or best_dense < self.policy.abstain_below:
+        judgement = self.judge(question, retrieval)
+        threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
+        if not judgement.ranked or judgement.answerable < threshold:
             return self._abstain(question, retrieval, passages, t0)
-        ranked, vectors = self._rank_sentences(question, retrieval)
-        if not ranked:
-            return self._abstain(question, retrieval, passages, t0)
-        chosen = self._choose(ranked, vectors, retrieval)
         citations = []
-        for n, cand in enumerate(chosen, 1):
-            citation = _cite(n, cand, retrieval)
+        for n, scored in enumerate(self._choose(judgement.ranked), 1):
+            citation = _cite(n, scored.candidate, retrieval)
             if citation is not None:
                 citations.append(citation)
         if not citations:
@@ -85,52 +82,62 @@ class Answerer:
         timings = {**retrieval.timings_ms, "answer": (time.perf_counter() - t0) * 1000}
         return Answer(question, text, False, citations, passages, retrieval.language, timings, sentences)
 
-    def _choose(self, ranked: list[_Candidate], vectors: dict[str, np.ndarray],
-                retrieval: Retrieval) -> list[_Candidate]:
-        floor = ranked[0].score - self.policy.extra_sentence_margin
+    def judge(self, question: str, retrieval: Retrieval) -> Judgement:
+        """The candidate sentences ranked by the scorer, and whether the best one answers."""
+        cands = self.candidates(retrieval)
+        return self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
+
+    def context(self, question: str, retrieval: Retrieval, article_ids: set[str] | None = None) -> QuestionContext:
+        """`question` as asked (its answer type); the searched query's terms and vector; the text
+        of the candidates' articles (`article_ids`)."""
+        unique = list(dict.fromkeys(terms(retrieval.query or question, query=True)))
+        n, df = self.store.term_frequencies(unique)
+        idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique}
+        total = sum(idf.values())
+        unknown = sum(w for t, w in idf.items() if df.get(t, 0) == 0) / total if total > 0 else 0.0
+        texts = {aid: "\n".join([a.title, a.date or "", a.text]) for aid in (article_ids or ())
+                 if (a := retrieval.articles.get(aid)) is not None}
+        return QuestionContext(question, retrieval.query_vector, retrieval.language, idf, unknown, texts)
+
+    def candidates(self, retrieval: Retrieval, passages: int | None = None) -> list[Candidate]:
+        """Every sentence of the best `passages` passages (default: the policy's) once, in passage
+        order, with its vector."""
+        spans: list[tuple[int, str, int, int, float]] = []
+        seen: set[tuple[str, int]] = set()
+        for rank, hit in enumerate(retrieval.hits[: passages or self.policy.passages_considered]):
+            text = retrieval.articles[hit.chunk.article_id].text
+            for s, e in split_sentences(text, hit.chunk.start, hit.chunk.end):
+                if (hit.chunk.article_id, s) not in seen:
+                    seen.add((hit.chunk.article_id, s))
+                    spans.append((rank, hit.chunk.article_id, s, e, hit.score))
+        keyed = []
+        for rank, aid, s, e, score in spans:
+            article = retrieval.articles[aid]
+            keyed.append((embed_key(article.title, article.text[s:e]), article.title, rank, aid, s, e, score))
+        vectors = self._vectors({k: (title, retrieval.articles[aid].text[s:e]) for k, title, _, aid, s, e, _ in keyed})
+        return [Candidate(aid, s, e, retrieval.articles[aid].text[s:e], rank, score, vectors[k])
+                for k, _, rank, aid, s, e, score in keyed]
+
+    def _choose(self, ranked: list[Scored]) -> list[Scored]:
+        unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity
+        floor = ranked[0].score - self.policy.extra_sentence_margin * unit
         pool = [c for c in ranked[1:] if c.score >= floor]
         chosen = [ranked[0]]
         while pool and len(chosen) < self.policy.max_sentences:
-            def gain(c: _Candidate) -> float:
-                v = vectors[_key(c, retrieval)]
-                return c.score - self.policy.redundancy_penalty * max(
-                    float(v @ vectors[_key(x, retrieval)]) for x in chosen)
+            def gain(c: Scored) -> float:
+                return c.score - self.policy.redundancy_penalty * unit * max(
+                    float(c.candidate.vector @ x.candidate.vector) for x in chosen)
             best = max(pool, key=gain)
             chosen.append(best)
             pool.remove(best)
         return chosen
 
-    def _rank_sentences(self, question: str, retrieval: Retrieval
-                        ) -> tuple[list[_Candidate], dict[str, np.ndarray]]:
-        hits = retrieval.hits[: self.policy.passages_considered]
-        seen: set[tuple[str, int]] = set()
-        cands: list[_Candidate] = []
-        for hit in hits:
-            text = retrieval.articles[hit.chunk.article_id].text
-            for s, e in split_sentences(text, hit.chunk.start, hit.chunk.end):
-                if (hit.chunk.article_id, s) not in seen:
-                    seen.add((hit.chunk.article_id, s))
-                    cands.append(_Candidate(hit, s, e, text[s:e]))
-        vectors = self._sentence_vectors(cands, retrieval)
-        bonus = retrieval.lexical_weight if self.policy.lexical_bonus is None else self.policy.lexical_bonus
-        best_hit = hits[0].score
-        scored = []
-        for cand in cands:
-            score = float(vectors[_key(cand, retrieval)] @ retrieval.query_vector)
-            if bonus and retrieval.query_terms is not None:
-                score += bonus * retrieval.query_terms.overlap(cand.text)
-            score -= self.policy.rank_penalty * (best_hit - cand.hit.score)
-            scored.append(_Candidate(cand.hit, cand.start, cand.end, cand.text, score))
-        scored.sort(key=lambda c: -c.score)
-        return scored, vectors
-
-    def _sentence_vectors(self, cands: list[_Candidate], retrieval: Retrieval) -> dict[str, np.ndarray]:
-        keys = {_key(c, retrieval): c for c in cands}
-        vectors = self.store.vectors_for(keys)
-        missing = [k for k in keys if k not in vectors]
+    def _vectors(self, wanted: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+        """Sentence vectors by cache key; the model embeds only what the cache lacks."""
+        vectors = self.store.vectors_for(wanted)
+        missing = [k for k in wanted if k not in vectors]
         if missing:
-            titles = [retrieval.articles[keys[k].hit.chunk.article_id].title for k in missing]
-            fresh = self.embedder.embed_documents([keys[k].text for k in missing], titles)
+            fresh = self.embedder.embed_documents([wanted[k][1] for k in missing], [wanted[k][0] for k in missing])
             new = dict(zip(missing, fresh, strict=True))
             self.store.put_vectors(new)
             vectors.update(new)
@@ -142,12 +149,8 @@ class Answerer:
         return Answer(question, text, True, [], passages, retrieval.language, timings, [])
 
 
-def _key(cand: _Candidate, retrieval: Retrieval) -> str:
-    return embed_key(retrieval.articles[cand.hit.chunk.article_id].title, cand.text)
-
-
-def _cite(n: int, cand: _Candidate, retrieval: Retrieval) -> Citation | None:
-    article = retrieval.articles[cand.hit.chunk.article_id]
+def _cite(n: int, cand: Candidate, retrieval: Retrieval) -> Citation | None:
+    article = retrieval.articles[cand.article_id]
     if article.text[cand.start: cand.end] != cand.text:  # never show an unchecked quote
         return None
     return Citation(n, article.id, article.title, cand.text, cand.start, cand.end,

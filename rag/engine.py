@@ -67,7 +67,7 @@ class Isnad:
                                    s.lexical_candidates, s.lexical_weight)
         self.answerer = Answerer(self.index.store, self.embedder,
                                  AnswerPolicy(max_sentences=s.answer_sentences,
-                                              abstain_below=s.abstain_below))
+                                              abstain_below=None if s.abstain_below < 0 else s.abstain_below))
 
     # -- adding -----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None

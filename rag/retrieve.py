@@ -62,6 +62,7 @@ class Retrieval:
     timings_ms: dict[str, float]
     query_terms: QueryTerms | None = None  # set when the lexical bonus applies (Arabic, hybrid)
     lexical_weight: float = 0.0
+    query: str = ""  # the text searched (a follow-up: with the question it follows)
 
 
 class Retriever:
@@ -129,7 +130,7 @@ class Retriever:
             hits.append(Hit(chunk, float(score), d, lex))
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000}
-        return Retrieval(hits, articles, qvec, lang, timings, query_terms, weight if query_terms else 0.0)
+        return Retrieval(hits, articles, qvec, lang, timings, query_terms, weight if query_terms else 0.0, query)
 
     def _query_terms(self, query: str) -> QueryTerms:
         unique = list(dict.fromkeys(terms(query, query=True)))

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -95,8 +94,9 @@ class Settings:
         default=3, metadata=_meta("most sentences quoted in an answer", "RAG_ANSWER_SENTENCES")
     )
     abstain_below: float = field(
-        default=0.32,
-        metadata=_meta("abstain when the best sentence's similarity to the question is below this",
+        default=-1.0,
+        metadata=_meta("abstain when the estimated chance (0-1) that the best sentence answers the question is "
+                       "below this; -1 uses the threshold calibrated with the sentence scorer",
                        "RAG_ABSTAIN_BELOW"),
     )
     host: str = field(default="127.0.0.1", metadata=_meta("address the web app binds to", "RAG_HOST"))
@@ -147,8 +147,9 @@ class Settings:
                                 f"got {self.chunk_overlap_sentences}")
         if not 0.0 <= self.lexical_weight <= 1.0:  # also false for nan
             raise SettingsError(f"{_label('lexical_weight')} must be between 0 and 1, got {self.lexical_weight}")
-        if not math.isfinite(self.abstain_below):
-            raise SettingsError(f"{_label('abstain_below')} must be a finite number, got {self.abstain_below}")
+        if not (self.abstain_below == -1.0 or 0.0 <= self.abstain_below <= 1.0):  # also false for nan
+            raise SettingsError(f"{_label('abstain_below')} must be between 0 and 1, or -1 for the calibrated "
+                                f"threshold; got {self.abstain_below}")
         if self.embed_dtype not in ("bfloat16", "float32"):
             raise SettingsError(f"{_label('embed_dtype')} must be bfloat16 or float32, got {self.embed_dtype!r}")
         if not 0 < self.port < 65536:

@@ -56,23 +56,29 @@ def test_index_is_consistent(engine: Isnad) -> None:
 QUESTION_AR_NOUN = "من قام بالوساطة بين أرمينيا وأذربيجان؟"
 
 
-@pytest.mark.parametrize("question", [QUESTION_AR_NOUN, QUESTION_EN])
-def test_mediation_question_is_answered_with_minsk_or_michel(answers: dict[str, Answer], engine: Isnad,
-                                                             question: str) -> None:
-    answer = answers[question] if question in answers else engine.ask(question, k=K)
-    assert not answer.abstained, answer.passages
-    assert answer.language == ("en" if question == QUESTION_EN else "ar")
-    top3 = [c.quote for c in answer.citations[:3]]
-    assert any("مينسك" in q or "ميشيل" in q for q in top3), top3
-    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+def test_english_mediation_question_cites_minsk_or_michel_first(answers: dict[str, Answer], engine: Isnad) -> None:
+    answer = answers[QUESTION_EN]
+    assert not answer.abstained and answer.language == "en"
+    first = answer.citations[0].quote
+    assert "مينسك" in first or "ميشيل" in first, first
     assert "[1]" in answer.answer
     check_verbatim(engine, answer)
 
 
+def test_arabic_mediation_noun_question_quotes_minsk_or_michel(engine: Isnad) -> None:
+    answer = engine.ask(QUESTION_AR_NOUN, k=K)
+    assert not answer.abstained and answer.language == "ar"
+    top3 = [c.quote for c in answer.citations[:3]]
+    assert any("مينسك" in q or "ميشيل" in q for q in top3), top3
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    check_verbatim(engine, answer)
+
+
 def test_short_arabic_verb_finds_the_mediators_among_the_passages(answers: dict[str, Answer], engine: Isnad) -> None:
-    """"من توسط" is hard for the model: its best sentences are the mutual accusations, and the
-    Minsk Group passage ranks lower. The answer is still cited and verbatim, and the passages
-    offered beside it include the mediators."""
+    """"من توسط" is hard for the model: every sentence of the article scores 0.58-0.68 against it,
+    the mediators' passages rank 4th and 5th of 6, and the quotes are other sentences of the
+    article. The answer is still cited and verbatim, and the passages offered beside it include
+    the mediators."""
     answer = answers[QUESTION_AR]
     assert not answer.abstained and answer.citations
     check_verbatim(engine, answer)
@@ -94,7 +100,8 @@ def test_off_topic_question_abstains(answers: dict[str, Answer], engine: Isnad) 
     assert answer.citations == []
     assert answer.answer == NOT_FOUND["en"]
     assert answer.passages  # the closest passages are still offered
-    assert max(p.score for p in answer.passages) < engine.settings.abstain_below
+    retrieval = engine.retriever.retrieve(OFF_TOPIC, K)
+    assert engine.answerer.judge(OFF_TOPIC, retrieval).answerable < engine.answerer.scorer.threshold
     check_verbatim(engine, answer)
 
 

@@ -135,6 +135,13 @@ def test_abstain_threshold_nan_is_rejected() -> None:
         Settings.from_env({"RAG_ABSTAIN_BELOW": "nan"})
 
 
+@pytest.mark.parametrize("raw", ["1.5", "-0.5", "-2"])
+def test_abstain_threshold_is_a_probability_or_minus_one(raw: str) -> None:
+    with pytest.raises(SettingsError, match="between 0 and 1, or -1"):
+        Settings.from_env({"RAG_ABSTAIN_BELOW": raw})
+    assert Settings.from_env({"RAG_ABSTAIN_BELOW": "-1"}).abstain_below == -1.0
+
+
 def test_overrides_beat_environment() -> None:
     s = Settings.from_env({"RAG_K": "8", "RAG_DB_DIR": "/env/db", "RAG_EMBED_MODEL": "m"},
                           k=3, db_dir="/flag/db", embed_model="hash")
