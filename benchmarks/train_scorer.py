@@ -62,6 +62,11 @@ from rag.settings import Settings, apply_offline_env  # noqa: E402
 OUT = BENCH / "out"
 CALIBRATION = BENCH / "data" / "offcorpus_calibration.json"
 BLIND = ("overlap", "focus", "novelty")  # what an English question over Arabic text mostly lacks
+# Features whose direction is clear (more similar, more of the question's words in the sentence:
+# answerable; the question's numbers or words missing from the article: not). The others (raw
+# score, margin, answer-type flags, focus, unknown words) took signs on ARCD-train that make no
+# sense for other questions (e.g. more words unknown to the index -> more answerable).
+ANSWER_FEATURES = ("best_cos", "max_cos", "best_overlap", "numbers_missing", "terms_missing", "is_en")
 COL = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 
 
@@ -166,10 +171,15 @@ def q_features(examples: list[Example], w: np.ndarray) -> np.ndarray:
 
 
 def fit_answerable(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> tuple[np.ndarray, float]:
+    """Logistic regression on standardised features, returned as weights of the raw features
+    (so that the app computes one dot product)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
-    return model.coef_[0], float(model.intercept_[0])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd[sd == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((x - mu) / sd, y)
+    coef = model.coef_[0] / sd
+    return coef, float(model.intercept_[0] - coef @ mu)
 
 
 def probability(x: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
@@ -193,6 +203,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz")
     p.add_argument("--max-abstain", type=float, default=0.02,
                    help="largest share of answerable training questions the threshold may abstain on")
+    p.add_argument("--answer-features", nargs="+", choices=QUESTION_FEATURES, default=list(ANSWER_FEATURES),
+                   help="question features the answerability model may use")
     p.add_argument("--l2", type=float, nargs="+", default=[1.0, 10.0, 30.0, 100.0],
                    help="L2 strengths tried (5-fold CV on ARCD-train picks one)")
     p.add_argument("--prior-scale", type=float, default=10.0,
@@ -287,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{f} {v:+.2f}" for f, v in zip(SENTENCE_FEATURES, w, strict=True)))
 
     # -- 2. answerability ---------------------------------------------------------------------
-    x = q_features(examples, w)
+    keep = np.array([f in args.answer_features for f in QUESTION_FEATURES], float)
+    x = q_features(examples, w) * keep
     y = np.array([ex.kind == "answerable" for ex in examples], int)
     qfold = folds(examples)
     oof = np.zeros(len(examples))

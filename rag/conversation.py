@@ -27,7 +27,9 @@ _ANAPHORA_EN = set("""
 """.split())
 # Arabic clitic pronouns glued to a verb or preposition: "حدثت" no, but "قالها", "عنه".
 _CLITIC = re.compile(r"(ها|هم|هما|هن)$")
-_FOLLOW_UP_OPENERS = ("و", "ثم", "and ", "what about", "how about", "وماذا", "ماذا عن")
+_FOLLOW_UP_OPENERS = ("and ", "what about", "how about")
+# "وكم…؟", "ومتى…؟", "ثم ماذا…؟": a question that opens with "and" + a question word continues the last one.
+_AR_CONTINUATION = re.compile(r"^(و|ف|ثم )(كم|متي|من|ما|ماذا|اين|هل|لماذا|كيف|اي|بكم|لمن)(\s|$)")
 
 
 def is_follow_up(question: str) -> bool:
@@ -39,7 +41,9 @@ def is_follow_up(question: str) -> bool:
     content = terms(question)
     if len(content) <= 1:
         return True  # "ومتى؟", "why?", "and then?"
-    if lowered.startswith(_FOLLOW_UP_OPENERS[2:]) and len(content) <= 2:
+    if lowered.startswith(_FOLLOW_UP_OPENERS) and len(content) <= 2:
+        return True
+    if _AR_CONTINUATION.match(" ".join(plain)) and len(content) <= 3:
         return True
     return any(_CLITIC.search(w) for w in plain if len(w) > 4) and len(content) <= 2
 

@@ -19,6 +19,8 @@ FIRST_EN = "Who mediated between Armenia and Azerbaijan?"
         "ومتى؟",  # no content words of its own
         "لماذا؟",
         "وماذا عن روسيا؟",  # "what about" opener
+        "وكم بلغت الغرامة؟",  # "and" + question word opens a continuation
+        "ومن أعلن هذا القرار",
         "ماذا عن روسيا؟",
         "ما موقف روسيا منها؟",  # anaphoric preposition + pronoun
         "من قالها؟",  # clitic pronoun
@@ -43,6 +45,7 @@ def test_follow_ups_are_detected(question: str) -> None:
         FIRST_AR,
         FIRST_EN,
         "ما هي عاصمة فرنسا؟",
+        "وزير الخارجية الروسي قال ماذا عن المفاوضات؟",  # starts with و, but not "and" + question word
         "متى بدأت المفاوضات في إطار مجموعة مينسك؟",
         "كم عدد القتلى في الاشتباكات الحدودية بين أرمينيا وأذربيجان؟",
         "What is the capital of Japan?",
