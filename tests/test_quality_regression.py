@@ -28,16 +28,17 @@ pytestmark = [
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 N_PARAGRAPHS = 40
-# Measured 2026-11-24 (EmbeddingGemma bf16, 2 CPU cores, default settings, about 35 s):
-#   xquad_ar R@1 0.960, first quote contains the answer 0.778, abstained 0.044
-#   xquad_en R@1 0.951, first quote contains the answer 0.791, abstained 0.058
+# Measured 2026-12-01 (EmbeddingGemma bf16, 2 CPU cores, default settings, learned sentence
+# scorer and answerability model, about 25 s):
+#   xquad_ar R@1 0.960, first quote contains the answer 0.769, abstained 0.076
+#   xquad_en R@1 0.951, first quote contains the answer 0.818, abstained 0.044
 # The floors leave about three points for bf16 arithmetic on other CPUs.
 FLOORS = {
     #            R@1    answer in first quote
-    "xquad_ar": (0.93, 0.75),
-    "xquad_en": (0.92, 0.76),
+    "xquad_ar": (0.93, 0.74),
+    "xquad_en": (0.92, 0.79),
 }
-MAX_ABSTAIN = 0.08
+MAX_ABSTAIN = 0.09
 
 
 @pytest.fixture(scope="module")
