@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
     p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
 
+    p = add("verify", "check a claim against the articles: the supporting span, or why it is not supported")
+    p.add_argument("claim", nargs="?", help="the claim, one sentence (or use --batch)")
+    p.add_argument("--article", help="check against this article only (its id)")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("--batch", metavar="FILE.jsonl", help='claims, one {"id", "claim", "article_id"?} per line')
+
     p = add("show", "print one article")
     p.add_argument("article_id")
     p.add_argument("--json", action="store_true")
@@ -112,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         return _ingest(isnad, args)
     if args.command == "ask":
         return _ask(isnad, args)
+    if args.command == "verify":
+        return _verify(isnad, args)
     if args.command == "show":
         article = isnad.get(args.article_id)
         if args.json:
@@ -186,29 +194,78 @@ def _ask(isnad: Any, args: argparse.Namespace) -> int:
 
 
 def _ask_batch(isnad: Any, args: argparse.Namespace, filters: Filters) -> int:
-    try:
-        with open(args.batch, encoding="utf-8-sig") as handle:
-            lines = handle.readlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.batch}: {exc}; give a UTF-8 JSONL file of "
-              '{"id", "question"} lines', file=sys.stderr)
+    def one(item: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(item.get("question"), str):
+            raise ValueError('each line must be an object with a "question" string')
+        return answer_json(isnad.ask(item["question"], args.k, filters))
+
+    return _batch(args.batch, '{"id", "question"}', one)
+
+
+def _batch(path: str, shape: str, one: Any) -> int:
+    """Run `one(item)` for every JSONL line of `path`; print one JSON result (with the line's id)
+    per line, an error naming file and line for a bad one, and go on. Exit 1 if any line failed."""
+    lines = _read_jsonl(path, shape)
+    if lines is None:
         return 2
     failed = 0
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        qid = None
+        item_id = None
         try:
             item = json.loads(line)
-            qid = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise ValueError('each line must be an object with a "question" string')
-            result = {"id": qid, **answer_json(isnad.ask(item["question"], args.k, filters))}
+            if not isinstance(item, dict):
+                raise ValueError(f"each line must be an object {shape}")
+            item_id = item.get("id")
+            result = {"id": item_id, **one(item)}
         except (ValueError, RagError) as exc:
             failed += 1
-            result = {"id": qid, "error": f"{args.batch}:{lineno}: {exc}"}
+            result = {"id": item_id, "error": f"{path}:{lineno}: {exc}"}
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 1 if failed else 0
+
+
+def _verify(isnad: Any, args: argparse.Namespace) -> int:
+    from .verify import verdict_json
+
+    if args.batch:
+        return _verify_batch(isnad, args)
+    if not args.claim:
+        print("error: give a CLAIM or --batch FILE.jsonl", file=sys.stderr)
+        return 2
+    verdict = isnad.verify(args.claim, args.article)
+    if args.json:
+        _print_json(verdict_json(verdict))
+        return 0
+    print(("SUPPORTED" if verdict.supported else "NOT SUPPORTED") + f" ({verdict.reason}; score {verdict.score})")
+    for c in verdict.citations or ([verdict.closest] if verdict.closest else []):
+        label = "supported by" if verdict.supported else "closest"
+        print(f"{label}: {c.quote}\n  {c.title} ({c.article_id}, {c.start}-{c.end})")
+    return 0
+
+
+def _verify_batch(isnad: Any, args: argparse.Namespace) -> int:
+    from .verify import verdict_json
+
+    def one(item: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(item.get("claim"), str):
+            raise ValueError('each line must be an object with a "claim" string')
+        article_id = item.get("article_id")
+        if article_id is not None and not isinstance(article_id, str):
+            raise ValueError('"article_id" must be a string when given')
+        return verdict_json(isnad.verify(item["claim"], article_id), item.get("id"))
+
+    return _batch(args.batch, '{"id", "claim", "article_id"?}', one)
+
+
+def _read_jsonl(path: str, shape: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.readlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {path}: {exc}; give a UTF-8 JSONL file of {shape} lines", file=sys.stderr)
+        return None
 
 
 def _print_json(value: Any) -> None:

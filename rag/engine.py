@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .answer import Answerer, AnswerPolicy
 from .arabic import language
@@ -26,6 +27,9 @@ from .retrieve import Retriever
 from .settings import Settings
 from .store import ArticleInfo
 from .types import Answer, Article, Filters
+
+if TYPE_CHECKING:
+    from .verify import Verdict, Verifier
 
 MAX_QUESTION_CHARS = 2000
 
@@ -68,6 +72,7 @@ class Isnad:
         self.answerer = Answerer(self.index.store, self.embedder,
                                  AnswerPolicy(max_sentences=s.answer_sentences,
                                               abstain_below=None if s.abstain_below < 0 else s.abstain_below))
+        self._verifier: Verifier | None = None
 
     # -- adding -----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None
@@ -120,6 +125,15 @@ class Isnad:
         answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         return answer
+
+    def verify(self, claim: str, article_id: str | None = None) -> Verdict:
+        """Is `claim` supported by the articles (or by the one article `article_id`)? The verdict
+        carries the verbatim supporting span, or the reason it is not supported."""
+        from .verify import Verifier
+
+        if self._verifier is None:
+            self._verifier = Verifier(self)
+        return self._verifier.verify(claim, article_id)
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, article_id: str) -> Article:

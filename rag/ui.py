@@ -44,6 +44,8 @@ def build_app(isnad: Isnad) -> tuple[gr.Blocks, dict[str, Any]]:
                 query, table = _library_tab(h)
             with gr.Tab("Add articles · أضف مقالات", id="add"):
                 added = _add_tab(h)
+            with gr.Tab("Check a claim · تحقق من خبر", id="check"):
+                _check_tab(h)
         # The list is re-read whenever it may have changed: on load, on opening the tab, after adds.
         library_tab.select(h.library, [query], [table], show_progress="hidden", **PRIVATE)
         for event in added:
@@ -160,6 +162,16 @@ def _add_tab(h: Handlers) -> list[Any]:
     ]
 
 
+def _check_tab(h: Handlers) -> None:
+    gr.Markdown("A sentence to check against the articles: it is supported only by a passage that states "
+                "it with the same numbers, dates, names and polarity.")
+    claim = gr.Textbox(label="Claim · الخبر", lines=2, max_lines=6, elem_id="claim")
+    article = gr.Textbox(label="Only in article (id, optional) · في مقال واحد", elem_id="claim-article")
+    check = gr.Button("Check · تحقق", variant="primary", elem_id="check-btn")
+    result = gr.HTML(elem_id="claim-result")
+    gr.on([check.click, claim.submit], h.check_claim, [claim, article], [result], **PRIVATE)
+
+
 def _api(h: Handlers) -> None:
     def ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question from the articles; `history` holds earlier questions, oldest first."""
@@ -172,5 +184,13 @@ def _api(h: Handlers) -> None:
         """Add one article; returns {"status": "added"|"replaced"|"unchanged", "id", ...} or the errors."""
         return h.add_pasted(title, text, date, source, url)
 
+    def verify(claim: str, article_id: str = "") -> dict:
+        """Check a claim: {"supported", "score", "reason", "citations": [{"article_id", "quote", "start", "end"}]}."""
+        try:
+            return h.api_verify(claim, article_id)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from exc
+
     gr.api(ask, api_name="ask")
+    gr.api(verify, api_name="verify")
     gr.api(add_article, api_name="add_article", **WRITES)

@@ -28,7 +28,7 @@ from .ui_article import (
     render_notice,
 )
 from .ui_fetch import fetch, page_article
-from .ui_render import Turn, render_chat, render_sources
+from .ui_render import Turn, render_chat, render_sources, render_verdict
 
 STREAM_PAUSE_S = 0.06  # between revealed sentences: long enough to read as streaming, short overall
 Progress = Callable[[int, int], None]
@@ -189,3 +189,15 @@ class Handlers:
     # -- API --------------------------------------------------------------------------------
     def api_ask(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         return answer_json(self.isnad.ask(question, history=history or []))
+
+    def api_verify(self, claim: str, article_id: str | None = None) -> dict[str, Any]:
+        from .verify import verdict_json
+
+        return verdict_json(self.isnad.verify(claim, (article_id or "").strip() or None))
+
+    def check_claim(self, claim: str, article_id: str) -> str:
+        """The "Check a claim" panel: the verdict as HTML, or the error in words."""
+        try:
+            return render_verdict(self.isnad.verify(claim, (article_id or "").strip() or None))
+        except RagError as exc:
+            return render_verdict(None, str(exc))

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .arabic import language
 from .types import Answer, Citation, Passage
+
+if TYPE_CHECKING:
+    from .verify import Verdict
 
 # UI phrases in the language of the question they answer.
 PHRASES: dict[str, dict[str, str]] = {
@@ -198,3 +202,27 @@ def render_sources(turns: list[Turn], index: int | None = None, active: tuple[st
     question = f'<p class="for-q" dir="{text_dir(ans.question)}">{esc(ans.question)}</p>'
     return (f'<div class="isnad-sources" dir="{dir_}" lang="{lang}"><h3>{esc(heading)}</h3>{question}'
             f'<ol class="sources">{items}</ol></div>')
+
+
+# ---------------------------------------------------------------- claim check
+
+
+def render_verdict(verdict: Verdict | None, error: str = "") -> str:
+    """The "Check a claim" result: the verdict, the reason, and the (verbatim) span it rests on."""
+    if error:
+        return f'<p class="error" dir="auto">{esc(error)}</p>'
+    if verdict is None:
+        return ""
+    label = ("Supported by the articles · تدعمه المقالات" if verdict.supported
+             else "Not supported by the articles · لا تدعمه المقالات")
+    css = "verdict supported" if verdict.supported else "verdict unsupported"
+    head = (f'<p class="{css}"><strong>{esc(label)}</strong> '
+            f'<span class="reason" dir="ltr">({esc(verdict.reason)}; score {verdict.score:.2f})</span></p>')
+    spans = verdict.citations or ([verdict.closest] if verdict.closest else [])
+    kind = "supporting span" if verdict.supported else "closest span"
+    body = "".join(
+        f'<blockquote class="claim-span" dir="{text_dir(c.quote)}">{esc(c.quote)}</blockquote>'
+        f'<p class="claim-source" dir="auto">{esc(kind)}: <strong>{esc(c.title)}</strong> '
+        f'<span dir="ltr">({esc(c.article_id)}, {c.start}-{c.end})</span></p>'
+        for c in spans)
+    return head + body

@@ -329,3 +329,37 @@ def test_gradio_client_ask_and_add_article(app_url):
     assert bad["status"] == "error" and bad["errors"]
     answer = client.predict("ما طول الجسر فوق وادي سنجرلان؟", api_name="/ask")
     assert any(c["article_id"] == added["id"] for c in answer["citations"])
+
+
+# ---------------------------------------------------------------- claim check
+
+CLAIM_OK = "حث رئيس المجلس الأوروبي زعماء أذربيجان وأرمينيا على وقف كامل لإطلاق النار"
+CLAIM_BAD = "بدأت المفاوضات في إطار مجموعة مينسك منذ عام 1998"
+
+
+def test_check_a_claim_panel_shows_the_span_or_why_not(page):
+    open_tab(page, "Check a claim")
+    page.fill("#claim textarea", CLAIM_OK)
+    page.click("#check-btn")
+    page.wait_for_selector("#claim-result .verdict", timeout=ANSWER_MS)
+    assert "Supported" in page.inner_text("#claim-result .verdict")
+    assert "شارل ميشيل" in page.inner_text("#claim-result .claim-span")
+    shot(page, "check.png")
+    page.fill("#claim textarea", CLAIM_BAD)
+    page.click("#check-btn")
+    page.wait_for_selector("#claim-result .verdict.unsupported", timeout=ANSWER_MS)
+    assert "1998" in page.inner_text("#claim-result .reason")
+    page.fill("#claim textarea", "   ")
+    page.click("#check-btn")
+    page.wait_for_selector("#claim-result .error", timeout=ANSWER_MS)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_gradio_client_verify(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    ok = client.predict(CLAIM_OK, api_name="/verify")
+    assert ok["supported"] is True and ok["citations"][0]["article_id"] == SEED_ID
+    bad = client.predict(claim=CLAIM_BAD, article_id=SEED_ID, api_name="/verify")
+    assert bad["supported"] is False and "1998" in bad["reason"] and bad["closest"]["article_id"] == SEED_ID

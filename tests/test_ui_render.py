@@ -378,3 +378,16 @@ def test_delete_needs_confirmation(handlers):
     assert handlers.isnad.get("armenia-azerbaijan-2021")  # still there until confirmed
     handlers.delete(pending, "")
     assert "armenia-azerbaijan-2021" not in handlers.library()
+
+
+def test_verdict_is_rendered_as_text() -> None:
+    from rag.types import Citation
+    from rag.ui_render import render_verdict
+    from rag.verify import Verdict
+
+    quote = '<img src=x onerror="alert(1)"> نص'
+    c = Citation(1, "a<b>", "<script>t</script>", quote, 0, len(quote))
+    html_ = render_verdict(Verdict("<b>claim</b>", False, 0.31, "'<x>' is not in the closest passage", [], c))
+    assert "<img" not in html_ and "<script>" not in html_ and "<x>" not in html_
+    assert "&lt;img" in html_ and "unsupported" in html_
+    assert render_verdict(None, "the claim is <empty>") == '<p class="error" dir="auto">the claim is &lt;empty&gt;</p>'

@@ -1,0 +1,106 @@
+"""Claim checking (rag/verify.py): the supporting span, and the facts it must hold (hash embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_answer import EXTRA
+
+from rag.cli import main
+from rag.engine import Isnad
+from rag.errors import EmptyQuestionError, NotFoundError
+from rag.settings import Settings
+from rag.verify import VerifyPolicy, verdict_json
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    db = tmp_path_factory.mktemp("verify") / "db"
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash", chunk_chars=300))
+    isnad.add_articles(EXTRA)
+    # The hash embedder's similarities are not the real model's: check the facts, not the threshold.
+    isnad.verify("warm up")
+    isnad._verifier.policy = VerifyPolicy(min_similarity=0.2)  # type: ignore[union-attr]
+    return isnad
+
+
+def check_verbatim(engine: Isnad, verdict) -> None:  # type: ignore[no-untyped-def]
+    for c in [*verdict.citations, *([verdict.closest] if verdict.closest else [])]:
+        assert engine.get(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_a_claim_the_article_states_is_supported_with_its_span(engine: Isnad) -> None:
+    v = engine.verify("ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين")
+    assert v.supported, v.reason
+    assert v.citations[0].article_id == "oil"
+    assert v.citations[0].quote == "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين."
+    check_verbatim(engine, v)
+
+
+@pytest.mark.parametrize(("claim", "reason"), [
+    ("ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين", "the number 4.5"),  # changed number
+    ("ويستمر المعرض حتى 13 ديسمبر بمشاركة 1632 دار نشر", "the month 12"),  # changed month
+    ("لم ترتفع أسعار النفط 3.5 في المئة يوم الاثنين", "denies"),  # negated
+    ("ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "اسكندنافية"),  # a name added
+])
+def test_a_changed_fact_is_not_supported_and_says_why(engine: Isnad, claim: str, reason: str) -> None:
+    v = engine.verify(claim)
+    assert not v.supported
+    assert reason in v.reason.replace("'", "").replace("إ", "ا"), v.reason
+    assert v.citations == [] and v.closest is not None
+    check_verbatim(engine, v)
+
+
+def test_english_claim_with_a_changed_latin_name_against_an_english_passage(engine: Isnad) -> None:
+    assert engine.verify("Charles Michel spoke with both leaders.", "mixed").supported
+    v = engine.verify("Donald Michel spoke with both leaders.", "mixed")
+    assert not v.supported and "Donald" in v.reason
+
+
+def test_article_id_restricts_the_search(engine: Isnad) -> None:
+    v = engine.verify("ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين", "fair")
+    assert not v.supported
+    assert v.closest is not None and v.closest.article_id == "fair"
+    with pytest.raises(NotFoundError, match="rag list"):
+        engine.verify("أي شيء", "no-such-article")
+
+
+@pytest.mark.parametrize("claim", ["", "   ", "x" * 2001])
+def test_empty_or_huge_claims_are_refused(engine: Isnad, claim: str) -> None:
+    with pytest.raises(EmptyQuestionError):
+        engine.verify(claim)
+
+
+def test_json_contract(engine: Isnad) -> None:
+    out = verdict_json(engine.verify("ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين"), "c1")
+    assert set(out) == {"id", "claim", "supported", "score", "reason", "citations"}
+    assert out["id"] == "c1" and out["supported"] is True
+    assert set(out["citations"][0]) == {"article_id", "title", "quote", "start", "end"}  # type: ignore[index]
+
+
+def test_cli_verify_batch_keeps_going_past_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "db"
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hash")
+    src = tmp_path / "a.jsonl"
+    src.write_text("\n".join(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False)
+                             for a in EXTRA), encoding="utf-8")
+    assert main(["ingest", str(src), "--db", str(db), "--quiet"]) == 0
+    batch = tmp_path / "claims.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"id": 1, "claim": "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين", "article_id": "oil"},
+                   ensure_ascii=False),
+        "{broken",
+        json.dumps({"id": 3, "claim": 5}),
+        json.dumps({"id": 4, "claim": "ارتفعت أسعار النفط 9 في المئة", "article_id": "oil"}, ensure_ascii=False),
+    ]), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", "--batch", str(batch), "--db", str(db)]) == 1
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("id") for r in rows] == [1, None, 3, 4]
+    assert "claims.jsonl:2" in rows[1]["error"] and "claims.jsonl:3" in rows[2]["error"]
+    assert rows[3]["supported"] is False and "9" in rows[3]["reason"]
+    assert main(["verify", "--db", str(db), "--json", "ارتفعت أسعار النفط 9 في المئة"]) == 0
+    assert json.loads(capsys.readouterr().out)["supported"] is False
