@@ -21,6 +21,7 @@ import numpy as np
 from .arabic import terms
 from .embedder import Embedder
 from .index import embed_key
+from .injection import planted
 from .retrieve import Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .sentences import split_sentences
@@ -101,13 +102,13 @@ class Answerer:
 
     def candidates(self, retrieval: Retrieval, passages: int | None = None) -> list[Candidate]:
         """Every sentence of the best `passages` passages (default: the policy's) once, in passage
-        order, with its vector."""
+        order, with its vector; instructions planted for a language model are left out."""
         spans: list[tuple[int, str, int, int, float]] = []
         seen: set[tuple[str, int]] = set()
         for rank, hit in enumerate(retrieval.hits[: passages or self.policy.passages_considered]):
             text = retrieval.articles[hit.chunk.article_id].text
             for s, e in split_sentences(text, hit.chunk.start, hit.chunk.end):
-                if (hit.chunk.article_id, s) not in seen:
+                if (hit.chunk.article_id, s) not in seen and not planted(text[s:e]):
                     seen.add((hit.chunk.article_id, s))
                     spans.append((rank, hit.chunk.article_id, s, e, hit.score))
         keyed = []

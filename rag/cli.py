@@ -34,6 +34,12 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for p in answer.passages
         ],
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
+        "mode": answer.mode,
+        "sentences": ([{"text": g.text, "supported": g.supported, "citations": g.citations} for g in answer.generated
+                       if g.supported] if answer.mode == "generated" else
+                      [{"text": quote, "supported": True, "citations": [n]} for quote, n in answer.sentences]),
+        "unsupported": [{"text": g.text, "reason": g.reason} for g in answer.generated if not g.supported],
+        **({"note": answer.note} if answer.note else {}),
     }
 
 
@@ -60,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages to retrieve (default: RAG_K)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--batch", metavar="FILE.jsonl", help='questions, one {"id", "question"} per line')
+    p.add_argument("--extractive", action="store_true",
+                   help="quote the articles even when a language model is configured (RAG_LLM_BASE_URL)")
     p.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
     p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
     p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
@@ -180,11 +188,16 @@ def _ask(isnad: Any, args: argparse.Namespace) -> int:
     if not args.question:
         print("error: give a QUESTION or --batch FILE.jsonl", file=sys.stderr)
         return 2
-    answer = isnad.ask(args.question, args.k, filters)
+    answer = isnad.ask(args.question, args.k, filters, extractive=args.extractive)
     if args.json:
         _print_json(answer_json(answer))
         return 0
+    if answer.note:
+        print(f"note: {answer.note}", file=sys.stderr)
     print(answer.answer)
+    for g in answer.generated:
+        if not g.supported:
+            print(f"not supported by the articles ({g.reason}): {g.text}", file=sys.stderr)
     for c in answer.citations:
         print(f"[{c.n}] {c.title} ({c.article_id}, {c.start}-{c.end}){' · ' + c.date if c.date else ''}")
     if answer.abstained:
@@ -197,7 +210,7 @@ def _ask_batch(isnad: Any, args: argparse.Namespace, filters: Filters) -> int:
     def one(item: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(item.get("question"), str):
             raise ValueError('each line must be an object with a "question" string')
-        return answer_json(isnad.ask(item["question"], args.k, filters))
+        return answer_json(isnad.ask(item["question"], args.k, filters, extractive=args.extractive))
 
     return _batch(args.batch, '{"id", "question"}', one)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +23,13 @@ from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError, SettingsError
 from .index import AddResult, Index
 from .loaders import load_paths
-from .retrieve import Retriever
+from .retrieve import Retrieval, Retriever
 from .settings import Settings
 from .store import ArticleInfo
 from .types import Answer, Article, Filters
 
 if TYPE_CHECKING:
+    from .generate import ChatModel
     from .verify import Verdict, Verifier
 
 MAX_QUESTION_CHARS = 2000
@@ -62,7 +63,8 @@ class IngestReport:
 
 
 class Isnad:
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
+                 chat_model: ChatModel | None = None):
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or make_embedder(self.settings)
         s = self.settings
@@ -73,6 +75,7 @@ class Isnad:
                                  AnswerPolicy(max_sentences=s.answer_sentences,
                                               abstain_below=None if s.abstain_below < 0 else s.abstain_below))
         self._verifier: Verifier | None = None
+        self._chat_model: ChatModel | None = chat_model
 
     # -- adding -----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None
@@ -105,9 +108,12 @@ class Isnad:
 
     # -- asking -----------------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: str = "hybrid", history: Sequence[str] = ()) -> Answer:
+            mode: str = "hybrid", history: Sequence[str] = (), extractive: bool = False) -> Answer:
         """Answer `question`; `history` holds the earlier questions of the conversation
-        (oldest first), used to resolve follow-ups such as "ومتى حدث ذلك؟"."""
+        (oldest first), used to resolve follow-ups such as "ومتى حدث ذلك؟". With a language
+        model configured (RAG_LLM_BASE_URL) the answer is generated and verified sentence by
+        sentence, unless `extractive`; on any failure of the model the extractive answer comes
+        back with a `note` saying why."""
         question = (question or "").strip()
         if not question:
             raise EmptyQuestionError("the question is empty; type a question about the articles")
@@ -122,9 +128,46 @@ class Isnad:
         lang = language(question)
         retrieval = self.retriever.retrieve(query, k or self.settings.k, filters, lang=lang, mode=mode)
         answer = self.answerer.answer(question, retrieval)
+        chat = None if extractive else self.chat_model
+        if chat is not None and retrieval.hits:
+            answer = self._generated(question, retrieval, answer, chat)
         answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         return answer
+
+    @property
+    def chat_model(self) -> ChatModel | None:
+        """The language model that generates answers, when one is configured."""
+        if self._chat_model is None and self.settings.llm_base_url:
+            from .generate import OpenAICompatible
+
+            s = self.settings
+            self._chat_model = OpenAICompatible(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout)
+        return self._chat_model
+
+    def _generated(self, question: str, retrieval: Retrieval, extractive: Answer, chat: ChatModel) -> Answer:
+        from .generate import LLMError, build_messages, verify_reply
+
+        t0 = time.perf_counter()
+        try:
+            reply = "".join(chat.stream(build_messages(question, retrieval, self.settings.answer_sentences + 1)))
+        except LLMError as exc:
+            return replace(extractive, note=f"{exc}; this is the extractive answer")
+        timings = {**extractive.timings_ms, "generate": (time.perf_counter() - t0) * 1000}
+        if not reply.strip():
+            return replace(extractive, note="the language model returned an empty answer; this is the extractive "
+                                            "answer", timings_ms=timings)
+        gen = verify_reply(self, question, retrieval, reply)
+        kept = [g for g in gen.sentences if g.supported]
+        timings["verify"] = (time.perf_counter() - t0) * 1000 - timings["generate"]
+        if not kept:
+            return replace(extractive, generated=gen.sentences, timings_ms=timings,
+                           note="no sentence of the generated answer is supported by the passages it cites; "
+                                "this is the extractive answer")
+        sentences = [(g.text, g.citations[0]) for g in kept]
+        text = " ".join(f"{t} [{n}]" for t, n in sentences)
+        return Answer(question, text, False, gen.citations, extractive.passages, extractive.language, timings,
+                      sentences, mode="generated", generated=gen.sentences)
 
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
         """Is `claim` supported by the articles (or by the one article `article_id`)? The verdict

@@ -99,6 +99,16 @@ class Settings:
                        "below this; -1 uses the threshold calibrated with the sentence scorer",
                        "RAG_ABSTAIN_BELOW"),
     )
+    llm_base_url: str = field(
+        default="",
+        metadata=_meta("OpenAI-compatible server that generates answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
+                       "empty: extractive answers only", "RAG_LLM_BASE_URL"),
+    )
+    llm_model: str = field(default="", metadata=_meta("model name the server knows, e.g. qwen2.5:7b",
+                                                      "RAG_LLM_MODEL"))
+    llm_api_key: str = field(default="", metadata=_meta("API key for the server, if it needs one", "RAG_LLM_API_KEY"))
+    llm_timeout: float = field(default=60.0, metadata=_meta("seconds to wait for the model before answering "
+                                                            "extractively", "RAG_LLM_TIMEOUT"))
     host: str = field(default="127.0.0.1", metadata=_meta("address the web app binds to", "RAG_HOST"))
     port: int = field(default=7860, metadata=_meta("port of the web app", "RAG_PORT"))
     auth: str = field(
@@ -150,6 +160,11 @@ class Settings:
         if not (self.abstain_below == -1.0 or 0.0 <= self.abstain_below <= 1.0):  # also false for nan
             raise SettingsError(f"{_label('abstain_below')} must be between 0 and 1, or -1 for the calibrated "
                                 f"threshold; got {self.abstain_below}")
+        if not self.llm_timeout > 0:
+            raise SettingsError(f"{_label('llm_timeout')} must be a positive number of seconds, got {self.llm_timeout}")
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{_label('llm_base_url')} must be an http(s) URL such as http://127.0.0.1:11434/v1, "
+                                f"got {self.llm_base_url!r}")
         if self.embed_dtype not in ("bfloat16", "float32"):
             raise SettingsError(f"{_label('embed_dtype')} must be bfloat16 or float32, got {self.embed_dtype!r}")
         if not 0 < self.port < 65536:
@@ -163,6 +178,7 @@ class Settings:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["db_dir"] = str(self.db_dir)
         out["auth"] = "(set)" if self.auth else ""
+        out["llm_api_key"] = "(set)" if self.llm_api_key else ""
         out["embed_model_path"] = self.model_path
         return out
 

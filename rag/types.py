@@ -90,6 +90,17 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class GeneratedSentence:
+    """One sentence of a generated answer: shown only when `supported` (its citations number the
+    answer's verified spans); otherwise listed as unsupported with the reason."""
+
+    text: str
+    supported: bool
+    citations: list[int]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answer: str
@@ -100,6 +111,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # The sentences of `answer`, each with the citation numbers it carries, for UIs.
     sentences: list[tuple[str, int]] = field(default_factory=list)
+    mode: str = "extractive"  # or "generated"
+    note: str = ""  # why a generated answer fell back to the extractive one
+    generated: list[GeneratedSentence] = field(default_factory=list)  # every generated sentence, kept or not
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,11 @@ def _ask_tab(h: Handlers) -> None:
             with gr.Row(equal_height=False):
                 with gr.Column(scale=4):
                     gr.Examples(SEED_QUESTIONS, inputs=[question], label="Try · جرّب")
-                clear = gr.Button("New conversation · محادثة جديدة", size="sm", elem_id="clear-btn", scale=1,
-                                  min_width=220)
+                with gr.Column(scale=1, min_width=220):
+                    clear = gr.Button("New conversation · محادثة جديدة", size="sm", elem_id="clear-btn")
+                    # Shown only when a language model generates answers (RAG_LLM_BASE_URL).
+                    extractive = gr.Checkbox(False, label="Quote the articles only · اقتباس فقط",
+                                             elem_id="extractive", visible=bool(h.isnad.settings.llm_base_url))
         with gr.Column(scale=2, min_width=320):
             sources = gr.HTML(render_sources([]), elem_id="sources", js_on_load=asset("chat.js"),
                               container=True, padding=True, max_height=380)
@@ -79,7 +82,7 @@ def _ask_tab(h: Handlers) -> None:
                              container=True, padding=True)
     outputs = [chat, turns, sources, question]
     for trigger in (question.submit, ask.click):
-        trigger(h.ask_stream, [question, turns], outputs, show_progress="hidden", **PRIVATE)
+        trigger(h.ask_stream, [question, turns, extractive], outputs, show_progress="hidden", **PRIVATE)
     clear.click(h.clear, None, [chat, turns, sources, viewer], **PRIVATE)
 
     def open_cite(state: list, evt: gr.EventData) -> tuple[str, str]:

@@ -40,7 +40,8 @@ class Handlers:
         self.max_bytes = isnad.settings.max_upload_mb * 1024 * 1024
 
     # -- chat -------------------------------------------------------------------------------
-    def ask_stream(self, question: str, turns: list[Turn] | None) -> Iterator[tuple[str, list[Turn], str, str]]:
+    def ask_stream(self, question: str, turns: list[Turn] | None, extractive: bool = False
+                   ) -> Iterator[tuple[str, list[Turn], str, str]]:
         """Yields (chat html, turns, sources html, question box) as the answer arrives."""
         turns = list(turns or [])
         question = (question or "").strip()
@@ -52,7 +53,7 @@ class Handlers:
         turns.append(turn)
         yield render_chat(turns), turns, render_sources(turns), ""
         try:
-            turn.answer = self.isnad.ask(question, history=history)
+            turn.answer = self.isnad.ask(question, history=history, extractive=bool(extractive))
         except RagError as exc:  # EmptyQuestionError (too long) included
             turn.error = str(exc)
             yield render_chat(turns), turns, render_sources(turns), ""

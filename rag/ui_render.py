@@ -28,6 +28,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "open": {"ar": "افتح المقال", "en": "Open article"},
     "link": {"ar": "الرابط", "en": "link"},
     "error": {"ar": "تعذّر الإجابة", "en": "Could not answer"},
+    "unsupported": {"ar": "جمل لا تدعمها المقالات", "en": "Not supported by the articles"},
 }
 EMPTY_CHAT = ('<div class="isnad-empty"><p dir="rtl" lang="ar">اسأل سؤالاً عن المقالات بالعربية أو بالإنجليزية.</p>'
               '<p dir="ltr" lang="en">Ask a question about the articles, in Arabic or English.</p></div>')
@@ -123,9 +124,23 @@ def _answer_body(i: int, turn: Turn) -> str:
     sentences = ans.sentences or [(c.quote, c.n) for c in ans.citations]
     count = len(sentences) if turn.shown is None else turn.shown
     titles = {c.n: c.title for c in ans.citations}
-    return "".join(
+    body = "".join(
         f'<p class="sent" dir="{text_dir(quote)}">{esc(quote)} {marker(i, "c", n, f"[{n}]", titles.get(n, ""))}</p>'
         for quote, n in sentences[:count])
+    return body + (_aside(ans) if turn.shown is None else "")
+
+
+def _aside(ans: Answer) -> str:
+    """Below a finished answer: why it is extractive (a note), and the generated sentences that
+    verification refused, struck through in a closed fold."""
+    out = f'<p class="note" dir="auto">{esc(ans.note)}</p>' if ans.note else ""
+    refused = [g for g in ans.generated if not g.supported]
+    if refused:
+        items = "".join(f'<li dir="{text_dir(g.text)}"><s>{esc(g.text)}</s> '
+                        f'<span class="why" dir="ltr">({esc(g.reason)})</span></li>' for g in refused)
+        out += (f'<details class="unsupported"><summary>{esc(phrase("unsupported", ans.language))} '
+                f'({len(refused)})</summary><ul>{items}</ul></details>')
+    return out
 
 
 def render_turn(i: int, turn: Turn) -> str:

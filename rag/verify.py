@@ -7,6 +7,8 @@
    (retrieval over the whole index, or every sentence of one article with `article_id`).
 2. The supporting sentence is the one closest to the claim (similarity plus the IDF-weighted share
    of the claim's words it contains, as retrieval scores sentences).
+   A sentence that addresses a language model ("ignore previous instructions…", "تجاهل التعليمات
+   السابقة…") is an instruction planted in an article and never counts as support.
 3. It supports the claim only if it is close enough and the claim's checkable facts hold there:
    every number and month the claim states (digits, Arabic-Indic digits, number words, month
    names of any calendar, in Arabic or English), the claim's rare words (names, places) for an
@@ -20,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -82,11 +84,24 @@ class Verifier:
         else:
             retrieval = isnad.retriever.retrieve(claim, self.policy.passages, lang=lang)
             cands = isnad.answerer.candidates(retrieval, passages=self.policy.passages)
+        return self._judge(claim, cands, retrieval, retrieval.query_vector, lang, t0)
+
+    def in_passages(self, claim: str, claim_vector: np.ndarray, retrieval: Retrieval,
+                    passages: list[int]) -> Verdict:
+        """Is `claim` supported by the given passages of a retrieval (0-based hit indexes)? What a
+        generated sentence is checked against: only the passages it cites."""
+        t0 = time.perf_counter()
+        cited = replace(retrieval, hits=[retrieval.hits[i] for i in passages])
+        cands = self.isnad.answerer.candidates(cited, passages=len(cited.hits))
+        return self._judge(claim, cands, cited, claim_vector, language(claim), t0)
+
+    def _judge(self, claim: str, cands: list[Candidate], retrieval: Retrieval, qvec: np.ndarray, lang: str,
+               t0: float) -> Verdict:
         if not cands:
-            return Verdict(claim, False, 0.0, "the index holds no article to check it against",
+            return Verdict(claim, False, 0.0, "no passage to check it against",
                            timings_ms={"total": (time.perf_counter() - t0) * 1000})
         idf = self._idf(claim)
-        best, score, sim = self._support(cands, retrieval.query_vector, idf)
+        best, _, sim = self._support(cands, qvec, idf)
         reason = self._check(claim, best.text, sim, idf, lang)
         citation = _cite(best, retrieval)
         timings = {"total": (time.perf_counter() - t0) * 1000}

@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/ (docs/screenshots/ holds the reviewed copies).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -49,15 +50,16 @@ def _log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def running_app(work: Path, **env_extra: str) -> Iterator[str]:
+    """`python app.py` on a fresh index in `work`, with the real model; yields its URL."""
     model = real_model_path()
     if not Path(model).is_dir():
         pytest.fail(f"the embedding model is not at {model}; run `python -m rag setup-model` first")
-    work = tmp_path_factory.mktemp("app")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_DB_DIR=str(work / "db"), RAG_PORT=str(port), RAG_HOST="127.0.0.1", RAG_EMBED_MODEL=model)
+    env.update(RAG_DB_DIR=str(work / "db"), RAG_PORT=str(port), RAG_HOST="127.0.0.1", RAG_EMBED_MODEL=model,
+               **env_extra)
     log_path = work / "app.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -84,6 +86,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

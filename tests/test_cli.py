@@ -153,7 +153,9 @@ def test_ingest_nothing_usable(cli: Cli, tmp_path: Path) -> None:
 def test_ask_json_contract(seeded: Cli) -> None:
     result = seeded.json("ask", QUESTION, "--json", "--k", "3")
     assert isinstance(result, dict)
-    assert ANSWER_KEYS <= set(result) <= ANSWER_KEYS | {"language"}
+    assert ANSWER_KEYS <= set(result) <= ANSWER_KEYS | {"language", "mode", "sentences", "unsupported", "note"}
+    assert result["mode"] == "extractive" and result["unsupported"] == [] and "note" not in result
+    assert [s["citations"] for s in result["sentences"]] == [[c["n"]] for c in result["citations"]]
     assert result["question"] == QUESTION
     assert isinstance(result["answer"], str) and isinstance(result["abstained"], bool)
     assert result["language"] == "ar"

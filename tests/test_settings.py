@@ -204,3 +204,12 @@ def test_apply_offline_env_does_not_override_user_choices(monkeypatch: pytest.Mo
 def test_model_dir_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_model_dir() == tmp_path / "isnad" / "models" / "embeddinggemma-300m"
+
+
+def test_llm_settings_are_checked_and_the_key_never_printed() -> None:
+    with pytest.raises(SettingsError, match="RAG_LLM_BASE_URL"):
+        Settings.from_env({"RAG_LLM_BASE_URL": "127.0.0.1:11434"})
+    with pytest.raises(SettingsError, match="RAG_LLM_TIMEOUT"):
+        Settings.from_env({"RAG_LLM_TIMEOUT": "0"})
+    s = Settings.from_env({"RAG_LLM_BASE_URL": "http://127.0.0.1:11434/v1", "RAG_LLM_API_KEY": "sk-secret"})
+    assert s.as_dict()["llm_api_key"] == "(set)" and "sk-secret" not in str(s.as_dict())

@@ -391,3 +391,21 @@ def test_verdict_is_rendered_as_text() -> None:
     assert "<img" not in html_ and "<script>" not in html_ and "<x>" not in html_
     assert "&lt;img" in html_ and "unsupported" in html_
     assert render_verdict(None, "the claim is <empty>") == '<p class="error" dir="auto">the claim is &lt;empty&gt;</p>'
+
+
+def test_refused_generated_sentences_are_struck_through_in_a_fold_and_escaped() -> None:
+    from rag.types import Answer, Citation, GeneratedSentence
+    from rag.ui_render import Turn, render_chat
+
+    c = Citation(1, "a", "t", "نص مقتبس.", 0, 9)
+    ans = Answer("q", "نص مقتبس. [1]", False, [c], [], "ar", {}, [("جملة مولدة.", 1)], mode="generated",
+                 generated=[GeneratedSentence("جملة مولدة.", True, [1]),
+                            GeneratedSentence("<b>500</b> قتيل.", False, [], "the number 500 is not in the closest passage")])
+    turn = Turn("q")
+    turn.answer = ans
+    out = render_chat([turn])
+    assert '<details class="unsupported">' in out and "<s>&lt;b&gt;500&lt;/b&gt; قتيل.</s>" in out
+    assert out.index("جملة مولدة.") < out.index("details")
+    note = Answer("q", "x", False, [c], [], "en", {}, [("x", 1)], note="the language model <timed out>")
+    turn.answer = note
+    assert '<p class="note" dir="auto">the language model &lt;timed out&gt;</p>' in render_chat([turn])
