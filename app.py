@@ -57,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     from rag.ui import build_app
 
     demo, launch_kwargs = build_app(isnad)
-    print(f"Isnad: serving on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
+    # Gradio's MCP tools call the app without the login, so with a login they would only fail.
+    mcp = settings.mcp and not logins
+    print(f"Isnad: serving on http://{settings.host}:{settings.port}"
+          + (f" (MCP tools at http://{settings.host}:{settings.port}/gradio_api/mcp/)" if mcp else ""),
+          file=sys.stderr, flush=True)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         show_error=True,
         ssr_mode=False,
         footer_links=["api", "settings"],
+        mcp_server=mcp,
         **launch_kwargs,
     )
     return 0

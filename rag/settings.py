@@ -109,6 +109,8 @@ class Settings:
     llm_api_key: str = field(default="", metadata=_meta("API key for the server, if it needs one", "RAG_LLM_API_KEY"))
     llm_timeout: float = field(default=60.0, metadata=_meta("seconds to wait for the model before answering "
                                                             "extractively", "RAG_LLM_TIMEOUT"))
+    mcp: bool = field(default=True, metadata=_meta("serve the API endpoints (ask, verify, add_article) as MCP tools "
+                                                   "at /gradio_api/mcp/ (off when a login is set)", "RAG_MCP"))
     host: str = field(default="127.0.0.1", metadata=_meta("address the web app binds to", "RAG_HOST"))
     port: int = field(default=7860, metadata=_meta("port of the web app", "RAG_PORT"))
     auth: str = field(

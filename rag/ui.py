@@ -177,18 +177,36 @@ def _check_tab(h: Handlers) -> None:
 
 def _api(h: Handlers) -> None:
     def ask(question: str, history: list[str] | None = None) -> dict:
-        """Answer a question from the articles; `history` holds earlier questions, oldest first."""
+        """Answer a question from the Isnad news archive (mostly Arabic articles) with cited, verbatim quotes.
+
+        Args:
+            question: the question, in Arabic or English
+            history: earlier questions of the conversation, oldest first, for follow-ups such as "ومتى حدث ذلك؟"
+        """
         try:
             return h.api_ask(question, history)
         except RagError as exc:  # an empty or over-long question: the client sees the message
             raise gr.Error(str(exc)) from exc
 
     def add_article(title: str, text: str, date: str = "", source: str = "", url: str = "") -> dict:
-        """Add one article; returns {"status": "added"|"replaced"|"unchanged", "id", ...} or the errors."""
+        """Add one news article to the archive; returns {"status": "added"|"replaced"|"unchanged", "id", ...}.
+
+        Args:
+            title: the article's title
+            text: the article's full text
+            date: publication date, YYYY-MM-DD
+            source: the publisher
+            url: where it was published
+        """
         return h.add_pasted(title, text, date, source, url)
 
     def verify(claim: str, article_id: str = "") -> dict:
-        """Check a claim: {"supported", "score", "reason", "citations": [{"article_id", "quote", "start", "end"}]}."""
+        """Check whether a claim is supported by the news archive: the verbatim supporting span, or why not.
+
+        Args:
+            claim: one sentence, in Arabic or English
+            article_id: check against this article only (optional)
+        """
         try:
             return h.api_verify(claim, article_id)
         except RagError as exc:
