@@ -12,7 +12,8 @@ setup:
 run: setup
 	$(PY) app.py
 
-test: setup
+test:
+	WITH_TEST_LLM=1 bash scripts/setup.sh
 	$(PY) -m pytest
 
 test-fast: setup

@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("setup-model", help="download, assemble and verify EmbeddingGemma-300M (idempotent)")
+    sub.add_parser("setup-test-llm", help="download, assemble and verify the small GGUF model of the local-LLM "
+                                          "tests (1.1 GB; idempotent)")
     return parser
 
 
@@ -116,6 +118,13 @@ def _run(args: argparse.Namespace) -> int:
         from .settings import default_model_dir
 
         ensure_model(default_model_dir(), log=lambda m: print(m, file=sys.stderr))
+        return 0
+
+    if args.command == "setup-test-llm":
+        from .llm_fetch import FILE_NAME, ensure_test_llm
+        from .settings import default_model_dir
+
+        ensure_test_llm(default_model_dir().parent / FILE_NAME, log=lambda m: print(m, file=sys.stderr))
         return 0
 
     from .engine import Isnad

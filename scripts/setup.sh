@@ -26,6 +26,12 @@ fi
 echo "== embedding model"
 "$VENV/bin/python" -m rag setup-model
 
+# The small GGUF model of the local-LLM tests (1.1 GB), for `make test` only: the app never needs it.
+if [ "${WITH_TEST_LLM:-0}" = "1" ]; then
+  echo "== test LLM (for the llm-marked tests)"
+  "$VENV/bin/python" -m rag setup-test-llm || echo "!! the test LLM could not be assembled: the llm-marked tests will skip"
+fi
+
 # Headless Chromium and an Arabic font for the browser tests and screenshots (Debian packages).
 if [ "${SKIP_BROWSER:-0}" != "1" ] && { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; }; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
