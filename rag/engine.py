@@ -124,7 +124,7 @@ class Isnad:
             raise SettingsError(f"--k must be a positive whole number (passages to retrieve), got {k!r}")
         self.index.open()
         start = time.perf_counter()
-        query = contextual_query(question, history)
+        query = self._query(question, history, extractive)
         lang = language(question)
         retrieval = self.retriever.retrieve(query, k or self.settings.k, filters, lang=lang, mode=mode)
         answer = self.answerer.answer(question, retrieval)
@@ -134,6 +134,17 @@ class Isnad:
         answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
         answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
         return answer
+
+    def _query(self, question: str, history: Sequence[str], extractive: bool) -> str:
+        """What to search with: the question; a follow-up rewritten by the language model when one
+        is configured, else joined to the question it follows."""
+        fallback = contextual_query(question, history)
+        chat = None if extractive else self.chat_model
+        if chat is None or fallback == question:
+            return fallback
+        from .generate import rewrite_follow_up
+
+        return rewrite_follow_up(chat, question, history) or fallback
 
     @property
     def chat_model(self) -> ChatModel | None:

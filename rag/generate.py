@@ -90,6 +90,29 @@ def _describe(exc: Exception, base_url: str) -> str:
     return f"the language model at {base_url} gave an unusable reply ({name})"
 
 
+REWRITE_PROMPT = """Rewrite the last question of this conversation as one standalone question that names \
+its subject, in the language of that question. Reply with the question only.
+
+Earlier questions:
+{history}
+Last question: {question}"""
+
+
+def rewrite_follow_up(chat: ChatModel, question: str, history: Sequence[str]) -> str | None:
+    """The follow-up `question` rewritten by the model to stand on its own ("ومتى حدث ذلك؟" after
+    "من توسط بين أرمينيا وأذربيجان؟" -> "متى توسط … بين أرمينيا وأذربيجان؟"), or None when the model
+    fails or replies with something that is not one short question."""
+    prompt = REWRITE_PROMPT.format(history="\n".join(f"- {h}" for h in history[-3:]), question=question)
+    try:
+        reply = "".join(chat.stream([("human", prompt)])).strip().strip('"«»').strip()
+    except LLMError:
+        return None
+    reply = reply.splitlines()[0].strip() if reply else ""
+    if not reply or len(reply) > 3 * len(question) + 200 or "[" in reply:
+        return None
+    return reply
+
+
 def build_messages(question: str, retrieval: Retrieval, max_sentences: int = 4) -> list[tuple[str, str]]:
     """The system prompt and the user message with the numbered passages."""
     blocks = []

@@ -201,3 +201,26 @@ def test_split_claims_keeps_markers_with_their_sentence() -> None:
     assert split_claims("حث ميشيل على وقف النار. [2] بدأت المفاوضات عام 1992 [1]؟") == [
         ("حث ميشيل على وقف النار.", [2]), ("بدأت المفاوضات عام 1992؟", [1])]
     assert split_claims("") == []
+
+
+def test_follow_ups_are_rewritten_by_the_model_and_searched_as_rewritten(engine: Isnad) -> None:
+    def script(prompt: str) -> str:
+        if prompt.startswith("Rewrite the last question"):
+            assert "- كم ارتفعت أسعار النفط يوم الاثنين؟" in prompt and "Last question: ولماذا؟" in prompt
+            return "لماذا ارتفعت أسعار النفط يوم الاثنين؟"
+        return f"قال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار [{marker(prompt, 'أوبك')}]."
+    Script.reply = staticmethod(script)  # type: ignore[assignment]
+    answer = engine.ask("ولماذا؟", history=[OIL_Q])
+    assert len(Script.requests) == 2 and answer.mode == "generated"
+    assert "Question: ولماذا؟" in Script.requests[1]["messages"][-1]["content"]  # the answer is to what was asked
+    assert "أوبك" in answer.answer
+
+
+@pytest.mark.parametrize("bad", ["", "[1] something", "x" * 500])
+def test_an_unusable_rewrite_falls_back_to_joining_the_questions(engine: Isnad, bad: str) -> None:
+    from rag.generate import rewrite_follow_up
+
+    Script.reply = staticmethod(lambda prompt: bad)  # type: ignore[assignment]
+    assert rewrite_follow_up(engine.chat_model, "ولماذا؟", [OIL_Q]) is None  # type: ignore[arg-type]
+    Script.status = 500
+    assert rewrite_follow_up(engine.chat_model, "ولماذا؟", [OIL_Q]) is None  # type: ignore[arg-type]
