@@ -146,6 +146,7 @@ def test_plain_json_replies_work_too(engine: Isnad, server: str) -> None:
     (lambda p: f"ويستمر المعرض حتى 13 نوفمبر [{marker(p, 'أسعار النفط')}].", ""),  # not in the cited passage
     (lambda p: f"ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين [{marker(p, 'أسعار النفط')}].", "4.5"),  # changed number
     (lambda p: f"{OIL_SENTENCE}.", "cites no passage"),
+    (lambda p: f"أسعار النفط [{marker(p, 'أسعار النفط')}].", "a fragment"),  # a bare phrase proves nothing
 ])
 def test_an_unsupported_sentence_never_reaches_the_answer(engine: Isnad, reply: Callable[[str], str],
                                                           reason: str) -> None:
