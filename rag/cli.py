@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", help="index folder (default: RAG_DB_DIR or ~/.local/share/isnad/db)")
         return p
 
-    p = add("ingest", "add articles from files or folders (.txt .md .html .jsonl .jsonl.gz)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = add("ingest", "add articles from files or folders (.txt .md .html .jsonl .jsonl.gz) or web pages "
+                      "(http(s) URLs)")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = add("ask", "answer a question with cited passages")

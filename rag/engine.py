@@ -80,11 +80,24 @@ class Isnad:
     # -- adding -----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None
                ) -> IngestReport:
-        """Load files/folders and add every good article; bad files and lines are reported."""
+        """Load files/folders, and web pages for http(s) addresses, and add every good article; bad
+        files, lines and pages are reported."""
         start = time.perf_counter()
-        loaded = load_paths(paths)
+        items = [str(p) for p in paths]
+        urls = [p for p in items if p.lower().startswith(("http://", "https://"))]
+        loaded = load_paths([p for p in items if p not in urls])
         report = IngestReport(errors=list(loaded.errors))
-        report.merge(self.add_articles(loaded.articles, progress))
+        articles = list(loaded.articles)
+        if urls:
+            from .ui_fetch import fetch, page_article
+
+            limit = self.settings.max_upload_mb * 1024 * 1024
+            for url in urls:
+                try:
+                    articles.append(page_article(fetch(url, limit, allow_private=self.settings.fetch_private)))
+                except InputError as exc:
+                    report.errors.append(exc if exc.source else InputError(exc.reason, source=url))
+        report.merge(self.add_articles(articles, progress))
         report.seconds = time.perf_counter() - start
         return report
 

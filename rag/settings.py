@@ -121,6 +121,12 @@ class Settings:
         default=False,
         metadata=_meta("allow binding beyond 127.0.0.1 without a login", "RAG_ALLOW_PUBLIC"),
     )
+    fetch_private: bool = field(
+        default=False,
+        metadata=_meta("let \"add from a URL\" fetch pages on loopback, private and link-local addresses "
+                       "(an intranet); off, so that users cannot make the server read its own network",
+                       "RAG_FETCH_PRIVATE"),
+    )
     max_upload_mb: int = field(
         default=50, metadata=_meta("largest uploaded file or fetched page, in MB", "RAG_MAX_UPLOAD_MB")
     )

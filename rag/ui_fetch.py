@@ -1,11 +1,22 @@
-"""Fetch one web page for "add from a URL": http(s) only, bounded in time and size.
+"""Fetch one web page for "add from a URL": http(s) only, public addresses only, bounded in time and size.
 
 Redirects are followed only to http(s) addresses (urllib would otherwise follow one to ftp:),
 and the body is read in pieces so a huge page is refused before it fills memory.
+
+Server-side request forgery: a user of a shared instance must not make the server read its own
+internal pages (127.0.0.1, 10.x, the cloud metadata address 169.254.169.254, …) and store them as
+articles. Every connection — the first and every redirect — resolves the host name itself and
+refuses when any address it resolves to is loopback, private, link-local, multicast, reserved or
+unspecified (IPv4, IPv6 and IPv4-mapped IPv6); it then connects to an address it checked, so a
+name that resolves differently a moment later gains nothing. `allow_private` (RAG_FETCH_PRIVATE=1)
+lifts this for an intranet. Proxies from the environment are not used.
 """
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
@@ -50,6 +61,75 @@ def check_url(url: str) -> str:
     return url
 
 
+def blocked(address: str) -> str | None:
+    """Why the server must not connect to this IP address, or None for a public one."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for kind, hit in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
+                      ("multicast", ip.is_multicast), ("unspecified", ip.is_unspecified),
+                      ("reserved", ip.is_reserved), ("private", ip.is_private)):
+        if hit:
+            return kind
+    return None if ip.is_global else "non-public"
+
+
+def _guarded_connection(allow_private: bool):  # type: ignore[no-untyped-def]
+    """socket.create_connection that checks every address the host resolves to, then connects to one."""
+    def create(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **_):  # type: ignore[no-untyped-def]
+        host, port = address
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise InputError(f"the host name {host!r} cannot be resolved ({exc.strerror})") from None
+        if not allow_private:
+            for *_, sockaddr in infos:
+                why = blocked(sockaddr[0])
+                if why:
+                    raise InputError(f"{host} resolves to {sockaddr[0]}, a {why} address: pages on this server's "
+                                     "own network are not fetched (an administrator can allow them with "
+                                     "RAG_FETCH_PRIVATE=1)")
+        error: OSError | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as exc:
+                error = exc
+                sock.close()
+        raise error or OSError(f"no address for {host}")
+    return create
+
+
+def _handlers(allow_private: bool) -> list[urllib.request.BaseHandler]:
+    create = _guarded_connection(allow_private)
+
+    class Http(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self._create_connection = create
+
+    class Https(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self._create_connection = create
+
+    class HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):  # type: ignore[no-untyped-def]
+            return self.do_open(Http, req)
+
+    class HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):  # type: ignore[no-untyped-def]
+            return self.do_open(Https, req, context=self._context)  # type: ignore[attr-defined]
+
+    return [urllib.request.ProxyHandler({}), HttpHandler(), HttpsHandler(), _HttpOnlyRedirects()]
+
+
 class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         try:
@@ -59,10 +139,10 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch(url: str, max_bytes: int, timeout: float = TIMEOUT_S) -> Page:
+def fetch(url: str, max_bytes: int, timeout: float = TIMEOUT_S, allow_private: bool = False) -> Page:
     """GET `url`; InputError for a refused address, an HTTP or network error, or a page over max_bytes."""
     url = check_url(url)
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
+    opener = urllib.request.build_opener(*_handlers(allow_private))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"})
     limit_mb = max_bytes / (1024 * 1024)
     try:

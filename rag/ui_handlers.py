@@ -167,7 +167,7 @@ class Handlers:
 
     def add_url(self, url: str) -> str:
         try:
-            article = page_article(fetch(url, self.max_bytes))
+            article = page_article(fetch(url, self.max_bytes, allow_private=self.isnad.settings.fetch_private))
         except InputError as exc:
             return render_notice(exc.reason if exc.source == "" else str(exc))
         result = self._add([article])

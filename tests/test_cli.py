@@ -408,3 +408,19 @@ def test_unknown_command_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_ingest_refuses_a_url_on_this_machine_and_keeps_the_files(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hash")
+    monkeypatch.delenv("RAG_FETCH_PRIVATE", raising=False)
+    good = tmp_path / "a.txt"
+    good.write_text("عنوان\nنص خبر قصير عن معرض الكتاب.", encoding="utf-8")
+    rc = main(["ingest", "http://169.254.169.254/latest/meta-data/", str(good), "--db", str(tmp_path / "db"),
+               "--quiet"])
+    out, err = capsys.readouterr()
+    assert rc == 1 and "added 1" in out
+    assert "http://169.254.169.254/latest/meta-data/" in err and "link-local" in err and "RAG_FETCH_PRIVATE" in err

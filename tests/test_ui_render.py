@@ -22,7 +22,7 @@ from rag.errors import InputError, SettingsError
 from rag.settings import Settings
 from rag.types import Answer, Article, Citation, Passage
 from rag.ui_article import error_where, highlight, render_added, render_article, render_library
-from rag.ui_fetch import check_url, fetch, page_article
+from rag.ui_fetch import blocked, check_url, fetch, page_article
 from rag.ui_launch import check_bind, font_css, is_loopback, parse_auth
 from rag.ui_render import Turn, esc, link_html, render_chat, render_sources, safe_url, text_dir
 
@@ -182,11 +182,14 @@ class _Pages(BaseHTTPRequestHandler):
                               + "</article></body></html>"),
             "/big.html": (200, "text/html", "x" * 5000),
             "/to-ftp": (302, "text/plain", ""),
+            "/to-inside": (302, "text/plain", ""),
         }
         code, ctype, body = routes.get(self.path, (404, "text/plain", "missing"))
         self.send_response(code)
         if code == 302:
-            self.send_header("Location", "ftp://example.com/x")
+            port = self.server.server_address[1]
+            self.send_header("Location", "ftp://example.com/x" if self.path == "/to-ftp"
+                             else f"http://127.0.0.2:{port}/article.html")
         self.send_header("Content-Type", ctype)
         self.end_headers()
         self.wfile.write(body.encode("utf-8"))
@@ -205,7 +208,7 @@ def pages() -> Iterator[str]:
 
 
 def test_fetch_and_parse_a_page(pages):
-    page = fetch(f"{pages}/article.html", max_bytes=100_000)
+    page = fetch(f"{pages}/article.html", max_bytes=100_000, allow_private=True)
     article = page_article(page)
     assert "هذا نص خبر تجريبي" in article.text
     assert article.url == f"{pages}/article.html" and article.id.startswith("a-")
@@ -213,17 +216,48 @@ def test_fetch_and_parse_a_page(pages):
 
 def test_fetch_size_limit(pages):
     with pytest.raises(InputError, match="limit"):
-        fetch(f"{pages}/big.html", max_bytes=1000)
+        fetch(f"{pages}/big.html", max_bytes=1000, allow_private=True)
 
 
 def test_fetch_refuses_redirect_to_other_scheme(pages):
     with pytest.raises(InputError, match="redirects"):
-        fetch(f"{pages}/to-ftp", max_bytes=1000)
+        fetch(f"{pages}/to-ftp", max_bytes=1000, allow_private=True)
 
 
 def test_fetch_reports_http_errors(pages):
     with pytest.raises(InputError, match="404"):
-        fetch(f"{pages}/nope", max_bytes=1000)
+        fetch(f"{pages}/nope", max_bytes=1000, allow_private=True)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254",
+                                     "0.0.0.0", "224.0.0.1", "100.64.0.1", "::1", "fe80::1", "fc00::1",
+                                     "::ffff:127.0.0.1", "::ffff:169.254.169.254", "240.0.0.1"])
+def test_internal_addresses_are_blocked(address):
+    assert blocked(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
+def test_public_addresses_are_not(address):
+    assert blocked(address) is None
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_fetch_refuses_this_servers_own_network_by_default(pages, host):
+    url = pages.replace("127.0.0.1", host) + "/article.html"
+    with pytest.raises(InputError, match="RAG_FETCH_PRIVATE=1") as info:
+        fetch(url, max_bytes=100_000)
+    assert "loopback" in str(info.value)
+
+
+def test_every_redirect_hop_is_checked(pages, monkeypatch):
+    """The first address passes (as a public one would); the redirect to another internal one does not."""
+    import rag.ui_fetch as ui_fetch
+
+    real = ui_fetch.blocked
+    monkeypatch.setattr(ui_fetch, "blocked", lambda a: None if a == "127.0.0.1" else real(a))
+    assert "هذا نص" in page_article(fetch(f"{pages}/article.html", max_bytes=100_000)).text
+    with pytest.raises(InputError, match="127.0.0.2, a loopback address"):
+        fetch(f"{pages}/to-inside", max_bytes=100_000)
 
 
 # ---------------------------------------------------------------- start-up rules
