@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -79,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("--batch", metavar="FILE.jsonl", help='claims, one {"id", "claim", "article_id"?} per line')
 
+    p = add("export", "write every article as JSONL (the fields `ingest` reads)")
+    p.add_argument("--out", help="file to write (default: standard output)")
+
+    p = add("check", "do the article store, the lexical index and Chroma agree? exit 0 only when healthy")
+    p.add_argument("--repair", action="store_true", help="fix what is found (re-index from the vector cache)")
+    p.add_argument("--json", action="store_true")
+
     p = add("show", "print one article")
     p.add_argument("article_id")
     p.add_argument("--json", action="store_true")
@@ -138,6 +146,21 @@ def _run(args: argparse.Namespace) -> int:
         return _ask(isnad, args)
     if args.command == "verify":
         return _verify(isnad, args)
+    if args.command == "export":
+        return _export(isnad, args)
+    if args.command == "check":
+        report = isnad.check(repair=args.repair)
+        if args.json:
+            _print_json(report.as_dict())
+        else:
+            for line in report.repaired:
+                print(f"repaired: {line}")
+            for line in report.problems:
+                print(f"problem: {line}")
+            print(f"{'healthy' if report.ok else 'NOT HEALTHY'}: {report.articles} articles, {report.chunks} chunks, "
+                  f"{report.vectors} sentence vectors" + ("" if report.ok or args.repair else
+                                                           "; `python -m rag check --repair` fixes it"))
+        return 0 if report.ok else 1
     if args.command == "show":
         article = isnad.get(args.article_id)
         if args.json:
@@ -289,6 +312,25 @@ def _read_jsonl(path: str, shape: str) -> list[str] | None:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read {path}: {exc}; give a UTF-8 JSONL file of {shape} lines", file=sys.stderr)
         return None
+
+
+def _export(isnad: Any, args: argparse.Namespace) -> int:
+    articles = isnad.export()
+    lines = (json.dumps({k: v for k, v in asdict(a).items() if v is not None}, ensure_ascii=False) + "\n"
+             for a in articles)
+    if not args.out:
+        sys.stdout.writelines(lines)
+        return 0
+    tmp = f"{args.out}.partial"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+        os.replace(tmp, args.out)  # a crash never leaves half an export under the real name
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
+        return 2
+    print(f"exported {len(articles)} articles to {args.out}", file=sys.stderr)
+    return 0
 
 
 def _print_json(value: Any) -> None:

@@ -30,6 +30,7 @@ from .types import Answer, Article, Filters
 
 if TYPE_CHECKING:
     from .generate import ChatModel
+    from .health import HealthReport
     from .verify import Verdict, Verifier
 
 MAX_QUESTION_CHARS = 2000
@@ -201,6 +202,20 @@ class Isnad:
         if self._verifier is None:
             self._verifier = Verifier(self)
         return self._verifier.verify(claim, article_id)
+
+    # -- operations -------------------------------------------------------------------------
+    def export(self) -> builtins.list[Article]:
+        """Every searchable article, in the order added: what `rag export` writes."""
+        self.index.open()
+        pending = set(self.index.store.pending_ids())
+        return [a for a in self.index.store.all_articles() if a.id not in pending]
+
+    def check(self, repair: bool = False) -> HealthReport:
+        """Do the article store, the lexical index and Chroma agree? With `repair`, make them."""
+        from .health import check
+        from .health import repair as fix
+
+        return fix(self.index) if repair else check(self.index)
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, article_id: str) -> Article:

@@ -219,6 +219,15 @@ class Store:
         return [Article(id=i, title=t, text=x, date=d, source=s, url=u) for i, t, x, d, s, u in self._query(
             "SELECT id, title, text, date, source, url FROM articles ORDER BY rowid")]
 
+    def lexical_rows(self) -> tuple[dict[int, str], set[int]]:
+        """({chunk rowid: its article id}, {rowids in the lexical index}), to check that they agree."""
+        chunks = {int(r): a for r, a in self._query("SELECT rowid, article_id FROM chunks")}
+        return chunks, {int(r[0]) for r in self._query("SELECT rowid FROM chunks_fts")}
+
+    def delete_lexical_orphans(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)")
+
     def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(ids))
         out: dict[str, Article] = {}

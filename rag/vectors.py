@@ -71,6 +71,21 @@ class VectorStore:
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
+    def ids(self, page: int = 5000) -> set[str]:
+        """Every vector id Chroma holds."""
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            out.update(got)
+            if len(got) < page:
+                return out
+            offset += page
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), 5000):
+            self.collection.delete(ids=list(ids[i: i + 5000]))
+
     def count(self) -> int:
         return int(self.collection.count())
 

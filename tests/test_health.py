@@ -1,0 +1,80 @@
+"""`rag export` and `rag check [--repair]` (hash embedder, real SQLite and Chroma on disk)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CORPUS
+from test_answer import EXTRA
+
+from rag.cli import main
+from rag.engine import Isnad
+from rag.settings import Settings
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Isnad:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", chunk_chars=300))
+    isnad.ingest([CORPUS])
+    isnad.add_articles(EXTRA)
+    return isnad
+
+
+def test_a_fresh_index_is_healthy(engine: Isnad) -> None:
+    report = engine.check()
+    assert report.ok, report.problems
+    assert report.articles == 4 and report.chunks > 4 and report.vectors >= report.chunks
+
+
+def test_export_then_ingest_gives_the_same_articles(engine: Isnad, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hash")
+    out = tmp_path / "all.jsonl"
+    assert main(["export", "--db", str(engine.settings.db_dir), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [a.id for a in engine.export()]
+    assert main(["ingest", str(out), "--db", str(tmp_path / "copy"), "--quiet"]) == 0
+    copy = Isnad(engine.settings.replace(db_dir=tmp_path / "copy"))
+    assert copy.export() == engine.export()
+    capsys.readouterr()
+    assert main(["export", "--db", str(engine.settings.db_dir)]) == 0  # standard output by default
+    assert len(capsys.readouterr().out.splitlines()) == len(rows)
+
+
+def break_it(engine: Isnad) -> None:
+    """Four kinds of damage: a lost vector, an orphan vector, a stale chunk span, an interrupted add."""
+    index = engine.index
+    ids = sorted(index.vectors.ids())
+    index.vectors.delete_ids([ids[0]])
+    index.vectors.upsert(["ghost::0/0"], np.ones((1, 256), np.float32) / 16, [{"article_id": "ghost"}])
+    with index.store.transaction() as conn:
+        conn.execute("UPDATE chunks SET text_hash = 'x' WHERE article_id = 'oil' AND idx = 0")
+        conn.execute("UPDATE articles SET state = 'pending' WHERE id = 'fair'")
+
+
+def test_check_finds_each_kind_of_damage_and_repair_fixes_it(engine: Isnad, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    break_it(engine)
+    report = engine.check()
+    assert not report.ok
+    assert report.pending == ["fair"] and report.vectors_orphan == ["ghost::0/0"]
+    assert len(report.vectors_missing) == 1 and report.bad_spans == ["oil::0"]
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hash")
+    db = str(engine.settings.db_dir)
+    engine.index.store.close()
+    assert main(["check", "--db", db]) == 1
+    assert "--repair" in capsys.readouterr().out
+    assert main(["check", "--db", db, "--repair"]) == 0
+    out = capsys.readouterr().out
+    assert "repaired:" in out and "healthy" in out
+    assert main(["check", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    again = Isnad(engine.settings)
+    assert {a.id for a in again.export()} == {a.id for a in engine.export()} | {"fair"}
+    answer = again.ask("ارتفعت أسعار النفط", k=3)
+    for c in answer.citations:
+        assert again.get(c.article_id).text[c.start:c.end] == c.quote
