@@ -143,6 +143,8 @@ def check_complete(db: Path, env: dict[str, str], questions: int = 2, expected: 
     assert len(rows) == len({r[0] for r in rows}) == counts["chunks"]
     units = unit_ids(db)  # Chroma holds one vector per sentence of each chunk
     assert chroma_ids(db) == units and counts["vectors"] == len(units) >= counts["chunks"], counts
+    health = rag(db, env, "check", "--json")  # the product's own consistency check agrees
+    assert health.returncode == 0 and json.loads(health.stdout)["ok"] is True, health.stdout[-2000:]
     # a couple of questions in one process: each citation is a verbatim slice of `show --json`
     titles = [i["title"] for i in items[:: max(1, len(items) // questions)][:questions]]
     batch = db.parent / f"questions-{db.name}.jsonl"
