@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from rag.answer_types import evidence, question_type
 from rag.facts import months, negated, numbers
+from rag.generate import split_claims
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -41,3 +45,30 @@ def test_months_in_any_calendar_and_language() -> None:
 ])
 def test_negation(text: str, expected: bool) -> None:
     assert negated(text) is expected
+
+
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@given(st.text(max_size=300))
+def test_fact_readers_take_any_text(text: str) -> None:
+    assert isinstance(numbers(text), frozenset) and isinstance(months(text), frozenset)
+    assert isinstance(negated(text), bool)
+    assert set(evidence(text)) == {"number", "date", "person", "place"}
+    assert question_type(text) in ("number", "date", "person", "place", "other")
+
+
+@given(st.lists(st.integers(0, 10**7), min_size=1, max_size=5))
+def test_arabic_indic_digits_read_as_the_same_numbers(values: list[int]) -> None:
+    text = " و ".join(f"بلغ {v} شخصا" for v in values)
+    assert numbers(text) == numbers(text.translate(ARABIC_INDIC)) >= {float(v) for v in values}
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_split_claims_takes_any_reply_and_drops_every_marker(reply: str) -> None:
+    for text, markers in split_claims(reply):
+        assert text and text == text.strip()
+        assert all(isinstance(m, int) for m in markers)
+        assert not any(f"[{m}]" in text for m in markers)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_answer import EXTRA
 
 from rag.cli import main
@@ -104,3 +106,13 @@ def test_cli_verify_batch_keeps_going_past_bad_lines(tmp_path: Path, capsys: pyt
     assert rows[3]["supported"] is False and "9" in rows[3]["reason"]
     assert main(["verify", "--db", str(db), "--json", "ارتفعت أسعار النفط 9 في المئة"]) == 0
     assert json.loads(capsys.readouterr().out)["supported"] is False
+
+
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip()))
+def test_any_claim_gets_a_verdict_with_verbatim_spans(engine: Isnad, claim: str) -> None:
+    v = engine.verify(claim)
+    assert isinstance(v.supported, bool) and v.reason
+    check_verbatim(engine, v)
