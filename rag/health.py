@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .chunking import text_hash
-from .index import Index, sentence_units
+from .index import Index, chroma_error, sentence_units
 from .types import Chunk
 
 
@@ -35,6 +35,7 @@ class HealthReport:
     vectors_missing: list[str] = field(default_factory=list)  # unit ids
     vectors_orphan: list[str] = field(default_factory=list)  # unit ids
     repaired: list[str] = field(default_factory=list)  # what --repair did
+    chroma_unreadable: str = ""  # Chroma's error when it cannot read its own files
 
     @property
     def ok(self) -> bool:
@@ -52,6 +53,8 @@ class HealthReport:
             if items:
                 shown = ", ".join(items[:5]) + (f", … ({len(items)} in all)" if len(items) > 5 else "")
                 out.append(f"{len(items)} {what}: {shown}")
+        if self.chroma_unreadable:
+            out.append(f"Chroma cannot read its own files ({self.chroma_unreadable[:200]})")
         if self.lexical_orphans:
             out.append(f"{self.lexical_orphans} rows of the lexical index belong to no chunk")
         return out
@@ -63,6 +66,13 @@ class HealthReport:
 
 def check(index: Index) -> HealthReport:
     store, report = index.store, HealthReport()
+    try:
+        held = index.vectors.ids()
+    except Exception as exc:  # noqa: BLE001 - Chroma's own errors: its files are damaged
+        if not chroma_error(exc):
+            raise
+        report.chroma_unreadable = f"{type(exc).__name__}: {exc}"
+        held = set()
     report.pending = store.pending_ids()
     report.half_deleted = store.tombstone_ids()
     chunk_rows, fts_rows = store.lexical_rows()
@@ -79,10 +89,10 @@ def check(index: Index) -> HealthReport:
         if article.id in missing_fts:
             report.lexical_missing.append(article.id)
         expected.update(u.id for u in sentence_units(article, chunks))
-    held = index.vectors.ids()
     report.vectors = len(held)
     pending = set(report.pending)
-    report.vectors_missing = sorted(u for u in expected - held if _article_of(u) not in pending)
+    if not report.chroma_unreadable:  # else every vector is "missing": the one problem says it
+        report.vectors_missing = sorted(u for u in expected - held if _article_of(u) not in pending)
     report.vectors_orphan = sorted(held - expected)
     return report
 
@@ -91,11 +101,17 @@ def repair(index: Index) -> HealthReport:
     """Fix what `check` finds; returns the report of a fresh check, with what was done."""
     done: list[str] = []
     before = check(index)
-    healed = index.heal()
+    if before.chroma_unreadable:
+        index.rebuild_vectors()
+        done.append("rebuilt the vector index from the article store (Chroma could not read its files)")
+        before = check(index)
+    healed = index.heal_or_rebuild()
+    if healed.get("rebuilt"):
+        done.append("rebuilt the vector index from the article store (Chroma could not read its files)")
     if healed["completed"] or healed["removed"]:
         done.append(f"finished {healed['completed']} interrupted adds, removed {healed['removed']} articles "
                     "that could not be finished")
-    if before.vectors_orphan:
+    if before.vectors_orphan and not before.chroma_unreadable:
         index.vectors.delete_ids(before.vectors_orphan)
         done.append(f"deleted {len(before.vectors_orphan)} orphan vectors")
     if before.lexical_orphans:

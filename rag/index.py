@@ -92,6 +92,11 @@ def sentence_units(article: Article, chunks: Sequence[Chunk]) -> list[Unit]:
     return units
 
 
+def chroma_error(exc: BaseException) -> bool:
+    """Is this one of Chroma's own errors (its files, its engine), rather than ours?"""
+    return type(exc).__module__.startswith("chromadb")
+
+
 def chunk_of_unit(unit_id: str) -> str:
     return unit_id.rsplit("/", 1)[0]
 
@@ -123,9 +128,29 @@ class Index:
             )
         if self.store.get_meta("dense_unit") != DENSE_UNIT:
             self._rebuild_dense()
-        self.heal()
+        self.heal_or_rebuild()
         self._opened = True
         return self
+
+    def heal_or_rebuild(self) -> dict[str, int]:
+        """`heal()`; if Chroma cannot read its own files (SIGKILL in the middle of Chroma's write can
+        leave them so), rebuild the vectors from the article store and the vector cache instead:
+        SQLite is the source of truth, and the cache spares the model."""
+        try:
+            return self.heal()
+        except Exception as exc:  # noqa: BLE001 - only Chroma's own errors are handled here
+            if not chroma_error(exc):
+                raise
+            print(f"isnad: Chroma's files in {self.db_dir / 'chroma'} are damaged ({type(exc).__name__}); "
+                  "rebuilding the vector index from the article store", file=sys.stderr)
+            self.rebuild_vectors()
+            return {**self.heal(), "rebuilt": 1}
+
+    def rebuild_vectors(self) -> None:
+        """Throw Chroma's files away and write every article's vectors anew (from the cache)."""
+        self.vectors.wipe()
+        self.store.set_meta("dense_unit", "")
+        self._rebuild_dense()
 
     def _rebuild_dense(self) -> None:
         """Re-index every stored article with sentence vectors (an index from an earlier version).
@@ -135,7 +160,7 @@ class Index:
         articles = self.store.all_articles()
         if articles:
             print(f"isnad: re-indexing {len(articles)} articles in {self.db_dir} sentence by sentence "
-                  "(an index from an earlier version; done once)", file=sys.stderr)
+                  "(done once)", file=sys.stderr)
             self.store.mark_all_pending()
             self.vectors.reset()
             self._opened = True  # add() below must not come back here
@@ -168,7 +193,9 @@ class Index:
                 meta = metadata(article.id, article.date, article.source)
                 self.vectors.upsert([u.id for u in units], np.stack([cached[u.key] for u in units]) if units
                                     else np.zeros((0, 1), np.float32), [meta] * len(units))
-            except Exception:  # noqa: BLE001 - whatever broke, an article we cannot finish is removed
+            except Exception as exc:  # noqa: BLE001 - whatever broke, an article we cannot finish is removed
+                if chroma_error(exc):  # ...unless Chroma itself is broken: heal_or_rebuild rebuilds it
+                    raise
                 self.delete(article_id)
                 removed += 1
                 continue

@@ -6,6 +6,7 @@ an ONNX model.
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,9 +36,17 @@ class VectorStore:
                 apply_offline_env()
                 import chromadb
 
-                client = chromadb.PersistentClient(
-                    path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
-                )
+                try:
+                    client = chromadb.PersistentClient(
+                        path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
+                    )
+                except Exception:
+                    # Chroma caches the half-started client of this folder; the next try would
+                    # get it back broken ("could not connect to tenant") instead of the real error.
+                    from chromadb.api.shared_system_client import SharedSystemClient
+
+                    SharedSystemClient.clear_system_cache()
+                    raise
                 self._client = client
                 self._collection = client.get_or_create_collection(
                     COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
@@ -53,6 +62,17 @@ class VectorStore:
                 if name in names:
                     self._client.delete_collection(name)
             self._collection = None
+
+    def wipe(self) -> None:
+        """Delete Chroma's files outright, when Chroma itself can no longer read them (a process
+        killed in the middle of Chroma's own write can leave them so); the next use starts empty."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._lock:
+            self._collection = None
+            self._client = None
+            SharedSystemClient.clear_system_cache()  # forget the open client of this folder
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:  # type: ignore[type-arg]
         if ids:

@@ -78,3 +78,40 @@ def test_check_finds_each_kind_of_damage_and_repair_fixes_it(engine: Isnad, caps
     answer = again.ask("ارتفعت أسعار النفط", k=3)
     for c in answer.citations:
         assert again.get(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_chroma_files_it_cannot_read_are_rebuilt_from_the_article_store(engine: Isnad) -> None:
+    """A SIGKILL in the middle of Chroma's own write once left files that Chroma refused to read
+    (benchmarks/crash_trials.py): the index rebuilds the vectors from SQLite and the vector cache."""
+    before = sorted(engine.index.vectors.ids())
+    engine.index.vectors.wipe()
+    engine.index.vectors.path.mkdir(parents=True)
+    (engine.index.vectors.path / "chroma.sqlite3").write_bytes(b"this is not a database")
+    report = engine.check()
+    assert not report.ok and report.problems == [p for p in report.problems if "Chroma cannot read" in p]
+    fixed = engine.check(repair=True)
+    assert fixed.ok, fixed.problems
+    assert any("rebuilt the vector index" in line for line in fixed.repaired)
+    assert sorted(engine.index.vectors.ids()) == before
+    answer = engine.ask("ارتفعت أسعار النفط", k=3)
+    assert answer.citations
+
+
+def test_opening_rebuilds_a_chroma_that_fails_while_healing(engine: Isnad, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chromadb.errors
+
+    index = engine.index
+    with index.store.transaction() as conn:
+        conn.execute("UPDATE articles SET state = 'pending' WHERE id = 'oil'")
+    calls = {"n": 0}
+    real = index.vectors.delete_article
+
+    def broken(article_id: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise chromadb.errors.InternalError("Failed to apply logs to the hnsw segment writer")
+        real(article_id)
+
+    monkeypatch.setattr(index.vectors, "delete_article", broken)
+    assert index.heal_or_rebuild().get("rebuilt") == 1
+    assert engine.check().ok

@@ -1,0 +1,173 @@
+"""Crash trials: SIGKILL `rag ingest`, a replacing ingest and a run of deletes at seeded random moments.
+
+    python benchmarks/crash_trials.py [--trials 20] [--seed 7] [--out benchmarks/out/crash_trials.json]
+
+Each trial works on a fresh copy of an index (the hash embedder: crash safety is about the stores,
+not the model) and kills a real `python -m rag` process at a moment drawn from the seeded random
+generator, between 0 and the duration of an uninterrupted run. After each kill it checks, with
+the product's own tools in new processes:
+* `rag check --json` is healthy (it opens the index, which finishes or removes interrupted work):
+  no pending article, no chunk whose text is not its span, no lexical row or Chroma vector missing
+  or orphaned;
+* the article count is right: ingest ≤ 300 with unique ids; replace = 300, each article either its
+  old or its new version, never a mix; delete = 300 minus the deletions that finished, the deleted
+  ones gone everywhere;
+* an answer's citations are verbatim spans of `rag show`.
+Then it runs the interrupted command again to the end and checks the count once more.
+Writes benchmarks/out/crash_trials.json; prints a table. Needs ../shared/data/news_demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+import perf_common as pc  # noqa: E402
+
+N = 300
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return out | pc.OFFLINE | {"RAG_EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT)}
+
+
+def run_and_kill(cmd: list[str], after_s: float) -> bool:
+    """Start `cmd`, SIGKILL it after `after_s` seconds; True if it was still running then."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=after_s)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return True
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.monotonic()
+    done = subprocess.run(cmd, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=600)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-1000:]}")
+    return time.monotonic() - t0
+
+
+CHECKER = """
+import json, sys
+from rag.engine import Isnad
+from rag.settings import Settings
+isnad = Isnad(Settings.from_env(db_dir=sys.argv[1]))
+isnad.index.open()  # what every restart does: finish or remove interrupted work
+report = isnad.check()
+articles = isnad.export()
+out = {"ok": report.ok, "problems": report.problems, "ids": [a.id for a in articles],
+       "tails": {a.id: a.text[-60:] for a in articles}, "verbatim": True}
+if articles:
+    answer = isnad.ask(articles[len(articles) // 2].title, k=3)
+    out["verbatim"] = all(isnad.get(c.article_id).text[c.start:c.end] == c.quote for c in answer.citations)
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def verify(db: Path, expect: dict[str, str] | None, bounds: tuple[int, int]) -> list[str]:
+    """Problems found after a crash ([] = none), checked in a new process with the product's own
+    reads. `expect`: id -> "old tail|new tail", the two versions an article may be in."""
+    done = subprocess.run([sys.executable, "-c", CHECKER, str(db)], cwd=ROOT, env=env(), capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        return [f"the index cannot be opened: {done.stderr[-500:]}"]
+    got = json.loads(done.stdout.splitlines()[-1])
+    problems = [] if got["ok"] else [f"rag check: {got['problems']}"]
+    ids = got["ids"]
+    if len(ids) != len(set(ids)):
+        problems.append("duplicate article ids")
+    if not bounds[0] <= len(ids) <= bounds[1]:
+        problems.append(f"{len(ids)} articles, expected {bounds[0]}-{bounds[1]}")
+    if expect is not None:
+        mixed = [i for i, tail in got["tails"].items() if not any(tail.endswith(x) for x in expect[i].split("|"))]
+        if mixed:
+            problems.append(f"{len(mixed)} articles are neither their old nor their new version, e.g. {mixed[0]}")
+    if not got["verbatim"]:
+        problems.append("a citation is not verbatim")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trials", type=int, default=20, help="trials of each kind")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", type=Path, default=pc.OUT / "crash_trials.json")
+    args = p.parse_args(argv)
+    pc.require(pc.DEMO)
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="isnad-crash-"))
+    demo = [json.loads(line) for line in pc.DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
+    changed = work / "changed.jsonl"
+    with changed.open("w", encoding="utf-8") as fh:
+        for row in demo:
+            fh.write(json.dumps(row | {"text": row["text"] + "\nتحديث: صحح هذا الخبر لاحقا."}, ensure_ascii=False)
+                     + "\n")
+    base = work / "base"  # the 300 articles, ingested once without interruption
+    ingest = [sys.executable, "-m", "rag", "ingest", str(pc.DEMO), "--quiet", "--db"]
+    durations = {"ingest": timed([*ingest, str(work / "timing")])}
+    timed([*ingest, str(base)])
+    replace_cmd = [sys.executable, "-m", "rag", "ingest", str(changed), "--quiet", "--db"]
+    shutil.copytree(base, work / "timing-r")
+    durations["replace"] = timed([*replace_cmd, str(work / "timing-r")])
+    victims = [row["id"] for row in demo[::6]][:50]
+    script = ("import sys; from rag.cli import main\n"
+              "for aid in sys.argv[2:]: main(['delete', aid, '--db', sys.argv[1]])")
+    shutil.copytree(base, work / "timing-d")
+    durations["delete"] = timed([sys.executable, "-c", script, str(work / "timing-d"), *victims])
+    pc.log(f"uninterrupted runs: {', '.join(f'{k} {v:.1f} s' for k, v in durations.items())}")
+    old_new = {row["id"]: row["text"].strip()[-30:] + "|" + "صحح هذا الخبر لاحقا." for row in demo}
+    results = []
+    for kind in ("ingest", "replace", "delete"):
+        for trial in range(args.trials):
+            db = work / f"{kind}-{trial}" / "db"
+            db.parent.mkdir(parents=True)
+            if kind != "ingest":
+                shutil.copytree(base, db)
+            after = rng.uniform(0.5, durations[kind])
+            cmd = {"ingest": [*ingest, str(db)], "replace": [*replace_cmd, str(db)],
+                   "delete": [sys.executable, "-c", script, str(db), *victims]}[kind]
+            killed = run_and_kill(cmd, after)
+            bounds = {"ingest": (0, N), "replace": (N, N), "delete": (N - len(victims), N)}[kind]
+            problems = verify(db, old_new if kind == "replace" else None, bounds)
+            timed(cmd)  # run it again to the end
+            final = {"ingest": (N, N), "replace": (N, N), "delete": (N - len(victims), N - len(victims))}[kind]
+            problems += [f"after the rerun: {x}" for x in verify(db, old_new if kind == "replace" else None, final)]
+            results.append({"kind": kind, "trial": trial, "killed_after_s": round(after, 2), "killed": killed,
+                            "problems": problems})
+            pc.log(f"{kind} #{trial}: killed after {after:.1f} s: {'KILLED' if killed else 'had finished'}; "
+                   f"{'OK' if not problems else problems}")
+            shutil.rmtree(db.parent)
+    shutil.rmtree(work, ignore_errors=True)
+    summary = {kind: {"trials": sum(r["kind"] == kind for r in results),
+                      "killed mid-way": sum(r["kind"] == kind and r["killed"] for r in results),
+                      "survived": sum(r["kind"] == kind and not r["problems"] for r in results)}
+               for kind in ("ingest", "replace", "delete")}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"meta": pc.meta("python benchmarks/crash_trials.py"), "seed": args.seed,
+                                    "durations_s": durations, "summary": summary, "trials": results},
+                                   ensure_ascii=False, indent=1))
+    print("| kind | trials | killed mid-way | survived (all checks) |\n|---|---|---|---|")
+    for kind, s in summary.items():
+        print(f"| {kind} | {s['trials']} | {s['killed mid-way']} | {s['survived']} |")
+    return 0 if all(not r["problems"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
