@@ -129,8 +129,8 @@ class Isnad:
         sentence, unless `extractive`; on any failure of the model the extractive answer comes
         back with a `note` saying why."""
         question = (question or "").strip()
-        if not question:
-            raise EmptyQuestionError("the question is empty; type a question about the articles")
+        if not any(ch.isalnum() for ch in question):  # also "؟؟" or only zero-width characters
+            raise EmptyQuestionError("the question is empty (it has no words); type a question about the articles")
         if len(question) > MAX_QUESTION_CHARS:
             raise EmptyQuestionError(
                 f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}")

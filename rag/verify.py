@@ -66,8 +66,8 @@ class Verifier:
 
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
         claim = (claim or "").strip()
-        if not claim:
-            raise EmptyQuestionError("the claim is empty; write the sentence to check")
+        if not any(ch.isalnum() for ch in claim):
+            raise EmptyQuestionError("the claim is empty (it has no words); write the sentence to check")
         if len(claim) > MAX_CLAIM_CHARS:
             raise EmptyQuestionError(f"the claim is {len(claim)} characters long; check one sentence at a time "
                                      f"(under {MAX_CLAIM_CHARS})")
