@@ -179,10 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT / "claims.json")
     args = p.parse_args(argv)
     apply_offline_env()
-    try:
-        qa_data.check_data()
-    except qa_data.DataMissing as exc:
-        print(f"SKIPPED: {exc}", file=sys.stderr)
+    if qa_data.skip_without_data():
         return 0
     if not (args.db / "isnad.sqlite3").exists():
         sys.exit(f"no index in {args.db}: run `python benchmarks/quality.py` first")
@@ -193,8 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)))
     isnad.warm_up()
     isnad.verify("warm up")
-    verifier = isnad._verifier
-    assert verifier is not None
+    verifier = isnad.verifier
     if args.calibrate:
         best = None
         for sim in (0.45, 0.5, 0.55, 0.6, 0.65):

@@ -94,6 +94,18 @@ def check_data(data_dir: Path = DATA_DIR) -> None:
                           "see ../shared/data/README.md")
 
 
+def skip_without_data() -> bool:
+    """True (after saying why on stderr) when the evaluation data is absent: a benchmark then exits 0."""
+    import sys
+
+    try:
+        check_data()
+    except DataMissing as exc:
+        print(f"SKIPPED: {exc}", file=sys.stderr)
+        return True
+    return False
+
+
 def load(subsets: tuple[str, ...] | list[str] = SUBSETS, data_dir: Path = DATA_DIR,
          pool_all: bool = True, limit_per_subset: int | None = None) -> QASet:
     """Questions of `subsets`; passages of every subset when `pool_all` (the benchmark's pool),

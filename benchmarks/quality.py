@@ -246,10 +246,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     apply_offline_env()
-    try:
-        qa_data.check_data()
-    except qa_data.DataMissing as exc:
-        print(f"SKIPPED: {exc}", file=sys.stderr)
+    if qa_data.skip_without_data():
         return 0
     started = time.time()
     data = qa_data.load(args.subsets, limit_per_subset=args.limit_questions)

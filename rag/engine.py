@@ -197,11 +197,16 @@ class Isnad:
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
         """Is `claim` supported by the articles (or by the one article `article_id`)? The verdict
         carries the verbatim supporting span, or the reason it is not supported."""
-        from .verify import Verifier
+        return self.verifier.verify(claim, article_id)
 
+    @property
+    def verifier(self) -> Verifier:
+        """The claim checker (also what generated sentences are checked with); built on first use."""
         if self._verifier is None:
+            from .verify import Verifier
+
             self._verifier = Verifier(self)
-        return self._verifier.verify(claim, article_id)
+        return self._verifier
 
     # -- operations -------------------------------------------------------------------------
     def export(self) -> builtins.list[Article]:

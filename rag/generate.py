@@ -160,10 +160,8 @@ class Generated:
 
 def verify_reply(isnad, question: str, retrieval: Retrieval, reply: str) -> Generated:  # type: ignore[no-untyped-def]
     """Check every sentence of `reply` against the passages it cites."""
-    from .verify import Verifier
-
     claims = split_claims(reply)
-    verifier = isnad._verifier if getattr(isnad, "_verifier", None) is not None else Verifier(isnad)
+    verifier = isnad.verifier
     vectors = isnad.embedder.embed_queries([c for c, _ in claims]) if claims else []
     sentences: list[GeneratedSentence] = []
     citations: list[Citation] = []

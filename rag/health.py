@@ -80,9 +80,9 @@ def check(index: Index) -> HealthReport:
     missing_fts = {aid for rowid, aid in chunk_rows.items() if rowid not in fts_rows}
     expected: set[str] = set()
     for article in store.all_articles():
-        chunks = [Chunk(cid, article.id, idx, s, e, article.text[s:e]) for cid, idx, s, e, _ in
-                  store.chunks_of(article.id)]
-        hashes = {cid: h for cid, _, _, _, h in store.chunks_of(article.id)}
+        rows = store.chunks_of(article.id)
+        chunks = [Chunk(cid, article.id, idx, s, e, article.text[s:e]) for cid, idx, s, e, _ in rows]
+        hashes = {cid: h for cid, _, _, _, h in rows}
         report.articles += 1
         report.chunks += len(chunks)
         report.bad_spans += [c.id for c in chunks if text_hash(c.text) != hashes[c.id]]

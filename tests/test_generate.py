@@ -103,7 +103,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory, server: str) -> Isnad:
     isnad.verify("warm up")
     from rag.verify import VerifyPolicy
 
-    isnad._verifier.policy = VerifyPolicy(min_similarity=0.2)  # type: ignore[union-attr]  # hash vectors
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2)  # hash vectors
     return isnad
 
 
@@ -136,7 +136,7 @@ def test_a_supported_sentence_is_shown_with_its_verified_span(engine: Isnad) -> 
 def test_plain_json_replies_work_too(engine: Isnad, server: str) -> None:
     Script.reply = staticmethod(lambda p: f"{OIL_SENTENCE} [{marker(p, 'أسعار النفط')}].")  # type: ignore[assignment]
     plain = Isnad(engine.settings, engine.embedder, OpenAICompatible(server, "scripted", streaming=False))
-    plain._verifier = engine._verifier
+    plain._verifier = engine.verifier
     answer = plain.ask(OIL_Q)
     assert answer.mode == "generated" and Script.requests[-1].get("stream") in (None, False)
 

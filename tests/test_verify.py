@@ -24,7 +24,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
     isnad.add_articles(EXTRA)
     # The hash embedder's similarities are not the real model's: check the facts, not the threshold.
     isnad.verify("warm up")
-    isnad._verifier.policy = VerifyPolicy(min_similarity=0.2)  # type: ignore[union-attr]
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2)
     return isnad
 
 
