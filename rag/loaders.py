@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .types import Article
+from .urls import check_url
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz")
 
@@ -162,11 +163,10 @@ def _check_date(value: object, *, source: str, line: int | None) -> str | None:
 def _check_url(value: object, *, source: str, line: int | None) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or not value.strip().lower().startswith(("http://", "https://")):
-        raise InputError(f"url {value!r} does not start with http:// or https://; "
-                         "give the full address or leave it out",
-                         source=source, line=line)
-    return value.strip()
+    try:
+        return check_url(value)
+    except InputError as exc:
+        raise InputError(f"url: {exc.reason}; or leave it out", source=source, line=line) from None
 
 
 def _check_source(value: object, *, source: str, line: int | None) -> str | None:

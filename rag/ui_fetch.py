@@ -21,11 +21,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
 from email.message import Message
-from urllib.parse import urlsplit
 
 from .errors import InputError
 from .loaders import decode_bytes, make_id, parse_html, parse_text
 from .types import Article
+from .urls import check_url
 
 USER_AGENT = "Isnad/0.1 (+article import)"
 TIMEOUT_S = 20.0
@@ -39,26 +39,6 @@ class Page:
     content_type: str
     charset: str | None
 
-
-def check_url(url: str) -> str:
-    """The URL, stripped, if it is an http(s) address with a host; else an InputError saying why."""
-    url = (url or "").strip()
-    if not url:
-        raise InputError("enter the address of a page, e.g. https://example.com/news/article.html")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise InputError(f"{url!r} is not a valid address ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        shown = f"{scheme}:" if scheme else "no scheme"
-        raise InputError(f"only http:// and https:// addresses can be fetched, not {shown}; "
-                         "to add a local file use the upload box")
-    if not parts.hostname:
-        raise InputError(f"{url!r} has no host name; give the full address, e.g. https://example.com/page")
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise InputError("the address contains spaces or control characters; copy it again from the browser")
-    return url
 
 
 def blocked(address: str) -> str | None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .arabic import language
 from .types import Answer, Citation, Passage
+from .urls import safe_url
 
 if TYPE_CHECKING:
     from .verify import Verdict
@@ -65,21 +65,6 @@ def text_dir(text: str) -> str:
 def phrase(key: str, lang: str) -> str:
     return PHRASES[key]["ar" if lang == "ar" else "en"]
 
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) address with a host, else None (never a javascript: link)."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    return url
 
 
 def link_html(url: str | None, label: str) -> str:

@@ -250,10 +250,18 @@ def test_impossible_date(value: str) -> None:
         parse_text(f"---\ntitle: T\ndate: {value}\n---\nBody", source="d.md", default_id="d")
 
 
-@pytest.mark.parametrize("url", ["www.example.com", "ftp://example.com/x", "javascript:alert(1)"])
+@pytest.mark.parametrize("url", ["www.example.com", "ftp://example.com/x", "javascript:alert(1)",
+                                 "data:text/html,<script>alert(1)</script>", "JavaScript://example.com/%0aalert(1)"])
 def test_bad_url(url: str) -> None:
-    with pytest.raises(InputError, match="does not start with http:// or https://"):
+    with pytest.raises(InputError, match="only http:// and https:// addresses") as err:
         parse_text(f"---\ntitle: T\nurl: {url}\n---\nBody", source="u.md", default_id="u")
+    assert str(err.value).startswith("u.md:")
+
+
+@pytest.mark.parametrize("url", ["https://", "http:///path", "https://exa mple.com/", "https://example.com/\x07"])
+def test_url_without_host_or_with_control_characters(url: str) -> None:
+    with pytest.raises(InputError):
+        article_from_record({"title": "T", "text": "Body", "url": url}, source="a.jsonl", line=4)
 
 
 def test_cp1256_file_loads(tmp_path: Path) -> None:
@@ -392,7 +400,7 @@ def test_corpus_schema_record() -> None:
         ({"title": "T", "text": 5}, '"text" must be a non-empty string'),
         ({"id": 1.5, "title": "T", "text": "t"}, '"id" must be a string or an integer'),
         ({"id": True, "title": "T", "text": "t"}, '"id" must be a string or an integer'),
-        ({"title": "T", "text": "t", "url": "example.com"}, "does not start with http"),
+        ({"title": "T", "text": "t", "url": "example.com"}, "only http:// and https:// addresses"),
         ({"title": "T", "text": "t", "source": 3}, '"source" must be a string'),
     ],
 )

@@ -173,6 +173,29 @@ def test_refused_scheme_message_is_clear():
         check_url("file:///etc/passwd")
 
 
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"(?i)(https?|javascript|data|file|ftp):/{0,3}[^\n]{0,30}",
+                                                       fullmatch=True)))
+def test_one_url_rule_for_import_link_and_fetch(url):
+    """An address a loader accepts is exactly one that may become a link and be asked for."""
+    from rag.loaders import article_from_record
+
+    try:
+        imported = article_from_record({"title": "T", "text": "Body", "url": url}, source="a.jsonl", line=1).url
+    except InputError:
+        imported = "refused"
+    if not url.strip():
+        assert imported is None
+        return
+    linked = safe_url(url)
+    assert imported == (linked if linked is not None else "refused")
+    if linked is not None:
+        assert linked.lower().startswith(("http://", "https://")) and link_html(url, "l")
+    else:
+        assert link_html(url, "l") == ""
+        with pytest.raises(InputError):
+            fetch(url, max_bytes=1024)  # refused before any connection
+
+
 class _Pages(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         routes = {
