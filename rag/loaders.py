@@ -36,6 +36,9 @@ _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _HEADING = re.compile(r"^#{1,6}\s+")
 _FRONT_KEYS = ("id", "title", "date", "source", "url")
+# One article's text: far beyond any news article (about 500 printed pages). A bigger "article"
+# is a whole archive or a mistake; indexing it would take hours and every answer would cite it.
+MAX_ARTICLE_CHARS = 1_000_000
 _TAG = re.compile(r"<[^>]+>")
 
 _Item = Article | InputError
@@ -175,6 +178,14 @@ def _check_source(value: object, *, source: str, line: int | None) -> str | None
     return (value or "").strip() or None
 
 
+def _check_text(text: str, *, source: str, line: int | None) -> str:
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(f"the article text is {len(text):,} characters; one article may have at most "
+                         f"{MAX_ARTICLE_CHARS:,} (about 500 pages): split it into several articles",
+                         source=source, line=line)
+    return text
+
+
 def article_from_record(rec: dict, *, source: str, line: int | None) -> Article:
     """Validate one JSON object (e.g. one .jsonl line) and turn it into an Article."""
     if not isinstance(rec, dict):
@@ -184,7 +195,7 @@ def article_from_record(rec: dict, *, source: str, line: int | None) -> Article:
             raise InputError(f'missing "{key}" field; every article needs a {key}', source=source, line=line)
         if not isinstance(rec[key], str) or not rec[key].strip():
             raise InputError(f'"{key}" must be a non-empty string', source=source, line=line)
-    text = _newlines(rec["text"]).strip()
+    text = _check_text(_newlines(rec["text"]).strip(), source=source, line=line)
     raw_id = rec.get("id")
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
         raise InputError(f'"id" must be a string or an integer, not {raw_id!r}', source=source, line=line)
@@ -250,7 +261,7 @@ def parse_text(raw: str, *, source: str, default_id: str) -> Article:
     return Article(
         id=meta.get("id", ("", 0))[0].strip() or default_id,
         title=title,
-        text=body,
+        text=_check_text(body, source=source, line=None),
         date=check(_check_date, "date"),
         source=check(_check_source, "source"),
         url=check(_check_url, "url"),
@@ -278,7 +289,7 @@ def parse_html(raw: str, *, source: str, default_id: str, url: str | None = None
         meta = trafilatura.extract_metadata(raw, default_url=url, extensive=False)
     except Exception as exc:  # lxml and htmldate raise many kinds of errors on broken pages
         raise InputError(f"the HTML page could not be parsed ({exc})", source=source) from exc
-    text = _newlines(body or "").strip()
+    text = _check_text(_newlines(body or "").strip(), source=source, line=None)
     if not text:
         raise InputError("no article text found in the HTML page", source=source)
     try:  # metadata is a best guess from the page, so a bad value is dropped, not reported
@@ -389,6 +400,11 @@ def _file_items(path: Path) -> Iterator[tuple[_Item, int | None]]:
         yield from _jsonl_items(path)
         return
     try:
+        size = path.stat().st_size
+        if kind != "html" and size > 4 * MAX_ARTICLE_CHARS:  # refused before it is read
+            raise InputError(f"the file is {size / 2**20:.0f} MB, more than one article can be (at most "
+                             f"{MAX_ARTICLE_CHARS:,} characters): split it into several files, or one "
+                             "JSONL line per article", source=src)
         text = decode_bytes(path.read_bytes(), src)
         try:
             default_id = slug_id(path.stem)

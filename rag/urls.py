@@ -27,8 +27,8 @@ def check_url(url: object) -> str:
         raise InputError(f"{url!r} is not a valid address ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        shown = f"{scheme}:" if scheme else "no scheme"
-        raise InputError(f"only http:// and https:// addresses are accepted, not {shown}; give the full "
+        what = f"not {scheme}:" if scheme else f"{url!r} has no http:// or https:// at the start"
+        raise InputError(f"only http:// and https:// addresses are accepted, {what}; give the full "
                          "address, e.g. https://example.com/news/article.html (a local file: use the upload)")
     if not host:
         raise InputError(f"{url!r} has no host name; give the full address, e.g. https://example.com/page")

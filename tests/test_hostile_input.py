@@ -64,3 +64,35 @@ def test_odd_paths_are_reported_not_raised(tmp_path: Path, name: str) -> None:
     loaded = load_paths([str(tmp_path / name), str(good)])
     assert [a.title for a in loaded.articles] == ["عنوان"]
     assert len(loaded.errors) == 1 and str(loaded.errors[0])
+
+
+def test_a_50_mb_article_is_refused_unread_and_the_other_files_kept(isnad: Isnad, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    big = folder / "archive.txt"
+    with big.open("w", encoding="utf-8") as fh:
+        fh.write("أرشيف كامل\n")
+        for _ in range(50 * 1024):  # 50 MB of Arabic text
+            fh.write("نص طويل جداً " * 45 + "\n")
+    assert big.stat().st_size >= 50 * 1024 * 1024
+    (folder / "good.md").write_text("# خبر صغير\nافتُتح جسر جديد فوق نهر الخابور.", encoding="utf-8")
+    report = isnad.ingest([folder])
+    assert report.added == ["good"]
+    [error] = report.errors
+    assert str(big) in str(error) and "split it" in str(error) and "MB" in str(error)
+    assert isnad.check().ok
+
+
+def test_an_article_over_the_character_limit_is_refused_in_every_format(isnad: Isnad, tmp_path: Path) -> None:
+    from rag.loaders import MAX_ARTICLE_CHARS
+
+    long_text = "كلمة " * (MAX_ARTICLE_CHARS // 5 + 10)
+    lines = [{"id": "a", "title": "أ", "text": "خبر قصير عن المطر."}, {"id": "b", "title": "ب", "text": long_text},
+             {"id": "c", "title": "ج", "text": "خبر قصير عن الثلج."}]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines),
+                                          encoding="utf-8")
+    (tmp_path / "long.md").write_text("# طويل\n" + long_text, encoding="utf-8")  # under the size check
+    report = isnad.ingest([tmp_path / "mixed.jsonl", tmp_path / "long.md"])
+    assert sorted(report.added) == ["a", "c"]
+    assert sorted((Path(e.source).name, e.line) for e in report.errors) == [("long.md", None), ("mixed.jsonl", 2)]
+    assert all(f"{MAX_ARTICLE_CHARS:,}" in e.reason for e in report.errors)
