@@ -220,7 +220,12 @@ class Isnad:
         from .health import check
         from .health import repair as fix
 
-        return fix(self.index) if repair else check(self.index)
+        if not repair:
+            self.index.open()
+            self.index.sync()  # this process's view of the vectors, as of now
+            return check(self.index)
+        with self.index.writing():
+            return fix(self.index)
 
     # -- reading ----------------------------------------------------------------------------
     def get(self, article_id: str) -> Article:

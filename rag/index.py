@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from .sentences import split_sentences
 from .store import Store
 from .types import Article, Chunk, is_iso_date
 from .vectors import VectorStore, metadata
+from .writelock import WriteLock
 
 Progress = Callable[[int], None]
 
@@ -110,13 +112,22 @@ class Index:
         self.overlap_sentences = overlap_sentences
         self.batch_articles = batch_articles
         self.store = Store(db_dir / "isnad.sqlite3")
-        self.vectors = VectorStore(db_dir / "chroma")
+        self.lock = WriteLock(db_dir / "write.lock")
+        self.vectors = VectorStore(db_dir / "chroma", self.lock)
+        self.vectors.before_use = self.sync
         self._opened = False
+        self._generation: int | None = None  # the store's generation this process's vectors reflect
 
     # -- lifecycle --------------------------------------------------------------------------
     def open(self) -> Index:
         if self._opened:
             return self
+        with self.writing():
+            self._open_locked()
+        self._opened = True
+        return self
+
+    def _open_locked(self) -> None:
         built_with = self.store.get_meta("embed_model")
         if built_with is None:
             self.store.set_meta("embed_model", self.embedder.name)
@@ -129,13 +140,36 @@ class Index:
         if self.store.get_meta("dense_unit") != DENSE_UNIT:
             self._rebuild_dense()
         self.heal_or_rebuild()
-        self._opened = True
-        return self
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the index's write lock (across processes); see what others wrote first, and
+        tell other processes afterwards that this one wrote."""
+        with self.lock.held():
+            self.sync()
+            before = self.store.changes()
+            try:
+                yield
+            finally:
+                if self.store.changes() != before:
+                    self._generation = self.store.bump_generation()
+
+    def sync(self) -> None:
+        """If another process has written to the index since this one last looked, reopen the
+        vectors (SQLite reads are always current)."""
+        generation = self.store.generation()
+        if self._generation is not None and generation != self._generation:
+            self.vectors.reload()
+        self._generation = generation
 
     def heal_or_rebuild(self) -> dict[str, int]:
         """`heal()`; if Chroma cannot read its own files (SIGKILL in the middle of Chroma's write can
         leave them so), rebuild the vectors from the article store and the vector cache instead:
         SQLite is the source of truth, and the cache spares the model."""
+        with self.writing():
+            return self._heal_or_rebuild()
+
+    def _heal_or_rebuild(self) -> dict[str, int]:
         try:
             return self.heal()
         except Exception as exc:  # noqa: BLE001 - only Chroma's own errors are handled here
@@ -143,11 +177,15 @@ class Index:
                 raise
             print(f"isnad: Chroma's files in {self.db_dir / 'chroma'} are damaged ({type(exc).__name__}); "
                   "rebuilding the vector index from the article store", file=sys.stderr)
-            self.rebuild_vectors()
+            self._rebuild_vectors()
             return {**self.heal(), "rebuilt": 1}
 
     def rebuild_vectors(self) -> None:
         """Throw Chroma's files away and write every article's vectors anew (from the cache)."""
+        with self.writing():
+            self._rebuild_vectors()
+
+    def _rebuild_vectors(self) -> None:
         self.vectors.wipe()
         self.store.set_meta("dense_unit", "")
         self._rebuild_dense()
@@ -218,6 +256,18 @@ class Index:
         return result
 
     def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
+        # Embed first, without the write lock (the slow part: another process may write meanwhile)...
+        states = self.store.states(a.id for a in batch)
+        planned = {a.id: _Pending(a, h, chunk_article(a, self.chunk_chars, self.overlap_sentences))
+                   for a in batch if states.get(a.id) != ((h := content_hash(a)), "ready")}
+        known = self._vectors_for(list(planned.values()), result)
+        # ...then decide and write under it, from the states as they are now: per batch, so a long
+        # import lets the app's own writes (and its questions) in between.
+        with self.writing():
+            self._write_batch(batch, planned, known, result)
+
+    def _write_batch(self, batch: Sequence[Article], planned: dict[str, _Pending], known: dict[str, np.ndarray],
+                     result: AddResult) -> None:
         states = self.store.states(a.id for a in batch)
         stale = set(states) | (set(self.store.tombstone_ids()) & {a.id for a in batch})
         todo: list[_Pending] = []
@@ -228,10 +278,11 @@ class Index:
                 result.unchanged.append(article.id)
                 continue
             (result.replaced if old else result.added).append(article.id)
-            todo.append(_Pending(article, h, chunk_article(article, self.chunk_chars, self.overlap_sentences)))
+            todo.append(planned.get(article.id) or
+                        _Pending(article, h, chunk_article(article, self.chunk_chars, self.overlap_sentences)))
         if not todo:
             return
-        vectors = self._vectors_for(todo, result)
+        vectors = self._vectors_for(todo, result, known)
         for p in todo:
             self.store.write_pending(p.article, p.content_hash, p.chunks,
                                      [" ".join(terms(c.text)) for c in p.chunks],
@@ -248,13 +299,17 @@ class Index:
             self.store.mark_ready(p.article.id)
         result.chunks += sum(len(p.chunks) for p in todo)
 
-    def _vectors_for(self, todo: Sequence[_Pending], result: AddResult) -> dict[str, np.ndarray]:
-        """Sentence vectors from the cache, the rest from the model in one call (it sorts by length)."""
+    def _vectors_for(self, todo: Sequence[_Pending], result: AddResult,
+                     known: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Sentence vectors from `known`, the cache, the rest from the model in one call (it sorts
+        by length)."""
         wanted: dict[str, tuple[str, str]] = {}
         for p in todo:
             for u in p.units:
                 wanted[u.key] = (p.article.title, u.text)
-        vectors = self.store.vectors_for(wanted)
+        known = known or {}
+        vectors = {k: known[k] for k in wanted if k in known}
+        vectors.update(self.store.vectors_for(k for k in wanted if k not in vectors))
         missing = [k for k in wanted if k not in vectors]
         if missing:
             embedded = self.embedder.embed_documents([wanted[k][1] for k in missing],
@@ -264,9 +319,10 @@ class Index:
         return vectors
 
     def delete(self, article_id: str) -> bool:
-        found = self.store.delete_with_tombstone(article_id)
-        self.vectors.delete_article(article_id)
-        self.store.clear_tombstone(article_id)
+        with self.writing():
+            found = self.store.delete_with_tombstone(article_id)
+            self.vectors.delete_article(article_id)
+            self.store.clear_tombstone(article_id)
         return found
 
 

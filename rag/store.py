@@ -119,6 +119,23 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def generation(self) -> int:
+        """A number every committed write of the index raises (Index.bump): another process's
+        write shows as a new number."""
+        value = self.get_meta("generation")
+        return int(value) if value else 0
+
+    def changes(self) -> int:
+        """Rows this process has changed so far (SQLite's count on our connection)."""
+        with self._lock:
+            return self.conn.total_changes
+
+    def bump_generation(self) -> int:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                         "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
     # -- writing ----------------------------------------------------------------------------
     def write_pending(self, article: Article, content_hash: str, chunks: Sequence[Chunk],
                       chunk_terms: Sequence[str], hashes: Sequence[str],

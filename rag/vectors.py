@@ -8,24 +8,32 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .types import Filters
+from .writelock import WriteLock
 
 COLLECTION = "isnad-sentences"
 OLD_COLLECTIONS = ("isnad-chunks",)  # written by earlier versions; dropped by reset()
 
 
 class VectorStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lock: WriteLock | None = None):
         self.path = path
+        self.lock = lock or WriteLock(path.parent / "write.lock")
+        # Called under the shared lock before each use: the index reloads this view here when
+        # another process has written (Index.sync).
+        self.before_use: Callable[[], None] = lambda: None
         self._collection = None
         self._client: Any = None  # chromadb's client, made with the collection
         self._lock = threading.Lock()
+        self._users = 0  # calls into the collection in flight; reload() waits for them
+        self._idle = threading.Condition()
 
     @property
     def collection(self):  # type: ignore[no-untyped-def]
@@ -63,6 +71,35 @@ class VectorStore:
                     self._client.delete_collection(name)
             self._collection = None
 
+    def reload(self) -> None:
+        """Forget this process's view of the collection; the next use reads the folder again
+        (another process has written to it: embedded Chroma does not see that by itself)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with self._idle:
+            self._idle.wait_for(lambda: self._users == 0)
+            with self._lock:
+                if self._client is None:
+                    return
+                self._collection = None
+                self._client = None
+                SharedSystemClient.clear_system_cache()
+
+    @contextmanager
+    def _using(self) -> Iterator[Any]:
+        """The collection, held open for one call (reload() does not pull it away meanwhile),
+        while no other process writes the folder."""
+        with self.lock.shared():
+            self.before_use()
+            with self._idle:
+                self._users += 1
+            try:
+                yield self.collection
+            finally:
+                with self._idle:
+                    self._users -= 1
+                    self._idle.notify_all()
+
     def wipe(self) -> None:
         """Delete Chroma's files outright, when Chroma itself can no longer read them (a process
         killed in the middle of Chroma's own write can leave them so); the next use starts empty."""
@@ -76,19 +113,22 @@ class VectorStore:
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:  # type: ignore[type-arg]
         if ids:
-            self.collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, np.float32),
-                                   metadatas=list(metadatas))
+            with self._using() as collection:
+                collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, np.float32),
+                                  metadatas=list(metadatas))
 
     def delete_article(self, article_id: str) -> None:
-        self.collection.delete(where={"article_id": article_id})
+        with self._using() as collection:
+            collection.delete(where={"article_id": article_id})
 
     def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
         """[(unit id, cosine similarity)], best first. (Chroma returns fewer than n when it holds
         fewer; counting first cost up to 70 ms a question at 556,000 vectors.)"""
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
-            where=_where(filters), include=["distances"],
-        )
+        with self._using() as collection:
+            result = collection.query(
+                query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
+                where=_where(filters), include=["distances"],
+            )
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def ids(self, page: int = 5000) -> set[str]:
@@ -96,7 +136,8 @@ class VectorStore:
         out: set[str] = set()
         offset = 0
         while True:
-            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            with self._using() as collection:
+                got = collection.get(include=[], limit=page, offset=offset)["ids"]
             out.update(got)
             if len(got) < page:
                 return out
@@ -104,10 +145,12 @@ class VectorStore:
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), 5000):
-            self.collection.delete(ids=list(ids[i: i + 5000]))
+            with self._using() as collection:
+                collection.delete(ids=list(ids[i: i + 5000]))
 
     def count(self) -> int:
-        return int(self.collection.count())
+        with self._using() as collection:
+            return int(collection.count())
 
 
 def metadata(article_id: str, date: str | None, source: str | None) -> dict:  # type: ignore[type-arg]
