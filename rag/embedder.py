@@ -60,12 +60,13 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model_path: str, dtype: str = "bfloat16", max_seq_tokens: int = 512,
-                 batch_size: int = 16):
+                 batch_size: int = 16, device: str = "auto"):
         self.name = model_path.rstrip("/").split("/")[-1] or model_path
         self.model_path = model_path
         self.dtype = dtype
         self.max_seq_tokens = max_seq_tokens
         self.batch_size = batch_size
+        self.device = device  # as asked; the model reports where it actually runs
         self._model = None
         self._lock = threading.Lock()
 
@@ -118,13 +119,27 @@ class SentenceTransformerEmbedder:
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per CLI call
 
         dtype = torch.bfloat16 if self.dtype == "bfloat16" else torch.float32
+        device = resolve_device(self.device)
         try:
-            model = SentenceTransformer(str(path) if looks_local else self.model_path, device="cpu",
+            model = SentenceTransformer(str(path) if looks_local else self.model_path, device=device,
                                         model_kwargs={"torch_dtype": dtype})
         except Exception as exc:  # any load failure: wrong folder, offline hub id, corrupt file
             raise ModelError(f"could not load embedding model {self.model_path!r}: {exc}") from exc
         model.max_seq_length = min(self.max_seq_tokens, model.max_seq_length or self.max_seq_tokens)
         return model
+
+
+def resolve_device(wanted: str) -> str:
+    """"auto": CUDA when torch sees a GPU, else the CPU; a GPU asked for by name must be there."""
+    import torch
+
+    has_cuda = torch.cuda.is_available()
+    if wanted == "auto":
+        return "cuda" if has_cuda else "cpu"
+    if wanted.startswith("cuda") and not has_cuda:
+        raise ModelError(f"RAG_DEVICE={wanted} but torch sees no CUDA device (a CPU-only torch, or no driver); "
+                         "set RAG_DEVICE=auto or cpu")
+    return wanted
 
 
 def make_embedder(settings) -> Embedder:  # type: ignore[no-untyped-def]
@@ -133,4 +148,4 @@ def make_embedder(settings) -> Embedder:  # type: ignore[no-untyped-def]
         dim = int(settings.embed_model.partition(":")[2] or 256)
         return HashEmbedder(dim)
     return SentenceTransformerEmbedder(settings.model_path, settings.embed_dtype,
-                                       settings.max_seq_tokens, settings.embed_batch)
+                                       settings.max_seq_tokens, settings.embed_batch, settings.device)

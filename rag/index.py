@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def chunk_of_unit(unit_id: str) -> str:
 
 class Index:
     def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
-                 overlap_sentences: int = 1, batch_articles: int = 32):
+                 overlap_sentences: int = 1, batch_articles: int = 32, chroma_url: str = ""):
         self.db_dir = db_dir
         self.embedder = embedder
         self.chunk_chars = chunk_chars
@@ -113,7 +114,7 @@ class Index:
         self.batch_articles = batch_articles
         self.store = Store(db_dir / "isnad.sqlite3")
         self.lock = WriteLock(db_dir / "write.lock")
-        self.vectors = VectorStore(db_dir / "chroma", self.lock)
+        self.vectors = VectorStore(db_dir / "chroma", self.lock, chroma_url, self.index_id)
         self.vectors.before_use = self.sync
         self._opened = False
         self._generation: int | None = None  # the store's generation this process's vectors reflect
@@ -140,6 +141,14 @@ class Index:
         if self.store.get_meta("dense_unit") != DENSE_UNIT:
             self._rebuild_dense()
         self.heal_or_rebuild()
+
+    def index_id(self) -> str:
+        """This index's own name, made once: its collection's name on a shared Chroma server."""
+        found = self.store.get_meta("index_id")
+        if found is None:
+            self.store.set_meta_once("index_id", f"isnad-{uuid.uuid4().hex[:16]}")
+            found = self.store.get_meta("index_id")
+        return str(found)
 
     @contextmanager
     def writing(self) -> Iterator[None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -66,6 +67,16 @@ class Settings:
         metadata=_meta("torch dtype for the model: bfloat16 or float32", "RAG_EMBED_DTYPE"),
     )
     embed_batch: int = field(default=16, metadata=_meta("passages per embedding batch", "RAG_EMBED_BATCH"))
+    chroma_url: str = field(
+        default="",
+        metadata=_meta("a Chroma server (`chroma run --path DIR --port N`) for the vectors, e.g. "
+                       "http://127.0.0.1:8000; empty: Chroma embedded in the index folder", "RAG_CHROMA_URL"),
+    )
+    device: str = field(
+        default="auto",
+        metadata=_meta("where the model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda, cuda:N",
+                       "RAG_DEVICE"),
+    )
     max_seq_tokens: int = field(
         default=512, metadata=_meta("longest passage the model reads, in tokens", "RAG_MAX_SEQ_TOKENS")
     )
@@ -175,6 +186,11 @@ class Settings:
                                 f"got {self.llm_base_url!r}")
         if self.embed_dtype not in ("bfloat16", "float32"):
             raise SettingsError(f"{_label('embed_dtype')} must be bfloat16 or float32, got {self.embed_dtype!r}")
+        if self.chroma_url and not re.fullmatch(r"https?://[^/\s:]+(:\d+)?/?", self.chroma_url):
+            raise SettingsError(f"{_label('chroma_url')} must be http(s)://HOST:PORT such as http://127.0.0.1:8000, "
+                                f"got {self.chroma_url!r}")
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", self.device):
+            raise SettingsError(f"{_label('device')} must be auto, cpu, cuda, cuda:N or mps, got {self.device!r}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"{_label('port')} must be 1-65535, got {self.port}")
 

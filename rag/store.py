@@ -119,6 +119,11 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def set_meta_once(self, key: str, value: str) -> None:
+        """Set `key` unless another writer (another process) already has."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
     def generation(self) -> int:
         """A number every committed write of the index raises (Index.bump): another process's
         write shows as a new number."""

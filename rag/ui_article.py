@@ -34,7 +34,7 @@ def highlight(text: str, start: int | None, end: int | None) -> str:
     for para in text.split("\n"):
         ps, pe = pos, pos + len(para)
         pos = pe + 1
-        if valid and ps < end and start < pe:  # type: ignore[operator]
+        if valid and max(start, ps) < min(end, pe):  # type: ignore[type-var]  # shares a character
             a, b = max(start, ps), min(end, pe)  # type: ignore[type-var]
             attr = f'id="{MARK_ID}"' if first else 'class="cite-more"'
             first = False

@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
+from .errors import StoreError
 from .types import Filters
 from .writelock import WriteLock
 
@@ -23,8 +25,14 @@ OLD_COLLECTIONS = ("isnad-chunks",)  # written by earlier versions; dropped by r
 
 
 class VectorStore:
-    def __init__(self, path: Path, lock: WriteLock | None = None):
+    """Embedded Chroma in `path`, or, with `url`, a Chroma server (`chroma run`) — then the
+    collection is named after the index (`name`), so several indexes can share one server."""
+
+    def __init__(self, path: Path, lock: WriteLock | None = None, url: str = "",
+                 name: Callable[[], str] | None = None):
         self.path = path
+        self.url = url
+        self._name = name or (lambda: COLLECTION)
         self.lock = lock or WriteLock(path.parent / "write.lock")
         # Called under the shared lock before each use: the index reloads this view here when
         # another process has written (Index.sync).
@@ -45,9 +53,7 @@ class VectorStore:
                 import chromadb
 
                 try:
-                    client = chromadb.PersistentClient(
-                        path=str(self.path), settings=chromadb.Settings(anonymized_telemetry=False)
-                    )
+                    client = self._connect(chromadb)
                 except Exception:
                     # Chroma caches the half-started client of this folder; the next try would
                     # get it back broken ("could not connect to tenant") instead of the real error.
@@ -57,16 +63,32 @@ class VectorStore:
                     raise
                 self._client = client
                 self._collection = client.get_or_create_collection(
-                    COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                    self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
                 )
             return self._collection
+
+    @property
+    def name(self) -> str:
+        return self._name() if self.url else COLLECTION
+
+    def _connect(self, chromadb: Any) -> Any:
+        settings = chromadb.Settings(anonymized_telemetry=False)
+        if not self.url:
+            return chromadb.PersistentClient(path=str(self.path), settings=settings)
+        parts = urlsplit(self.url)
+        try:
+            return chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8000,
+                                       ssl=parts.scheme == "https", settings=settings)
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {self.url} ({exc}); start it with "
+                             "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from exc
 
     def reset(self) -> None:
         """Drop every vector (and the collections of earlier versions)."""
         self.collection  # noqa: B018 - opens the client
         with self._lock:
             names = {c.name for c in self._client.list_collections()}
-            for name in (COLLECTION, *OLD_COLLECTIONS):
+            for name in (self.name, *(() if self.url else OLD_COLLECTIONS)):
                 if name in names:
                     self._client.delete_collection(name)
             self._collection = None
@@ -105,6 +127,9 @@ class VectorStore:
         killed in the middle of Chroma's own write can leave them so); the next use starts empty."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
+        if self.url:  # a server's files are its own: drop our collection instead
+            self.reset()
+            return
         with self._lock:
             self._collection = None
             self._client = None

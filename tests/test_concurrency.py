@@ -1,6 +1,7 @@
-"""Several processes on one index folder (hash embedder, a few seconds each): an import in
-another process (`rag ingest`) while this one answers, two imports at once, and the write lock
-that keeps them apart — released even when its holder is SIGKILLed."""
+"""Several processes on one index (hash embedder, a few seconds each), with Chroma embedded in
+the folder and with a Chroma server: an import in another process (`rag ingest`) while this one
+answers, two imports at once, and the write lock that keeps them apart — released even when its
+holder is SIGKILLed."""
 
 from __future__ import annotations
 
@@ -22,8 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TOWNS = ["حلب", "حمص", "طرطوس", "إدلب", "درعا", "الرقة", "دير الزور", "اللاذقية", "السويداء", "القنيطرة"]
 
 
-def isnad(db: Path) -> Isnad:
-    return Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash", abstain_below=0.0))
+def isnad(db: Path, chroma_url: str = "") -> Isnad:
+    return Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash", abstain_below=0.0, chroma_url=chroma_url))
+
+
+@pytest.fixture(params=["embedded", "chroma-server"])
+def chroma_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("chroma_server") if request.param == "chroma-server" else ""
 
 
 def write_jsonl(path: Path, prefix: str, n: int) -> Path:
@@ -37,8 +43,9 @@ def write_jsonl(path: Path, prefix: str, n: int) -> Path:
     return path
 
 
-def ingest(db: Path, *paths: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"RAG_EMBED_MODEL": "hash"}
+def ingest(db: Path, *paths: Path, chroma_url: str = "") -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"RAG_EMBED_MODEL": "hash",
+                                                                                "RAG_CHROMA_URL": chroma_url}
     return subprocess.Popen([sys.executable, "-m", "rag", "ingest", *map(str, paths), "--db", str(db)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -49,22 +56,22 @@ def finish(proc: subprocess.Popen[str]) -> str:
     return err
 
 
-def test_an_article_imported_by_another_process_is_answerable_at_once(tmp_path: Path) -> None:
+def test_an_article_imported_by_another_process_is_answerable_at_once(tmp_path: Path, chroma_url: str) -> None:
     db = tmp_path / "db"
-    app = isnad(db)
+    app = isnad(db, chroma_url)
     app.add_articles([])  # opens the index; its vectors are now loaded in this process
     app.ask("مشروع الطرق في حلب", k=3)  # loads its view of the vectors
-    finish(ingest(db, write_jsonl(tmp_path / "a.jsonl", "cli", 20)))
+    finish(ingest(db, write_jsonl(tmp_path / "a.jsonl", "cli", 20), chroma_url=chroma_url))
     hits = app.retriever.retrieve("افتتحت بلدية حلب مشروع cli رقم 0 لتحسين الطرق", 5, mode="dense").hits
     assert hits and hits[0].chunk.article_id.startswith("cli")  # dense: Chroma, not only SQLite
     assert app.check().ok
 
 
-def test_questions_are_answered_while_another_process_imports(tmp_path: Path) -> None:
+def test_questions_are_answered_while_another_process_imports(tmp_path: Path, chroma_url: str) -> None:
     db = tmp_path / "db"
-    app = isnad(db)
+    app = isnad(db, chroma_url)
     app.add_articles([])
-    proc = ingest(db, write_jsonl(tmp_path / "big.jsonl", "imp", 1500))
+    proc = ingest(db, write_jsonl(tmp_path / "big.jsonl", "imp", 1500), chroma_url=chroma_url)
     answered, errors = 0, []
     while proc.poll() is None:
         try:
@@ -80,16 +87,16 @@ def test_questions_are_answered_while_another_process_imports(tmp_path: Path) ->
     assert app.info()["index"]["articles"] == 1500 and app.check().ok
 
 
-def test_two_imports_at_once_never_corrupt(tmp_path: Path) -> None:
+def test_two_imports_at_once_never_corrupt(tmp_path: Path, chroma_url: str) -> None:
     db = tmp_path / "db"
-    isnad(db).add_articles([])
+    isnad(db, chroma_url).add_articles([])
     a = write_jsonl(tmp_path / "a.jsonl", "a", 400)
     b = write_jsonl(tmp_path / "b.jsonl", "b", 400)
     shared = write_jsonl(tmp_path / "shared.jsonl", "s", 100)  # both import these ids
-    first, second = ingest(db, a, shared), ingest(db, shared, b)
+    first, second = ingest(db, a, shared, chroma_url=chroma_url), ingest(db, shared, b, chroma_url=chroma_url)
     finish(first)
     finish(second)
-    fresh = isnad(db)
+    fresh = isnad(db, chroma_url)
     assert fresh.info()["index"]["articles"] == 900
     report = fresh.check()
     assert report.ok, report

@@ -102,7 +102,7 @@ def test_mark_placement_property(text, data):
 def _touches(text: str, i: int, start: int, end: int) -> bool:
     ps = sum(len(p) + 1 for p in text.split("\n")[:i])
     pe = ps + len(text.split("\n")[i])
-    return ps < end and start < pe
+    return max(start, ps) < min(end, pe)
 
 
 @pytest.mark.parametrize("span", [(None, None), (5, 5), (-1, 3), (3, 999), (4, 2)])
