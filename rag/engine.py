@@ -70,7 +70,7 @@ class Isnad:
         self.embedder = embedder or make_embedder(self.settings)
         s = self.settings
         self.index = Index(s.db_dir, self.embedder, s.chunk_chars, s.chunk_overlap_sentences,
-                           chroma_url=s.chroma_url)
+                           chroma_url=s.chroma_url, database_url=s.database_url)
         self.retriever = Retriever(self.index, self.embedder, s.dense_candidates,
                                    s.lexical_candidates, s.lexical_weight)
         self.answerer = Answerer(self.index.store, self.embedder,

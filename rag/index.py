@@ -33,6 +33,7 @@ from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .embedder import Embedder
 from .errors import InputError, StoreError
+from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
 from .store import Store
 from .types import Article, Chunk, is_iso_date
@@ -106,14 +107,19 @@ def chunk_of_unit(unit_id: str) -> str:
 
 class Index:
     def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
-                 overlap_sentences: int = 1, batch_articles: int = 32, chroma_url: str = ""):
+                 overlap_sentences: int = 1, batch_articles: int = 32, chroma_url: str = "",
+                 database_url: str = ""):
         self.db_dir = db_dir
         self.embedder = embedder
         self.chunk_chars = chunk_chars
         self.overlap_sentences = overlap_sentences
         self.batch_articles = batch_articles
-        self.store = Store(db_dir / "isnad.sqlite3")
-        self.lock = WriteLock(db_dir / "write.lock")
+        self.store: Store | PgStore
+        self.lock: WriteLock | AdvisoryLock
+        if database_url:  # server mode: PostgreSQL (+ a Chroma server)
+            self.store, self.lock = PgStore(database_url), AdvisoryLock(database_url)
+        else:
+            self.store, self.lock = Store(db_dir / "isnad.sqlite3"), WriteLock(db_dir / "write.lock")
         self.vectors = VectorStore(db_dir / "chroma", self.lock, chroma_url, self.index_id)
         self.vectors.before_use = self.sync
         self._opened = False

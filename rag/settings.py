@@ -72,6 +72,12 @@ class Settings:
         metadata=_meta("a Chroma server (`chroma run --path DIR --port N`) for the vectors, e.g. "
                        "http://127.0.0.1:8000; empty: Chroma embedded in the index folder", "RAG_CHROMA_URL"),
     )
+    database_url: str = field(
+        default="",
+        metadata=_meta("PostgreSQL for the articles, chunks, lexical index and vector cache, e.g. "
+                       "postgresql://isnad:PASSWORD@127.0.0.1:5432/isnad (needs RAG_CHROMA_URL too); empty: "
+                       "SQLite in the index folder", "RAG_DATABASE_URL"),
+    )
     device: str = field(
         default="auto",
         metadata=_meta("where the model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda, cuda:N",
@@ -189,6 +195,12 @@ class Settings:
         if self.chroma_url and not re.fullmatch(r"https?://[^/\s:]+(:\d+)?/?", self.chroma_url):
             raise SettingsError(f"{_label('chroma_url')} must be http(s)://HOST:PORT such as http://127.0.0.1:8000, "
                                 f"got {self.chroma_url!r}")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError(f"{_label('database_url')} must start with postgresql://, e.g. "
+                                "postgresql://isnad:PASSWORD@127.0.0.1:5432/isnad")
+        if self.database_url and not self.chroma_url:
+            raise SettingsError(f"{_label('database_url')} keeps the articles on a server, so the vectors must be on "
+                                f"one too: set {_label('chroma_url')} (a `chroma run` server)")
         if not re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", self.device):
             raise SettingsError(f"{_label('device')} must be auto, cpu, cuda, cuda:N or mps, got {self.device!r}")
         if not 0 < self.port < 65536:

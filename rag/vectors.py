@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -19,6 +19,9 @@ import numpy as np
 from .errors import StoreError
 from .types import Filters
 from .writelock import WriteLock
+
+if TYPE_CHECKING:
+    from .pgstore import AdvisoryLock
 
 COLLECTION = "isnad-sentences"
 OLD_COLLECTIONS = ("isnad-chunks",)  # written by earlier versions; dropped by reset()
@@ -28,7 +31,7 @@ class VectorStore:
     """Embedded Chroma in `path`, or, with `url`, a Chroma server (`chroma run`) — then the
     collection is named after the index (`name`), so several indexes can share one server."""
 
-    def __init__(self, path: Path, lock: WriteLock | None = None, url: str = "",
+    def __init__(self, path: Path, lock: WriteLock | AdvisoryLock | None = None, url: str = "",
                  name: Callable[[], str] | None = None):
         self.path = path
         self.url = url
@@ -98,6 +101,8 @@ class VectorStore:
         (another process has written to it: embedded Chroma does not see that by itself)."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
+        if self.url:  # a server: every client sees every write
+            return
         with self._idle:
             self._idle.wait_for(lambda: self._users == 0)
             with self._lock:
@@ -111,7 +116,7 @@ class VectorStore:
     def _using(self) -> Iterator[Any]:
         """The collection, held open for one call (reload() does not pull it away meanwhile),
         while no other process writes the folder."""
-        with self.lock.shared():
+        with self.lock.shared():  # a Chroma server too: it can fail a read while compacting a write
             self.before_use()
             with self._idle:
                 self._users += 1

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,3 +87,48 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A PostgreSQL the server-mode tests may create databases in: RAG_TEST_DATABASE_URL, else
+    the local one `scripts/postgres.sh` installs (with apt, as root) and starts."""
+    url = os.environ.get("RAG_TEST_DATABASE_URL", "")
+    if not url:
+        script = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
+        try:
+            done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            pytest.skip(f"PostgreSQL could not be started by scripts/postgres.sh: {exc}")
+        if done.returncode != 0:
+            pytest.skip(f"PostgreSQL could not be had (scripts/postgres.sh): {done.stderr.strip()[-300:]}")
+        url = done.stdout.strip().splitlines()[-1]
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=5).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        pytest.skip(f"PostgreSQL at {url.rsplit('@', 1)[-1]} is not reachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty databases (dropped afterwards); returns their URLs."""
+    import uuid
+
+    import psycopg
+
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"isnad_t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+    yield make
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,9 +1,11 @@
-"""One contract for every vector back end: Chroma embedded in the index folder, and a Chroma
-server (`chroma run`, started here on 127.0.0.1). The same articles give the same answers; add,
-replace, delete, a crash between the steps, filters and ids behave the same (hash embedder).
+"""One contract for every back end: SQLite + Chroma embedded in the index folder, SQLite + a
+Chroma server (`chroma run`, started here on 127.0.0.1), and PostgreSQL + a Chroma server. The
+same articles give the same answers; add, replace, delete, a crash between the steps, filters and
+ids behave the same (hash embedder).
 
 The server tests skip, saying why, only when the `chroma` command that comes with the chromadb
-package is missing or its server does not start.
+package is missing or its server does not start, or when PostgreSQL cannot be had
+(scripts/postgres.sh installs it with apt and starts it).
 """
 
 from __future__ import annotations
@@ -26,14 +28,19 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(params=["embedded", "chroma-server"])
+@pytest.fixture(params=["embedded", "chroma-server", "postgres"])
 def make(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Opens an Isnad on a fresh index folder with the back end under test."""
-    url = request.getfixturevalue("chroma_server") if request.param == "chroma-server" else ""
+    """Opens an Isnad on a fresh index with the back end under test: SQLite + embedded Chroma,
+    SQLite + a Chroma server, PostgreSQL + a Chroma server. The same `name` is the same index."""
+    url = request.getfixturevalue("chroma_server") if request.param != "embedded" else ""
+    new_database = request.getfixturevalue("postgres_database") if request.param == "postgres" else None
+    databases: dict[str, str] = {}
 
     def make_isnad(name: str = "db") -> Isnad:
+        if new_database is not None and name not in databases:
+            databases[name] = new_database()
         return Isnad(Settings.from_env({}, db_dir=str(tmp_path / name), embed_model="hash", abstain_below=0.0,
-                                       chroma_url=url))
+                                       chroma_url=url, database_url=databases.get(name, "")))
 
     make_isnad.backend = request.param  # type: ignore[attr-defined]
     return make_isnad
@@ -60,13 +67,15 @@ def test_add_replace_delete_and_ids_agree(make) -> None:  # type: ignore[no-unty
     assert all(c.article_id != "hama" for c in isnad.ask("كم يخزن السد الجديد؟", k=3).citations)
     report = isnad.check()
     assert report.ok, report
-    if make.backend == "chroma-server":  # the vectors are on the server, none in the folder
+    if make.backend != "embedded":  # the vectors are on the server, none in the folder
         import chromadb
 
         url = isnad.settings.chroma_url
         client = chromadb.HttpClient(host="127.0.0.1", port=int(url.rsplit(":", 1)[1]))
         assert client.get_collection(isnad.index.index_id()).count() == isnad.info()["index"]["vectors"] > 0
         assert not (isnad.settings.db_dir / "chroma").exists()
+    if make.backend == "postgres":  # ...and the articles in PostgreSQL
+        assert not (isnad.settings.db_dir / "isnad.sqlite3").exists()
 
 
 def test_filters(make) -> None:  # type: ignore[no-untyped-def]
@@ -81,12 +90,10 @@ def test_filters(make) -> None:  # type: ignore[no-untyped-def]
 def test_a_crash_between_the_stores_heals_on_open(make, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     isnad = make()
     isnad.add_articles(ARTICLES[:1])
-    from rag.store import Store
-
     def crash(self, article_id):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt("killed after the vectors were written, before `ready`")
 
-    monkeypatch.setattr(Store, "mark_ready", crash)
+    monkeypatch.setattr(type(isnad.index.store), "mark_ready", crash)
     with pytest.raises(KeyboardInterrupt):
         isnad.add_articles(ARTICLES[1:2])
     monkeypatch.undo()

@@ -1,5 +1,5 @@
 """Several processes on one index (hash embedder, a few seconds each), with Chroma embedded in
-the folder and with a Chroma server: an import in another process (`rag ingest`) while this one
+the folder, with a Chroma server, and with PostgreSQL + a Chroma server: an import in another process (`rag ingest`) while this one
 answers, two imports at once, and the write lock that keeps them apart — released even when its
 holder is SIGKILLed."""
 
@@ -23,13 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 TOWNS = ["حلب", "حمص", "طرطوس", "إدلب", "درعا", "الرقة", "دير الزور", "اللاذقية", "السويداء", "القنيطرة"]
 
 
-def isnad(db: Path, chroma_url: str = "") -> Isnad:
-    return Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash", abstain_below=0.0, chroma_url=chroma_url))
+def isnad(db: Path, servers: dict[str, str] | None = None) -> Isnad:
+    return Isnad(Settings.from_env(servers or {}, db_dir=str(db), embed_model="hash", abstain_below=0.0))
 
 
-@pytest.fixture(params=["embedded", "chroma-server"])
-def chroma_url(request: pytest.FixtureRequest) -> str:
-    return request.getfixturevalue("chroma_server") if request.param == "chroma-server" else ""
+@pytest.fixture(params=["embedded", "chroma-server", "postgres"])
+def servers(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The RAG_* variables of the back end under test (empty: everything in the index folder)."""
+    if request.param == "embedded":
+        return {}
+    env = {"RAG_CHROMA_URL": request.getfixturevalue("chroma_server")}
+    if request.param == "postgres":
+        env["RAG_DATABASE_URL"] = request.getfixturevalue("postgres_database")()
+    return env
 
 
 def write_jsonl(path: Path, prefix: str, n: int) -> Path:
@@ -43,9 +49,9 @@ def write_jsonl(path: Path, prefix: str, n: int) -> Path:
     return path
 
 
-def ingest(db: Path, *paths: Path, chroma_url: str = "") -> subprocess.Popen[str]:
+def ingest(db: Path, *paths: Path, servers: dict[str, str] | None = None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")} | {"RAG_EMBED_MODEL": "hash",
-                                                                                "RAG_CHROMA_URL": chroma_url}
+                                                                                **(servers or {})}
     return subprocess.Popen([sys.executable, "-m", "rag", "ingest", *map(str, paths), "--db", str(db)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -56,22 +62,22 @@ def finish(proc: subprocess.Popen[str]) -> str:
     return err
 
 
-def test_an_article_imported_by_another_process_is_answerable_at_once(tmp_path: Path, chroma_url: str) -> None:
+def test_an_article_imported_by_another_process_is_answerable_at_once(tmp_path: Path, servers: dict[str, str]) -> None:
     db = tmp_path / "db"
-    app = isnad(db, chroma_url)
+    app = isnad(db, servers)
     app.add_articles([])  # opens the index; its vectors are now loaded in this process
     app.ask("مشروع الطرق في حلب", k=3)  # loads its view of the vectors
-    finish(ingest(db, write_jsonl(tmp_path / "a.jsonl", "cli", 20), chroma_url=chroma_url))
+    finish(ingest(db, write_jsonl(tmp_path / "a.jsonl", "cli", 20), servers=servers))
     hits = app.retriever.retrieve("افتتحت بلدية حلب مشروع cli رقم 0 لتحسين الطرق", 5, mode="dense").hits
     assert hits and hits[0].chunk.article_id.startswith("cli")  # dense: Chroma, not only SQLite
     assert app.check().ok
 
 
-def test_questions_are_answered_while_another_process_imports(tmp_path: Path, chroma_url: str) -> None:
+def test_questions_are_answered_while_another_process_imports(tmp_path: Path, servers: dict[str, str]) -> None:
     db = tmp_path / "db"
-    app = isnad(db, chroma_url)
+    app = isnad(db, servers)
     app.add_articles([])
-    proc = ingest(db, write_jsonl(tmp_path / "big.jsonl", "imp", 1500), chroma_url=chroma_url)
+    proc = ingest(db, write_jsonl(tmp_path / "big.jsonl", "imp", 1500), servers=servers)
     answered, errors = 0, []
     while proc.poll() is None:
         try:
@@ -87,16 +93,16 @@ def test_questions_are_answered_while_another_process_imports(tmp_path: Path, ch
     assert app.info()["index"]["articles"] == 1500 and app.check().ok
 
 
-def test_two_imports_at_once_never_corrupt(tmp_path: Path, chroma_url: str) -> None:
+def test_two_imports_at_once_never_corrupt(tmp_path: Path, servers: dict[str, str]) -> None:
     db = tmp_path / "db"
-    isnad(db, chroma_url).add_articles([])
+    isnad(db, servers).add_articles([])
     a = write_jsonl(tmp_path / "a.jsonl", "a", 400)
     b = write_jsonl(tmp_path / "b.jsonl", "b", 400)
     shared = write_jsonl(tmp_path / "shared.jsonl", "s", 100)  # both import these ids
-    first, second = ingest(db, a, shared, chroma_url=chroma_url), ingest(db, shared, b, chroma_url=chroma_url)
+    first, second = ingest(db, a, shared, servers=servers), ingest(db, shared, b, servers=servers)
     finish(first)
     finish(second)
-    fresh = isnad(db, chroma_url)
+    fresh = isnad(db, servers)
     assert fresh.info()["index"]["articles"] == 900
     report = fresh.check()
     assert report.ok, report
@@ -129,4 +135,30 @@ def test_the_write_lock_waits_for_another_process_and_is_freed_by_sigkill(tmp_pa
     os.close(fd)
     lock = WriteLock(path, say=False)
     with lock.held(), lock.held():  # re-entrant in one process
+        pass
+
+
+def test_the_postgres_write_lock_waits_and_is_freed_by_sigkill(postgres_database) -> None:  # type: ignore[no-untyped-def]
+    from rag.pgstore import AdvisoryLock
+
+    url = postgres_database()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from rag.pgstore import AdvisoryLock\n"
+        f"lock = AdvisoryLock({url!r})\n"
+        "with lock.held():\n    print('held', flush=True); time.sleep(60)")],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    import psycopg
+
+    probe = AdvisoryLock(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT pg_try_advisory_lock(%s)", (probe.key,)).fetchone()[0] is False
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        deadline = time.monotonic() + 10
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (probe.key,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the lock outlived the process that held it"
+            time.sleep(0.05)
+        conn.execute("SELECT pg_advisory_unlock(%s)", (probe.key,))
+    with probe.held(), probe.held():  # re-entrant in one process
         pass

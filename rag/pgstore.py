@@ -1,0 +1,395 @@
+"""The PostgreSQL side of the index (server mode, `RAG_DATABASE_URL`): the same contract as the
+SQLite `Store` — articles, chunks, the lexical index, the embedding cache — for several app
+processes (and machines) on one index.
+
+* Lexical search keeps our Arabic normalisation and stemming: the stemmed terms of each chunk are
+  stored as postings (term, chunk, term frequency) under a b-tree on the term — an inverted index —
+  and scored with the same BM25 as SQLite's FTS5 (k1 1.2, b 0.75, FTS5's IDF), so both back ends
+  rank the same chunks the same way. Document frequencies and lengths are read from the postings
+  in the same transaction as everything else: no statistic can go stale.
+* Migrations are numbered and applied on open, under a transaction-level advisory lock, so two
+  processes opening a new database at once do not both create it.
+* The write lock across processes is a PostgreSQL advisory lock (`AdvisoryLock`): released when the
+  process's connection ends, also when it is killed.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .errors import StoreError
+from .store import ArticleInfo, _from_blob, _to_blob
+from .types import Article, Chunk, Filters
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE articles (
+    seq BIGSERIAL UNIQUE,
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    date TEXT,
+    source TEXT,
+    url TEXT,
+    content_hash TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'ready'))
+);
+CREATE INDEX articles_state ON articles(state);
+CREATE TABLE chunks (
+    rowid BIGSERIAL PRIMARY KEY,
+    id TEXT UNIQUE NOT NULL,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text_hash TEXT NOT NULL,
+    n_terms INTEGER
+);
+CREATE INDEX chunks_article ON chunks(article_id);
+CREATE TABLE postings (
+    term TEXT NOT NULL,
+    chunk_rowid BIGINT NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE,
+    tf INTEGER NOT NULL,
+    PRIMARY KEY (term, chunk_rowid)
+);
+CREATE INDEX postings_chunk ON postings(chunk_rowid);
+CREATE TABLE vectors (text_hash TEXT PRIMARY KEY, vector BYTEA NOT NULL);
+CREATE TABLE tombstones (article_id TEXT PRIMARY KEY);
+"""),
+]
+_MIGRATION_LOCK = 0x15AD0001  # advisory key: one process migrates at a time
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - it is in requirements.txt
+        raise StoreError("RAG_DATABASE_URL needs the psycopg package: pip install 'psycopg[binary]'") from exc
+    return psycopg
+
+
+def _connect(url: str) -> Any:
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot connect to PostgreSQL at {_safe(url)} ({str(exc).strip()}); start it "
+                         "(e.g. pg_ctlcluster 15 main start) or check RAG_DATABASE_URL") from exc
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
+
+
+class PgStore:
+    """Cheap to construct; connects and migrates on first use."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.path = _safe(url)  # what messages name
+        self._conn: Any = None
+        self._lock = threading.RLock()
+        self._writes = 0
+
+    # -- connection -------------------------------------------------------------------------
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            conn = _connect(self.url)
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+                done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+                for version, sql in MIGRATIONS:
+                    if version not in done:
+                        conn.execute(sql)
+                        conn.execute("INSERT INTO schema_migrations(version) VALUES (%s)", (version,))
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self._lock:
+            conn = self.conn
+            with conn.transaction():
+                yield conn
+            self._writes += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _query(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
+                         "EXCLUDED.value", (key, value))
+
+    def set_meta_once(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (key, value))
+
+    def generation(self) -> int:
+        value = self.get_meta("generation")
+        return int(value) if value else 0
+
+    def changes(self) -> int:
+        return self._writes
+
+    def bump_generation(self) -> int:
+        with self.transaction() as conn:
+            row = conn.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT (key) "
+                               "DO UPDATE SET value = (meta.value::bigint + 1)::text RETURNING value").fetchone()
+        return int(row[0])
+
+    # -- writing ----------------------------------------------------------------------------
+    def write_pending(self, article: Article, content_hash: str, chunks: Sequence[Chunk],
+                      chunk_terms: Sequence[str], hashes: Sequence[str],
+                      vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as conn:
+            self._delete_rows(conn, article.id)
+            conn.execute("DELETE FROM tombstones WHERE article_id = %s", (article.id,))
+            conn.execute(
+                "INSERT INTO articles(id, title, text, date, source, url, content_hash, state)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending')",
+                (article.id, article.title, article.text, article.date, article.source, article.url, content_hash))
+            for chunk, terms, h in zip(chunks, chunk_terms, hashes, strict=True):
+                tokens = terms.split()
+                rowid = conn.execute(
+                    'INSERT INTO chunks(id, article_id, idx, start, "end", text_hash, n_terms)'
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING rowid",
+                    (chunk.id, article.id, chunk.index, chunk.start, chunk.end, h, len(tokens))).fetchone()[0]
+                counts = Counter(tokens)
+                if counts:
+                    with conn.cursor() as cur:
+                        cur.executemany("INSERT INTO postings(term, chunk_rowid, tf) VALUES (%s, %s, %s)",
+                                        [(t, rowid, n) for t, n in counts.items()])
+            self._put(conn, vectors)
+
+    @staticmethod
+    def _put(conn: Any, vectors: dict[str, np.ndarray]) -> None:
+        if vectors:
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO vectors(text_hash, vector) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                [(h, _to_blob(v)) for h, v in vectors.items()])
+
+    def mark_all_pending(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE articles SET state = 'pending'")
+
+    def mark_ready(self, article_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE articles SET state = 'ready' WHERE id = %s", (article_id,))
+
+    def delete_with_tombstone(self, article_id: str) -> bool:
+        with self.transaction() as conn:
+            found = self._delete_rows(conn, article_id)
+            conn.execute("INSERT INTO tombstones(article_id) VALUES (%s) ON CONFLICT DO NOTHING", (article_id,))
+        return found
+
+    def clear_tombstone(self, article_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM tombstones WHERE article_id = %s", (article_id,))
+
+    def put_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        with self.transaction() as conn:
+            self._put(conn, vectors)
+
+    def clear_vectors(self) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM vectors")
+
+    @staticmethod
+    def _delete_rows(conn: Any, article_id: str) -> bool:
+        # chunks and their postings go with the article (ON DELETE CASCADE)
+        return conn.execute("DELETE FROM articles WHERE id = %s", (article_id,)).rowcount > 0
+
+    # -- reading ----------------------------------------------------------------------------
+    def state(self, article_id: str) -> tuple[str, str] | None:
+        rows = self._query("SELECT content_hash, state FROM articles WHERE id = %s", (article_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def states(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        rows = self._query("SELECT id, content_hash, state FROM articles WHERE id = ANY(%s)", (list(ids),))
+        return {aid: (h, st) for aid, h, st in rows}
+
+    def pending_ids(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT id FROM articles WHERE state = 'pending' ORDER BY seq")]
+
+    def tombstone_ids(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT article_id FROM tombstones")]
+
+    def get_article(self, article_id: str, ready_only: bool = True) -> Article | None:
+        sql = "SELECT id, title, text, date, source, url FROM articles WHERE id = %s"
+        if ready_only:
+            sql += " AND state = 'ready'"
+        rows = self._query(sql, (article_id,))
+        return Article(*rows[0]) if rows else None
+
+    def all_articles(self) -> list[Article]:
+        return [Article(*r) for r in self._query(
+            "SELECT id, title, text, date, source, url FROM articles ORDER BY seq")]
+
+    def lexical_rows(self) -> tuple[dict[int, str], set[int]]:
+        """({chunk rowid: its article id}, {rowids whose terms are indexed})."""
+        rows = self._query("SELECT rowid, article_id, n_terms FROM chunks")
+        return {int(r): a for r, a, _ in rows}, {int(r) for r, _, n in rows if n is not None}
+
+    def delete_lexical_orphans(self) -> None:
+        """Postings go with their chunk (a foreign key): there are none to delete."""
+
+    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        rows = self._query("SELECT id, title, text, date, source, url FROM articles"
+                           " WHERE state = 'ready' AND id = ANY(%s)", (list(dict.fromkeys(ids)),))
+        return {r[0]: Article(*r) for r in rows}
+
+    def list_articles(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
+        sql = ("SELECT a.id, a.title, a.date, a.source, a.url, length(a.text),"
+               " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id)"
+               " FROM articles a WHERE a.state = 'ready'")
+        params: list[object] = []
+        if title_query:
+            sql += " AND position(lower(%s) in lower(a.title)) > 0"
+            params.append(title_query)
+        sql += ' ORDER BY a.date IS NULL, a.date DESC, a.title COLLATE "C"'
+        if limit:
+            sql += " LIMIT %s"
+            params.append(limit)
+        return [ArticleInfo(r[0], r[1], r[2], r[3], r[4], int(r[6]), int(r[5])) for r in self._query(sql, params)]
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT DISTINCT source FROM articles WHERE state = 'ready' AND source "
+                                          'IS NOT NULL ORDER BY 1 COLLATE "C"')]
+
+    def chunks_by_ids(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, int, int, int, str]]:
+        rows = self._query('SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text_hash FROM chunks c'
+                           " JOIN articles a ON a.id = c.article_id WHERE a.state = 'ready' AND c.id = ANY(%s)",
+                           (list(chunk_ids),))
+        return {cid: (aid, idx, s, e, h) for cid, aid, idx, s, e, h in rows}
+
+    def chunks_of(self, article_id: str) -> list[tuple[str, int, int, int, str]]:
+        return [tuple(r) for r in self._query(  # type: ignore[misc]
+            'SELECT id, idx, start, "end", text_hash FROM chunks WHERE article_id = %s ORDER BY idx', (article_id,))]
+
+    def lexical_search(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:
+        """BM25 over the stemmed terms, as FTS5 computes it: [(chunk_id, score)], best first."""
+        unique = list(dict.fromkeys(t for t in query_terms if t))
+        if not unique:
+            return []
+        sql = (
+            "WITH stats AS (SELECT count(*)::float8 AS n, coalesce(avg(n_terms), 0)::float8 AS avgdl FROM chunks),"
+            " df AS (SELECT term, count(*)::float8 AS df FROM postings WHERE term = ANY(%(terms)s) GROUP BY term)"
+            " SELECT c.id, sum(greatest(ln((stats.n - df.df + 0.5) / (df.df + 0.5)), 1e-6)"
+            f"   * p.tf * {K1 + 1} / (p.tf + {K1} * ({1 - B} + {B} * c.n_terms / nullif(stats.avgdl, 0))))"
+            "   AS score"
+            " FROM postings p JOIN df ON df.term = p.term JOIN chunks c ON c.rowid = p.chunk_rowid"
+            " JOIN articles a ON a.id = c.article_id CROSS JOIN stats"
+            " WHERE p.term = ANY(%(terms)s) AND a.state = 'ready'"
+        )
+        params: dict[str, object] = {"terms": unique, "n": n}
+        if filters.sources:
+            sql += " AND a.source = ANY(%(sources)s)"
+            params["sources"] = list(filters.sources)
+        if filters.date_from:
+            sql += " AND a.date >= %(date_from)s"
+            params["date_from"] = filters.date_from
+        if filters.date_to:
+            sql += " AND a.date <= %(date_to)s"
+            params["date_to"] = filters.date_to
+        sql += " GROUP BY c.id, c.rowid ORDER BY score DESC, c.rowid LIMIT %(n)s"
+        return [(r[0], float(r[1])) for r in self._query(sql, params)]
+
+    def term_frequencies(self, query_terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        unique = list(dict.fromkeys(query_terms))
+        n = self._query("SELECT count(*) FROM chunks")[0][0]
+        if not unique:
+            return int(n), {}
+        rows = self._query("SELECT term, count(*) FROM postings WHERE term = ANY(%s) GROUP BY term", (unique,))
+        return int(n), {t: int(d) for t, d in rows}
+
+    def vectors_for(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        rows = self._query("SELECT text_hash, vector FROM vectors WHERE text_hash = ANY(%s)",
+                           (list(dict.fromkeys(hashes)),))
+        return {h: _from_blob(bytes(blob)) for h, blob in rows}
+
+    def counts(self) -> dict[str, int]:
+        q = self._query
+        return {
+            "articles": int(q("SELECT count(*) FROM articles WHERE state = 'ready'")[0][0]),
+            "pending": int(q("SELECT count(*) FROM articles WHERE state = 'pending'")[0][0]),
+            "chunks": int(q("SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id"
+                            " WHERE a.state = 'ready'")[0][0]),
+            "cached_vectors": int(q("SELECT count(*) FROM vectors")[0][0]),
+        }
+
+
+class AdvisoryLock:
+    """The index's write lock in server mode: a PostgreSQL advisory lock on a connection of its
+    own (so it spans the store's transactions and the Chroma writes between them), re-entrant
+    within a thread, released by the server when the process dies. Reading the vectors takes it
+    shared: a Chroma server can fail a query ("Error creating hnsw segment reader: Nothing found
+    on disk") while it compacts another client's write."""
+
+    def __init__(self, url: str, key: str = "isnad-index-writes"):
+        self.url = url
+        self.key = zlib.crc32(key.encode())
+        self._local = threading.RLock()
+        self._depth = 0
+        self._owner: int | None = None
+        self._conn: Any = None
+        self._readers = threading.local()  # each reading thread: its own connection
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._local:
+            if self._depth == 0:
+                if self._conn is None:
+                    self._conn = _connect(self.url)
+                self._conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+                self._owner = threading.get_ident()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        if self._owner == threading.get_ident():  # this thread writes: it may read
+            yield
+            return
+        conn = getattr(self._readers, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._readers.conn = _connect(self.url)
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (self.key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock_shared(%s)", (self.key,))
