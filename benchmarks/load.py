@@ -1,12 +1,14 @@
 """Loopback load test: N chat clients ask for a fixed time while articles are imported twice at
 once — through the app's add_article API and by `rag ingest` in another process on the same
-index folder.
+index.
 
-    python benchmarks/load.py [--clients 4] [--seconds 120] [--articles 60]
+    python benchmarks/load.py [--clients 4] [--seconds 120] [--articles 60] [--apps 1] [--servers]
 
-Starts `python app.py` (the real model) on a fresh index (it indexes corpus/), then at once:
-* `--clients` threads, each its own gradio_client.Client, ask `/ask` in a loop until the time is
-  up (questions made from the titles of the articles being imported, Arabic and English);
+Starts `--apps` processes of `python app.py` (the real model) on one fresh index (the first
+indexes corpus/) — in the index folder, or with `--servers` on PostgreSQL + a `chroma run` server
+started here (scripts/postgres.sh provides PostgreSQL; a fresh database per run) — then at once:
+* `--clients` threads, each its own gradio_client.Client on the apps in turn, ask `/ask` in a loop
+  until the time is up (questions made from the titles of the articles being imported);
 * `python -m rag ingest` of the first half of `--articles` articles of demo_300 (its own process,
   the same folder);
 * one more client adds the second half through `/add_article`, one by one.
@@ -33,12 +35,34 @@ import perf_common as pc  # noqa: E402
 from ui_latency import free_port, wait_http  # noqa: E402
 
 
+def start_servers(work: Path, procs: list[subprocess.Popen[bytes]]) -> dict[str, str]:
+    """A fresh PostgreSQL database (scripts/postgres.sh) and a `chroma run` server on loopback."""
+    import uuid
+
+    import psycopg
+
+    admin = subprocess.run(["bash", str(pc.ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
+                           check=True).stdout.strip().splitlines()[-1]
+    name = f"isnad_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    port = free_port()
+    with (work / "chroma.log").open("w") as log:
+        procs.append(subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
+                                       str(work / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
+                                      stdout=log, stderr=subprocess.STDOUT))
+    wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60)
+    return {"RAG_DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name, "RAG_CHROMA_URL": f"http://127.0.0.1:{port}"}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--seconds", type=float, default=120.0)
     p.add_argument("--articles", type=int, default=60, help="articles of demo_300 to import (half each way)")
-    p.add_argument("--import-timeout", type=float, default=900.0)
+    p.add_argument("--import-timeout", type=float, default=1800.0)
+    p.add_argument("--apps", type=int, default=1, help="app processes on the same index")
+    p.add_argument("--servers", action="store_true", help="PostgreSQL + a Chroma server instead of the folder")
     args = p.parse_args(argv)
     from gradio_client import Client
 
@@ -51,25 +75,30 @@ def main(argv: list[str] | None = None) -> int:
                                          "source": a.source, "url": a.url}, ensure_ascii=False) + "\n"
                              for a in by_cli), encoding="utf-8")
     questions = pc.make_questions(articles, 40)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = pc.child_env(RAG_DB_DIR=str(db), RAG_PORT=str(port), RAG_HOST="127.0.0.1")
-    log_path = work / "app.log"
-    with log_path.open("w") as log:
-        app = subprocess.Popen([sys.executable, "app.py"], cwd=pc.ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    servers: list[subprocess.Popen[bytes]] = []
+    env = pc.child_env(RAG_DB_DIR=str(db), RAG_HOST="127.0.0.1")
+    if args.servers:
+        env.update(start_servers(work, servers))
+    apps, urls = [], []
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     try:
-        wait_http(url, 600)
-        pc.log(f"app on {url}; {args.clients} clients for {args.seconds:.0f} s, importing {len(by_cli)} "
+        for n in range(args.apps):
+            port = free_port()
+            urls.append(f"http://127.0.0.1:{port}/")
+            with (work / f"app{n}.log").open("w") as log:
+                apps.append(subprocess.Popen([sys.executable, "app.py"], cwd=pc.ROOT, stdout=log,
+                                             env={**env, "RAG_PORT": str(port)}, stderr=subprocess.STDOUT))
+            wait_http(urls[-1], 900)  # one at a time: the first indexes corpus/
+        pc.log(f"{args.apps} app(s) on {', '.join(urls)}{' (PostgreSQL + Chroma server)' if args.servers else ''}; "
+               f"{args.clients} clients for {args.seconds:.0f} s, importing {len(by_cli)} "
                f"articles by the CLI and {len(by_api)} through the API at once")
         start = time.monotonic()
         deadline = start + args.seconds
 
         def asker(n: int) -> None:
-            client = Client(url, verbose=False)
+            client = Client(urls[n % len(urls)], verbose=False)
             i = n
             while time.monotonic() < deadline:
                 q = questions[i % len(questions)]["q"]
@@ -88,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         api_done: dict[str, object] = {}
 
         def api_importer() -> None:
-            client = Client(url, verbose=False)
+            client = Client(urls[-1], verbose=False)
             t0 = time.monotonic()
             statuses, api_ids = [], []
             for a in by_api:
@@ -123,16 +152,20 @@ def main(argv: list[str] | None = None) -> int:
         expected = [a.id for a in by_cli] + list(api_done.get("ids", []))  # type: ignore[arg-type]
         missing = [i for i in expected if ids.count(i) != 1] + ["?"] * (len(articles) - len(expected))
         probe = by_cli[-1]
-        seen = Client(url, verbose=False).predict(probe.title, api_name="/ask")
-        cli_seen = any(c["article_id"] == probe.id for c in seen.get("citations", []) + seen.get("passages", []))
+        cli_seen = True
+        for u in urls:  # every app answers from an article another process imported
+            seen = Client(u, verbose=False).predict(probe.title, api_name="/ask")
+            cli_seen &= any(c["article_id"] == probe.id for c in seen.get("citations", []) + seen.get("passages", []))
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            app.kill()
+        for proc in [*apps, *servers]:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     result = {
         **pc.meta(" ".join(["python", "benchmarks/load.py", *(argv or sys.argv[1:])])),
+        "apps": args.apps, "mode": "PostgreSQL + Chroma server" if args.servers else "index folder",
         "clients": args.clients, "seconds": round(asked_s, 1), "answers": len(latencies),
         "answers_per_s": round(len(latencies) / asked_s, 2), "latency_ms": pc.p50_p95(latencies),
         "errors": len(errors), "error_samples": errors[:5],
@@ -143,10 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     pc.write_json("load.json", result)
     print(pc.md_table(
-        ["clients", "time (s)", "answers", "answers/s", "p50 ms", "p95 ms", "errors", "imported (CLI + API)",
-         "imports done (s)", "each once", "rag check", "CLI article seen by app"],
-        [[args.clients, result["seconds"], len(latencies), result["answers_per_s"], result["latency_ms"]["p50"],
-          result["latency_ms"]["p95"], len(errors), f"{len(by_cli)} + {len(by_api)}", result["imported"]["all_done_s"],
+        ["mode", "apps", "clients", "time (s)", "answers", "answers/s", "p50 ms", "p95 ms", "errors",
+         "imported (CLI + API)", "imports done (s)", "each once", "rag check", "CLI article seen by every app"],
+        [[result["mode"], args.apps, args.clients, result["seconds"], len(latencies), result["answers_per_s"],
+          result["latency_ms"]["p50"], result["latency_ms"]["p95"], len(errors), f"{len(by_cli)} + {len(by_api)}",
+          result["imported"]["all_done_s"],
           "yes" if not missing else f"no ({len(missing)})", "healthy" if check.returncode == 0 else "NOT healthy",
           "yes" if cli_seen else "no"]]))
     ok = not errors and not missing and check.returncode == 0 and cli_seen

@@ -1,7 +1,12 @@
 """Scale benchmark: latency, memory, disk and build time at 1k, 10k and 50k articles.
 
     python benchmarks/scale.py [--sizes 1000 10000 50000] [--questions 100] [--rebuild]
-        [--plot docs/scale.png] [--no-wait]
+        [--plot docs/scale.png] [--no-wait] [--modes embedded servers]
+
+`--modes servers` also measures server mode: the same indexes in PostgreSQL (a database per size,
+made by scripts/postgres.sh's role) with the vectors on a `chroma run` server started here; the
+serving memory is then the query process's RSS plus the Chroma server's (PostgreSQL's shared
+buffers are not counted), and disk is Chroma's folder plus pg_database_size.
 
 Index N = the first N ids of news_bench. Embedding 50k articles with the real model would take
 many hours on 2 cores, so DOCUMENTS ARE EMBEDDED WITH THE HashEmbedder AT 768 DIMS
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,9 +43,13 @@ QFILE = WORK / "questions.json"
 
 
 def settings(n: int):  # type: ignore[no-untyped-def]
+    import os
+
     from rag.settings import Settings
 
-    return Settings.from_env({}, db_dir=str(WORK / f"db-{n}"), embed_model="hash:768", abstain_below=0.0)
+    servers = {k: os.environ[k] for k in ("RAG_CHROMA_URL", "RAG_DATABASE_URL") if os.environ.get(k)}
+    folder = WORK / (f"db-servers-{n}" if servers else f"db-{n}")
+    return Settings.from_env(servers, db_dir=str(folder), embed_model="hash:768", abstain_below=0.0)
 
 
 def child_build(n: int) -> dict[str, object]:
@@ -91,9 +101,9 @@ def child_query(n: int) -> dict[str, object]:
             "chunks": isnad.info()["index"]["chunks"]}  # type: ignore[index]
 
 
-def in_child(flag: str, n: int, args: argparse.Namespace) -> dict[str, object]:
+def in_child(flag: str, n: int, args: argparse.Namespace, env: dict[str, str] | None = None) -> dict[str, object]:
     pc.wait_quiet(skip=args.no_wait)
-    run = pc.run_timed([sys.executable, __file__, flag, str(n)])
+    run = pc.run_timed([sys.executable, __file__, flag, str(n)], env=pc.child_env(**(env or {})))
     sys.stderr.write(str(run["stderr"])[-2000:])
     return {**json.loads(str(run["stdout"]).strip().splitlines()[-1]), "process_wall_s": run["wall_s"],
             "peak_rss_mb": run["peak_rss_mb"], "other_cpu_cores": run["other_cpu_cores"]}
@@ -105,25 +115,65 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = [int(r["articles"]) for r in rows]  # type: ignore[call-overload]
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for key, label, style in (("latency", "total (real query embedding + search + answer)", "-"),
-                              ("search_answer", "search + answer", "--")):
+    for mode, colour in (("embedded", "tab:blue"), ("servers", "tab:orange")):
+        mine = [r for r in rows if r.get("mode", "embedded") == mode]
+        if not mine:
+            continue
+        n = [int(r["articles"]) for r in mine]  # type: ignore[call-overload]
         for p, marker in (("p50", "o"), ("p95", "s")):
-            a.plot(n, [r["query"][key][p] for r in rows], style, marker=marker, label=f"{label}, {p}")  # type: ignore[index]
+            a.plot(n, [r["query"]["latency"][p] for r in mine], "-", color=colour, marker=marker,  # type: ignore[index]
+                   label=f"{mode}: total, {p}")
+        b.plot(n, [r["serving_mb"] for r in mine], "o-", color=colour, label=f"{mode}: RSS serving")
+        b.plot(n, [r["disk_mb"] for r in mine], "s--", color=colour, label=f"{mode}: on disk")
     a.axhline(500, color="grey", lw=0.8, ls=":", label="p95 target at 50k (500 ms)")
     a.set(xscale="log", xlabel="articles in the index", ylabel="ms", title="Answer latency (warm)")
     a.legend(fontsize=7)
-    b.plot(n, [r["query"]["rss_serving_mb"] for r in rows], "o-", label="RSS, serving (index + model)")  # type: ignore[index]
-    b.plot(n, [r["build"]["peak_rss_mb"] for r in rows], "^-", label="peak RSS, build")  # type: ignore[index]
-    b.plot(n, [r["disk_mb"] for r in rows], "s--", label="index on disk")
-    b.set(xscale="log", xlabel="articles in the index", ylabel="MB", title="Memory and disk")
+    b.set(xscale="log", xlabel="articles in the index", ylabel="MB",
+          title="Memory and disk (servers: app + Chroma server)")
     b.legend(fontsize=7)
     fig.suptitle("Isnad scale (2 CPU cores; documents embedded with HashEmbedder-768)", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     pc.log(f"wrote {path}")
+
+
+CHROMA_PORT = 8765
+
+
+def start_chroma(fresh: bool) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback over WORK/chroma-server (kept between runs, like the folders)."""
+    from ui_latency import wait_http
+
+    path = WORK / "chroma-server"
+    if fresh:
+        shutil.rmtree(path, ignore_errors=True)
+    log = (WORK / "chroma-server.log").open("w")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path),
+                             "--host", "127.0.0.1", "--port", str(CHROMA_PORT)], stdout=log, stderr=subprocess.STDOUT)
+    wait_http(f"http://127.0.0.1:{CHROMA_PORT}/api/v2/heartbeat", 60)
+    return proc
+
+
+def database(admin: str, name: str, fresh: bool) -> str:
+    """The URL of database `name` (dropped and made anew when `fresh`)."""
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if fresh and exists:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if fresh or not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_mb(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,27 +187,55 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true", help="rebuild indexes that exist")
     p.add_argument("--plot", type=Path, default=pc.ROOT / "docs" / "scale.png")
     p.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine (smoke tests)")
+    p.add_argument("--modes", nargs="+", choices=["embedded", "servers"], default=["embedded"])
     args = p.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     QFILE.write_text(json.dumps(pc.make_questions(pc.load_news(min(1000, *args.sizes)), args.questions),
                                 ensure_ascii=False), encoding="utf-8")
     rows = []
-    for n in sorted(args.sizes):
-        db, record = WORK / f"db-{n}", WORK / f"build-{n}.json"
-        if args.rebuild or not record.exists():
-            shutil.rmtree(db, ignore_errors=True)
-            pc.log(f"building {n} articles (hash:768 document vectors)")
-            record.write_text(json.dumps(in_child("--_build", n, args)), encoding="utf-8")
-        build = json.loads(record.read_text(encoding="utf-8"))
-        pc.log(f"querying {n}")
-        rows.append({"articles": n, "build": build, "disk_mb": pc.dir_mb(db), "query": in_child("--_query", n, args)})
+    chroma: subprocess.Popen[bytes] | None = None
+    admin = ""
+    try:
+        for mode in args.modes:
+            env: dict[str, str] = {}
+            if mode == "servers":
+                chroma = start_chroma(args.rebuild)
+                env["RAG_CHROMA_URL"] = f"http://127.0.0.1:{CHROMA_PORT}"
+                admin = subprocess.run(["bash", str(pc.ROOT / "scripts" / "postgres.sh")], capture_output=True,
+                                       text=True, check=True).stdout.strip().splitlines()[-1]
+            for n in sorted(args.sizes):
+                db = WORK / (f"db-servers-{n}" if mode == "servers" else f"db-{n}")
+                record = WORK / (f"build-servers-{n}.json" if mode == "servers" else f"build-{n}.json")
+                if mode == "servers":
+                    env["RAG_DATABASE_URL"] = database(admin, f"isnad_scale_{n}", args.rebuild or not record.exists())
+                if args.rebuild or not record.exists():
+                    shutil.rmtree(db, ignore_errors=True)
+                    pc.log(f"building {n} articles, {mode} (hash:768 document vectors)")
+                    record.write_text(json.dumps(in_child("--_build", n, args, env)), encoding="utf-8")
+                build = json.loads(record.read_text(encoding="utf-8"))
+                pc.log(f"querying {n}, {mode}")
+                query = in_child("--_query", n, args, env)
+                row = {"mode": mode, "articles": n, "build": build, "query": query,
+                       "disk_mb": pc.dir_mb(db), "serving_mb": query["rss_serving_mb"]}
+                if mode == "servers":
+                    import psutil
+
+                    chroma_mb = round(psutil.Process(chroma.pid).memory_info().rss / 2**20, 1)  # type: ignore[union-attr]
+                    row |= {"chroma_server_mb": chroma_mb, "serving_mb": round(query["rss_serving_mb"] + chroma_mb, 1),
+                            "disk_mb": round(pc.dir_mb(WORK / "chroma-server") + pg_mb(env["RAG_DATABASE_URL"]), 1)}
+                rows.append(row)
+    finally:
+        if chroma is not None:
+            chroma.terminate()
+            chroma.wait(timeout=60)
     f = lambda d: f"{d['p50']:.0f} / {d['p95']:.0f}"  # noqa: E731
     table = pc.md_table(
-        ["articles", "chunks", "latency p50 / p95 ms", "= search+answer", "+ real query embedding",
+        ["mode", "articles", "chunks", "latency p50 / p95 ms", "= search+answer", "+ real query embedding",
          "build s (articles/s)", "disk MB", "RSS serving MB", "peak RSS build MB"],
-        [[r["articles"], r["build"]["chunks"], f(r["query"]["latency"]), f(r["query"]["search_answer"]),  # type: ignore[index]
+        [[r["mode"], r["articles"], r["build"]["chunks"], f(r["query"]["latency"]),  # type: ignore[index]
+          f(r["query"]["search_answer"]),  # type: ignore[index]
           f(r["query"]["real_embed"]), f"{r['build']['build_s']} ({r['build']['articles_per_s']})",  # type: ignore[index]
-          r["disk_mb"], r["query"]["rss_serving_mb"], r["build"]["peak_rss_mb"]] for r in rows])  # type: ignore[index]
+          r["disk_mb"], r["serving_mb"], r["build"]["peak_rss_mb"]] for r in rows])  # type: ignore[index]
     print(table)
     plot(rows, args.plot)
     pc.write_json("scale.json", {"meta": pc.meta("python benchmarks/" + " ".join(["scale.py", *sys.argv[1:]])),
