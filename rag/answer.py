@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .retrieve import Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .sentences import split_sentences
 from .store import Store
+
+if TYPE_CHECKING:
+    from .pgstore import PgStore
 from .types import Answer, Citation, Hit, Passage
 
 NOT_FOUND = {
@@ -50,7 +54,7 @@ class AnswerPolicy:
 
 
 class Answerer:
-    def __init__(self, store: Store, embedder: Embedder, policy: AnswerPolicy | None = None,
+    def __init__(self, store: Store | PgStore, embedder: Embedder, policy: AnswerPolicy | None = None,
                  scorer: SentenceScorer | None = None):
         self.store = store
         self.embedder = embedder

@@ -13,35 +13,10 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from .contract import answer_json
 from .errors import RagError
 from .settings import Settings, apply_offline_env, settings_help
-from .types import Answer, Filters
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `ask --json` contract."""
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "language": answer.language,
-        "citations": [
-            {"n": c.n, "article_id": c.article_id, "title": c.title, "date": c.date, "source": c.source,
-             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end}
-            for c in answer.citations
-        ],
-        "passages": [
-            {"article_id": p.article_id, "title": p.title, "start": p.start, "end": p.end, "score": p.score}
-            for p in answer.passages
-        ],
-        "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
-        "mode": answer.mode,
-        "sentences": ([{"text": g.text, "supported": g.supported, "citations": g.citations} for g in answer.generated
-                       if g.supported] if answer.mode == "generated" else
-                      [{"text": quote, "supported": True, "citations": [n]} for quote, n in answer.sentences]),
-        "unsupported": [{"text": g.text, "reason": g.reason} for g in answer.generated if not g.supported],
-        **({"note": answer.note} if answer.note else {}),
-    }
+from .types import Filters
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -273,7 +248,7 @@ def _batch(path: str, shape: str, one: Any) -> int:
 
 
 def _verify(isnad: Any, args: argparse.Namespace) -> int:
-    from .verify import verdict_json
+    from .contract import verdict_json
 
     if args.batch:
         return _verify_batch(isnad, args)
@@ -292,7 +267,7 @@ def _verify(isnad: Any, args: argparse.Namespace) -> int:
 
 
 def _verify_batch(isnad: Any, args: argparse.Namespace) -> int:
-    from .verify import verdict_json
+    from .contract import verdict_json
 
     def one(item: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(item.get("claim"), str):

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
-from .store import ArticleInfo, _from_blob, _to_blob
+from .store import ArticleInfo, ChunkRef, ChunkRow, _from_blob, _to_blob
 from .types import Article, Chunk, Filters
 
 MIGRATIONS: list[tuple[int, str]] = [
@@ -285,14 +285,14 @@ class PgStore:
         return [r[0] for r in self._query("SELECT DISTINCT source FROM articles WHERE state = 'ready' AND source "
                                           'IS NOT NULL ORDER BY 1 COLLATE "C"')]
 
-    def chunks_by_ids(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, int, int, int, str]]:
+    def chunks_by_ids(self, chunk_ids: Sequence[str]) -> dict[str, ChunkRef]:
         rows = self._query('SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text_hash FROM chunks c'
                            " JOIN articles a ON a.id = c.article_id WHERE a.state = 'ready' AND c.id = ANY(%s)",
                            (list(chunk_ids),))
-        return {cid: (aid, idx, s, e, h) for cid, aid, idx, s, e, h in rows}
+        return {cid: ChunkRef(aid, idx, s, e, h) for cid, aid, idx, s, e, h in rows}
 
-    def chunks_of(self, article_id: str) -> list[tuple[str, int, int, int, str]]:
-        return [tuple(r) for r in self._query(  # type: ignore[misc]
+    def chunks_of(self, article_id: str) -> list[ChunkRow]:
+        return [ChunkRow(*r) for r in self._query(
             'SELECT id, idx, start, "end", text_hash FROM chunks WHERE article_id = %s ORDER BY idx', (article_id,))]
 
     def lexical_search(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:

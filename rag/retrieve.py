@@ -27,6 +27,7 @@ import numpy as np
 from .arabic import language, terms
 from .embedder import Embedder
 from .index import Index, Unit, chunk_of_unit, sentence_units
+from .store import ChunkRef
 from .types import Article, Chunk, Filters, Hit
 
 COMMON_SHARE = 0.1
@@ -105,7 +106,7 @@ class Retriever:
         rows = store.chunks_by_ids(candidates)  # ready articles only
         articles: dict[str, Article] = {}
         if query_terms is not None:
-            articles = store.get_articles({rows[cid][0] for cid in rows})
+            articles = store.get_articles({rows[cid].article_id for cid in rows})
             sentence_scores = self._rescore(list(rows), rows, articles, qvec, query_terms, weight)
         scored = []
         for cid in rows:
@@ -119,7 +120,7 @@ class Retriever:
             scored.append((score, cid, d, lex))
         scored.sort(key=lambda s: (-s[0], s[1]))
         scored = scored[:k]
-        wanted = {rows[cid][0] for _, cid, _, _ in scored} - set(articles)
+        wanted = {rows[cid].article_id for _, cid, _, _ in scored} - set(articles)
         articles.update(store.get_articles(wanted))
         hits = []
         for score, cid, d, lex in scored:
@@ -138,7 +139,7 @@ class Retriever:
         return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique},
                           frozenset(t for t in unique if df.get(t, 0) > COMMON_SHARE * n))
 
-    def _rescore(self, chunk_ids: list[str], rows: dict[str, tuple[str, int, int, int, str]],
+    def _rescore(self, chunk_ids: list[str], rows: dict[str, ChunkRef],
                  articles: dict[str, Article], qvec: np.ndarray, query_terms: QueryTerms,
                  weight: float) -> dict[str, tuple[float, float]]:
         """chunk id -> (best sentence similarity, best sentence similarity + lexical bonus)."""

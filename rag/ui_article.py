@@ -29,13 +29,13 @@ def highlight(text: str, start: int | None, end: int | None) -> str:
 
     A quote never crosses a line, but a passage can: each paragraph it touches gets its own
     mark, and only the first carries the id that the viewer scrolls to."""
-    valid = start is not None and end is not None and 0 <= start < end <= len(text)
+    lo, hi = (start, end) if start is not None and end is not None and 0 <= start < end <= len(text) else (0, 0)
     paragraphs, pos, first = [], 0, True
     for para in text.split("\n"):
         ps, pe = pos, pos + len(para)
         pos = pe + 1
-        if valid and max(start, ps) < min(end, pe):  # type: ignore[type-var]  # shares a character
-            a, b = max(start, ps), min(end, pe)  # type: ignore[type-var]
+        a, b = max(lo, ps), min(hi, pe)
+        if a < b:  # the span shares a character with this paragraph
             attr = f'id="{MARK_ID}"' if first else 'class="cite-more"'
             first = False
             paragraphs.append(f"<p>{esc(text[ps:a])}<mark {attr}>{esc(text[a:b])}</mark>{esc(text[b:pe])}</p>")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .cli import answer_json
+from .contract import answer_json
 from .engine import Isnad
 from .errors import InputError, NotFoundError, RagError
 from .loaders import article_from_record
@@ -192,7 +192,7 @@ class Handlers:
         return answer_json(self.isnad.ask(question, history=history or []))
 
     def api_verify(self, claim: str, article_id: str | None = None) -> dict[str, Any]:
-        from .verify import verdict_json
+        from .contract import verdict_json
 
         return verdict_json(self.isnad.verify(claim, (article_id or "").strip() or None))
 

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from test_answer import EXTRA
 
-from rag.cli import answer_json
+from rag.contract import answer_json
 from rag.engine import Isnad
 from rag.generate import OpenAICompatible, build_messages, split_claims
 from rag.settings import Settings

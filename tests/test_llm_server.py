@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import CORPUS
 
-from rag.cli import answer_json
+from rag.contract import answer_json
 from rag.engine import Isnad
 from rag.llm_fetch import FILE_NAME, is_ready
 from rag.settings import Settings, default_model_dir

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from test_answer import EXTRA
 
 from rag.cli import main
+from rag.contract import verdict_json
 from rag.engine import Isnad
 from rag.errors import EmptyQuestionError, NotFoundError
 from rag.settings import Settings
-from rag.verify import VerifyPolicy, verdict_json
+from rag.verify import VerifyPolicy
 
 
 @pytest.fixture(scope="module")
