@@ -26,10 +26,9 @@ from .injection import planted
 from .retrieve import Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .sentences import split_sentences
-from .store import Store
 
 if TYPE_CHECKING:
-    from .pgstore import PgStore
+    from .index import Index
 from .types import Answer, Citation, Hit, Passage
 
 NOT_FOUND = {
@@ -54,9 +53,9 @@ class AnswerPolicy:
 
 
 class Answerer:
-    def __init__(self, store: Store | PgStore, embedder: Embedder, policy: AnswerPolicy | None = None,
+    def __init__(self, index: Index, embedder: Embedder, policy: AnswerPolicy | None = None,
                  scorer: SentenceScorer | None = None):
-        self.store = store
+        self.index = index
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self._scorer = scorer
@@ -96,7 +95,7 @@ class Answerer:
         """`question` as asked (its answer type); the searched query's terms and vector; the text
         of the candidates' articles (`article_ids`)."""
         unique = list(dict.fromkeys(terms(retrieval.query or question, query=True)))
-        n, df = self.store.term_frequencies(unique)
+        n, df = self.index.term_frequencies(unique)
         idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique}
         total = sum(idf.values())
         unknown = sum(w for t, w in idf.items() if df.get(t, 0) == 0) / total if total > 0 else 0.0
@@ -139,12 +138,12 @@ class Answerer:
 
     def _vectors(self, wanted: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
         """Sentence vectors by cache key; the model embeds only what the cache lacks."""
-        vectors = self.store.vectors_for(wanted)
+        vectors = self.index.cached_vectors(wanted)
         missing = [k for k in wanted if k not in vectors]
         if missing:
             fresh = self.embedder.embed_documents([wanted[k][1] for k in missing], [wanted[k][0] for k in missing])
             new = dict(zip(missing, fresh, strict=True))
-            self.store.put_vectors(new)
+            self.index.cache_vectors(new)
             vectors.update(new)
         return vectors
 

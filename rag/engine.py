@@ -73,7 +73,7 @@ class Isnad:
                            chroma_url=s.chroma_url, database_url=s.database_url)
         self.retriever = Retriever(self.index, self.embedder, s.dense_candidates,
                                    s.lexical_candidates, s.lexical_weight)
-        self.answerer = Answerer(self.index.store, self.embedder,
+        self.answerer = Answerer(self.index, self.embedder,
                                  AnswerPolicy(max_sentences=s.answer_sentences,
                                               abstain_below=None if s.abstain_below < 0 else s.abstain_below))
         self._verifier: Verifier | None = None
@@ -212,9 +212,7 @@ class Isnad:
     # -- operations -------------------------------------------------------------------------
     def export(self) -> builtins.list[Article]:
         """Every searchable article, in the order added: what `rag export` writes."""
-        self.index.open()
-        pending = set(self.index.store.pending_ids())
-        return [a for a in self.index.store.all_articles() if a.id not in pending]
+        return self.index.ready_articles()
 
     def check(self, repair: bool = False) -> HealthReport:
         """Do the article store, the lexical index and Chroma agree? With `repair`, make them."""
@@ -231,23 +229,20 @@ class Isnad:
     # -- reading ----------------------------------------------------------------------------
     def get(self, article_id: str) -> Article:
         self.index.open()
-        article = self.index.store.get_article(article_id)
+        article = self.index.article(article_id)
         if article is None:
             raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
         return article
 
     def list(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
-        self.index.open()
-        return self.index.store.list_articles(title_query, limit)
+        return self.index.list_articles(title_query, limit)
 
     def sources(self) -> builtins.list[str]:
-        self.index.open()
-        return self.index.store.sources()
+        return self.index.sources()
 
     def info(self) -> dict[str, object]:
         self.index.open()
-        counts = self.index.store.counts()
-        counts["vectors"] = self.index.vectors.count()
+        counts = self.index.counts()
         return {"settings": self.settings.as_dict(), "index": counts,
                 "embed_model": self.embedder.name}
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +35,8 @@ from .embedder import Embedder
 from .errors import InputError, StoreError
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
-from .store import Store
-from .types import Article, Chunk, is_iso_date
+from .store import ArticleInfo, ChunkRef, ChunkRow, Store
+from .types import Article, Chunk, Filters, is_iso_date
 from .vectors import VectorStore, metadata
 from .writelock import WriteLock
 
@@ -255,6 +255,66 @@ class Index:
             self.store.mark_ready(article_id)
             completed += 1
         return {"completed": completed, "removed": removed}
+
+    # -- reading: the one way in for retrieval, answers, claims and the app -------------------
+    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
+        """[(sentence unit id, cosine)], best first, ready articles and pending alike (callers
+        keep only chunks that `chunks()` returns)."""
+        self.open()
+        return self.vectors.query(vector, n, filters)
+
+    def lexical(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:
+        """[(chunk id, BM25)], best first, ready articles only."""
+        self.open()
+        return self.store.lexical_search(query_terms, n, filters)
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkRef]:
+        """Where each chunk of a ready article is; unknown or pending ids are left out."""
+        self.open()
+        return self.store.chunks_by_ids(chunk_ids)
+
+    def chunks_of(self, article_id: str) -> list[ChunkRow]:
+        self.open()
+        return self.store.chunks_of(article_id)
+
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """Ready articles by id."""
+        self.open()
+        return self.store.get_articles(ids)
+
+    def article(self, article_id: str) -> Article | None:
+        self.open()
+        return self.store.get_article(article_id)
+
+    def term_frequencies(self, query_terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """(chunks indexed, {term: chunks holding it}): the IDF weights' statistics, always current."""
+        self.open()
+        return self.store.term_frequencies(query_terms)
+
+    def cached_vectors(self, keys: Iterable[str]) -> dict[str, np.ndarray]:
+        """Sentence vectors from the embedding cache, by embed_key."""
+        self.open()
+        return self.store.vectors_for(keys)
+
+    def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        self.store.put_vectors(vectors)
+
+    def ready_articles(self) -> list[Article]:
+        self.open()
+        pending = set(self.store.pending_ids())
+        return [a for a in self.store.all_articles() if a.id not in pending]
+
+    def list_articles(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
+        self.open()
+        return self.store.list_articles(title_query, limit)
+
+    def sources(self) -> list[str]:
+        self.open()
+        return self.store.sources()
+
+    def counts(self) -> dict[str, int]:
+        self.open()
+        return {**self.store.counts(), "vectors": self.vectors.count()}
 
     # -- writing ----------------------------------------------------------------------------
     def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:

@@ -84,10 +84,9 @@ class Retriever:
         t0 = time.perf_counter()
         qvec = self.embedder.embed_queries([query])[0] if mode != "lexical" else np.zeros(0)
         t1 = time.perf_counter()
-        store = self.index.store
         dense: dict[str, float] = {}
         if mode != "lexical":  # sentences, best first: a chunk keeps its best one
-            for unit_id, sim in self.index.vectors.query(qvec, max(self.dense_candidates, 4 * k), filters):
+            for unit_id, sim in self.index.dense(qvec, max(self.dense_candidates, 4 * k), filters):
                 dense.setdefault(chunk_of_unit(unit_id), sim)
         weight = self.lexical_weight if lang == "ar" else 0.0
         rescoring = mode == "hybrid" and weight > 0
@@ -95,18 +94,18 @@ class Retriever:
         query_terms = None
         n_lexical = max(self.lexical_candidates, k)
         if mode == "lexical":  # plain BM25 over every term (the evaluation baseline)
-            lexical = dict(store.lexical_search(terms(query, query=True), n_lexical, filters))
+            lexical = dict(self.index.lexical(terms(query, query=True), n_lexical, filters))
             candidates = list(lexical)
         elif rescoring:
             query_terms = self._query_terms(query)
-            lexical = dict(store.lexical_search(query_terms.selective(), n_lexical, filters))
+            lexical = dict(self.index.lexical(query_terms.selective(), n_lexical, filters))
             candidates = list(dict.fromkeys([*list(dense)[: max(self.rescored, k)], *lexical]))
         else:
             candidates = list(dense)
-        rows = store.chunks_by_ids(candidates)  # ready articles only
+        rows = self.index.chunks(candidates)  # ready articles only
         articles: dict[str, Article] = {}
         if query_terms is not None:
-            articles = store.get_articles({rows[cid].article_id for cid in rows})
+            articles = self.index.articles({rows[cid].article_id for cid in rows})
             sentence_scores = self._rescore(list(rows), rows, articles, qvec, query_terms, weight)
         scored = []
         for cid in rows:
@@ -121,7 +120,7 @@ class Retriever:
         scored.sort(key=lambda s: (-s[0], s[1]))
         scored = scored[:k]
         wanted = {rows[cid].article_id for _, cid, _, _ in scored} - set(articles)
-        articles.update(store.get_articles(wanted))
+        articles.update(self.index.articles(wanted))
         hits = []
         for score, cid, d, lex in scored:
             aid, idx, start, end, _ = rows[cid]
@@ -135,7 +134,7 @@ class Retriever:
 
     def _query_terms(self, query: str) -> QueryTerms:
         unique = list(dict.fromkeys(terms(query, query=True)))
-        n, df = self.index.store.term_frequencies(unique)
+        n, df = self.index.term_frequencies(unique)
         return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique},
                           frozenset(t for t in unique if df.get(t, 0) > COMMON_SHARE * n))
 
@@ -148,7 +147,7 @@ class Retriever:
             aid, idx, start, end, _ = rows[cid]
             if aid in articles:
                 units[cid] = sentence_units(articles[aid], [Chunk(cid, aid, idx, start, end, "")])
-        vecs = self.index.store.vectors_for(u.key for us in units.values() for u in us)
+        vecs = self.index.cached_vectors(u.key for us in units.values() for u in us)
         out = {}
         for cid in chunk_ids:
             sims = [(float(vecs[u.key] @ qvec), u.text) for u in units.get(cid, []) if u.key in vecs]

@@ -76,7 +76,7 @@ class Verifier:
         isnad.index.open()
         lang = language(claim)
         if article_id:
-            article = isnad.index.store.get_article(article_id)
+            article = isnad.index.article(article_id)
             if article is None:
                 raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
             retrieval = _whole_article(isnad, article, claim, lang)
@@ -114,7 +114,7 @@ class Verifier:
         """The claim's terms -> IDF; a term no indexed chunk contains gets infinity (it cannot be
         supported by anything in the index)."""
         unique = list(dict.fromkeys(terms(claim, query=True)))
-        n, df = self.isnad.index.store.term_frequencies(unique)
+        n, df = self.isnad.index.term_frequencies(unique)
         return {t: math.log((n + 1) / (df[t] + 0.5)) if df.get(t) else math.inf for t in unique}
 
     def _support(self, cands: list[Candidate], qvec: np.ndarray, idf: dict[str, float]
@@ -165,7 +165,7 @@ class Verifier:
 def _whole_article(isnad, article: Article, claim: str, lang: str) -> Retrieval:  # type: ignore[no-untyped-def]
     qvec = isnad.embedder.embed_queries([claim])[0]
     hits = [Hit(Chunk(cid, article.id, idx, s, e, article.text[s:e]), 1.0)
-            for cid, idx, s, e, _ in isnad.index.store.chunks_of(article.id)]
+            for cid, idx, s, e, _ in isnad.index.chunks_of(article.id)]
     return Retrieval(hits, {article.id: article}, qvec, lang, {}, query=claim)
 
 
