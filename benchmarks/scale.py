@@ -142,11 +142,12 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
 CHROMA_PORT = 8765
 
 
-def start_chroma(fresh: bool) -> subprocess.Popen[bytes]:
-    """`chroma run` on loopback over WORK/chroma-server (kept between runs, like the folders)."""
+def start_chroma(n: int, fresh: bool) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback over WORK/chroma-server-N (kept between runs, like the folders;
+    one per size, so that its disk figure is that index's alone)."""
     from ui_latency import wait_http
 
-    path = WORK / "chroma-server"
+    path = WORK / f"chroma-server-{n}"
     if fresh:
         shutil.rmtree(path, ignore_errors=True)
     log = (WORK / "chroma-server.log").open("w")
@@ -199,7 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes:
             env: dict[str, str] = {}
             if mode == "servers":
-                chroma = start_chroma(args.rebuild)
                 env["RAG_CHROMA_URL"] = f"http://127.0.0.1:{CHROMA_PORT}"
                 admin = subprocess.run(["bash", str(pc.ROOT / "scripts" / "postgres.sh")], capture_output=True,
                                        text=True, check=True).stdout.strip().splitlines()[-1]
@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                 db = WORK / (f"db-servers-{n}" if mode == "servers" else f"db-{n}")
                 record = WORK / (f"build-servers-{n}.json" if mode == "servers" else f"build-{n}.json")
                 if mode == "servers":
-                    env["RAG_DATABASE_URL"] = database(admin, f"isnad_scale_{n}", args.rebuild or not record.exists())
+                    fresh = args.rebuild or not record.exists()
+                    chroma = start_chroma(n, fresh)
+                    env["RAG_DATABASE_URL"] = database(admin, f"isnad_scale_{n}", fresh)
                 if args.rebuild or not record.exists():
                     shutil.rmtree(db, ignore_errors=True)
                     pc.log(f"building {n} articles, {mode} (hash:768 document vectors)")
@@ -222,7 +224,11 @@ def main(argv: list[str] | None = None) -> int:
 
                     chroma_mb = round(psutil.Process(chroma.pid).memory_info().rss / 2**20, 1)  # type: ignore[union-attr]
                     row |= {"chroma_server_mb": chroma_mb, "serving_mb": round(query["rss_serving_mb"] + chroma_mb, 1),
-                            "disk_mb": round(pc.dir_mb(WORK / "chroma-server") + pg_mb(env["RAG_DATABASE_URL"]), 1)}
+                            "disk_mb": round(pc.dir_mb(WORK / f"chroma-server-{n}")
+                                             + pg_mb(env["RAG_DATABASE_URL"]), 1)}
+                    chroma.terminate()  # type: ignore[union-attr]
+                    chroma.wait(timeout=60)  # type: ignore[union-attr]
+                    chroma = None
                 rows.append(row)
     finally:
         if chroma is not None:
