@@ -27,6 +27,7 @@ import numpy as np
 from .errors import StoreError
 from .store import ArticleInfo, ChunkRef, ChunkRow, _from_blob, _to_blob
 from .types import Article, Chunk, Filters
+from .writelock import ReentrantLock
 
 MIGRATIONS: list[tuple[int, str]] = [
     (1, """
@@ -347,7 +348,7 @@ class PgStore:
         }
 
 
-class AdvisoryLock:
+class AdvisoryLock(ReentrantLock):
     """The index's write lock in server mode: a PostgreSQL advisory lock on a connection of its
     own (so it spans the store's transactions and the Chroma writes between them), re-entrant
     within a thread, released by the server when the process dies. Reading the vectors takes it
@@ -355,30 +356,19 @@ class AdvisoryLock:
     on disk") while it compacts another client's write."""
 
     def __init__(self, url: str, key: str = "isnad-index-writes"):
+        super().__init__()
         self.url = url
         self.key = zlib.crc32(key.encode())
-        self._local = threading.RLock()
-        self._depth = 0
-        self._owner: int | None = None
         self._conn: Any = None
         self._readers = threading.local()  # each reading thread: its own connection
 
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._local:
-            if self._depth == 0:
-                if self._conn is None:
-                    self._conn = _connect(self.url)
-                self._conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
-                self._owner = threading.get_ident()
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._owner = None
-                    self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+    def _acquire(self) -> None:
+        if self._conn is None or self._conn.closed:
+            self._conn = _connect(self.url)
+        self._conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+
+    def _release(self) -> None:
+        self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
 
     @contextmanager
     def shared(self) -> Iterator[None]:

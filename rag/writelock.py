@@ -30,14 +30,14 @@ except ImportError:  # Windows: one process per index folder is the rule there
     fcntl = None  # type: ignore[assignment]
 
 
-class WriteLock:
-    def __init__(self, path: Path, say: bool = True):
-        self.path = path
-        self.say = say
-        self._local = threading.RLock()  # threads of this process queue here first
+class ReentrantLock:
+    """An exclusive lock across processes (`_acquire`/`_release`, in a subclass) held re-entrantly
+    within one thread of this process; other threads of the process queue first on a local lock."""
+
+    def __init__(self) -> None:
+        self._local = threading.RLock()
         self._depth = 0
         self._owner: int | None = None  # the thread that holds the exclusive lock
-        self._fd: int | None = None
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -53,6 +53,20 @@ class WriteLock:
                 if self._depth == 0:
                     self._owner = None
                     self._release()
+
+    def _acquire(self) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
+
+
+class WriteLock(ReentrantLock):
+    def __init__(self, path: Path, say: bool = True):
+        super().__init__()
+        self.path = path
+        self.say = say
+        self._fd: int | None = None
 
     @contextmanager
     def shared(self) -> Iterator[None]:

@@ -132,3 +132,37 @@ def postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         for name in made:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---------------------------------------------------------------- browser (each browser module defines app_url)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="ar")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.dialogs = []  # type: ignore[attr-defined]
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, ask, open_tab, running_app
+from test_browser import CHROMIUM, ROOT, ask, open_tab, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,27 +62,6 @@ def client(app_url: str):  # type: ignore[no-untyped-def]
     from gradio_client import Client
 
     return Client(app_url, verbose=False)
-
-
-@pytest.fixture
-def page(app_url: str):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="ar")
-        page.set_default_timeout(30_000)
-        page.dialogs = []  # type: ignore[attr-defined]
-
-        def on_dialog(dialog):  # type: ignore[no-untyped-def]
-            page.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.goto(app_url)
-        page.wait_for_selector("#question textarea")
-        yield page
-        browser.close()
 
 
 def add(client, **fields: str) -> dict:  # type: ignore[no-untyped-def,type-arg]

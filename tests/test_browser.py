@@ -21,13 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_ID, real_model_path
+from tests.conftest import CHROMIUM, SEED_ID, real_model_path
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SEED_AR = "من توسط بين أرمينيا وأذربيجان؟"
 SEED_EN = "Who mediated between Armenia and Azerbaijan?"
 FOLLOW_UP = "ومتى حدث ذلك؟"
@@ -92,34 +89,6 @@ def running_app(work: Path, **env_extra: str) -> Iterator[str]:
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_app(tmp_path_factory.mktemp("app")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="ar")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.dialogs = []  # type: ignore[attr-defined]
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.goto(app_url)
-    page.wait_for_selector("#question textarea")
-    yield page
-    context.close()
 
 
 def shot(page, name: str) -> None:

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SEED_EN, ask, running_app, shot
+from test_browser import SEED_EN, ask, running_app, shot
 from test_generate import Handler, Script, marker
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
