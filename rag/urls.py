@@ -1,14 +1,17 @@
 """The one rule for a web address anywhere in Isnad: an article's `url` field on import, the
 link shown beside a citation, and a page fetched by "add from a URL" / `rag ingest URL`.
 
-An address is accepted when it is http:// or https://, has a host name, and holds no spaces or
-control characters; anything else (javascript:, data:, file:, a bare word) is refused with the
-reason. Whether the host may be *fetched* (public addresses only) is ui_fetch's separate check.
+An address is accepted when it is http:// or https:// and has a valid host name; anything else
+(javascript:, data:, file:, a bare word, a host with spaces) is refused with the reason. Spaces
+(also no-break spaces, common in copied Arabic addresses) and control characters in the rest of
+the address are percent-encoded, as a browser does, so such an article keeps its link. Whether the
+host may be *fetched* (public addresses only) is ui_fetch's separate check.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import quote, urlsplit
 
 from .errors import InputError
 
@@ -32,9 +35,14 @@ def check_url(url: object) -> str:
                          "address, e.g. https://example.com/news/article.html (a local file: use the upload)")
     if not host:
         raise InputError(f"{url!r} has no host name; give the full address, e.g. https://example.com/page")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise InputError("the address contains spaces or control characters; copy it again from the browser")
-    return url
+    raw_netloc = re.split(r"[/?#]", url.split("//", 1)[1] if "//" in url else "", maxsplit=1)[0]
+    if _UNSAFE.search(raw_netloc) or "%" in host:  # (urlsplit drops tabs and newlines by itself)
+        raise InputError(f"{url!r}: the host name holds spaces or control characters; copy the address again "
+                         "from the browser")
+    return _UNSAFE.sub(lambda m: quote(m.group(), safe=""), url)
+
+
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")  # whitespace (any script's) and control characters
 
 
 def safe_url(url: object) -> str | None:

@@ -258,10 +258,22 @@ def test_bad_url(url: str) -> None:
     assert str(err.value).startswith("u.md:")
 
 
-@pytest.mark.parametrize("url", ["https://", "http:///path", "https://exa mple.com/", "https://example.com/\x07"])
-def test_url_without_host_or_with_control_characters(url: str) -> None:
+@pytest.mark.parametrize("url", ["https://", "http:///path", "https://exa mple.com/", "https://exa\nmple.com/"])
+def test_url_without_a_valid_host_is_refused(url: str) -> None:
     with pytest.raises(InputError):
         article_from_record({"title": "T", "text": "Body", "url": url}, source="a.jsonl", line=4)
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    # a no-break space in a copied Arabic address (as in the news corpora): kept, encoded as a browser would
+    ("http://www.al-madina.com/node/620849/«التقني»\xa0تعلن.html",
+     "http://www.al-madina.com/node/620849/«التقني»%C2%A0تعلن.html"),
+    ("https://example.com/a b?q=x y", "https://example.com/a%20b?q=x%20y"),
+    ("https://example.com/\x07", "https://example.com/%07"),
+])
+def test_spaces_and_control_characters_in_a_url_are_encoded_not_refused(url: str, kept: str) -> None:
+    article = article_from_record({"title": "T", "text": "Body", "url": url}, source="a.jsonl", line=4)
+    assert article.url == kept
 
 
 def test_cp1256_file_loads(tmp_path: Path) -> None:
