@@ -108,6 +108,47 @@ def collect(isnad: Isnad, question: str, answers: tuple[str, ...], retrieval: Re
     return Example(group, kind, ctx, sentence_features(ctx, cands), labels, [c.article_id for c in cands])
 
 
+def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path,
+                   passages: int | None = None) -> tuple[list[Example], str]:
+    """Index ARCD-train + demo_300 in `db` and ask every training question as the app would:
+    answerable, gold passage removed, and the off-corpus calibration questions. `passages`: how
+    many retrieved passages give candidate sentences (default: the app's policy)."""
+    import perf_common as pc
+    from quality import CachingEmbedder, seed_vectors
+
+    arcd = qa_data.load(["arcd_train"], pool_all=False)
+    demo = pc.load_demo()
+    offcorpus = json.loads(CALIBRATION.read_text(encoding="utf-8"))["questions"]
+    log(f"{len(arcd.articles)} ARCD-train passages + {len(demo)} news articles, {len(arcd.questions)} questions, "
+        f"{len(offcorpus)} off-corpus questions")
+    emb = CachingEmbedder(make_embedder(Settings.from_env({})))
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db)), embedder=emb)
+    isnad.index.open()
+    for seed in seed_dbs:
+        if (seed / "isnad.sqlite3").exists():
+            seed_vectors(isnad, seed)
+    added = isnad.add_articles([*arcd.articles.values(), *demo])
+    log(f"index ready ({added.embedded} sentences embedded)")
+    emb.load(query_cache)
+    emb.prime([q.question for q in arcd.questions] + offcorpus)
+    emb.save(query_cache)
+    if passages is not None:
+        isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, passages_considered=passages)
+
+    examples: list[Example] = []
+    for q in arcd.questions:
+        r = isnad.retriever.retrieve(q.question, 10, lang="ar")
+        examples.append(collect(isnad, q.question, q.answers, r, q.article_id, "answerable"))
+        r20 = isnad.retriever.retrieve(q.question, 20, lang="ar")
+        kept = [h for h in r20.hits if h.chunk.article_id != q.article_id][:10]
+        removed = dataclasses.replace(r20, hits=kept)
+        examples.append(collect(isnad, q.question, q.answers, removed, q.article_id, "removed"))
+    for i, text in enumerate(offcorpus):
+        r = isnad.retriever.retrieve(text, 10)
+        examples.append(collect(isnad, text, (), r, f"offcorpus-{i}", "offcorpus"))
+    return examples, isnad.embedder.name
+
+
 # ------------------------------------------------------------------ ranker
 def fit_ranker(examples: list[Example], l2: float = 1.0, mask: np.ndarray | None = None,
                prior: np.ndarray | None = None) -> np.ndarray:
@@ -217,38 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     apply_offline_env()
     if qa_data.skip_without_data():
         return 0
-    import perf_common as pc
-    from quality import CachingEmbedder, seed_vectors
-
     started = time.time()
-    arcd = qa_data.load(["arcd_train"], pool_all=False)
-    demo = pc.load_demo()
-    offcorpus = json.loads(CALIBRATION.read_text(encoding="utf-8"))["questions"]
-    log(f"{len(arcd.articles)} ARCD-train passages + {len(demo)} news articles, {len(arcd.questions)} questions, "
-        f"{len(offcorpus)} off-corpus questions")
-    emb = CachingEmbedder(make_embedder(Settings.from_env({})))
-    isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)), embedder=emb)
-    isnad.index.open()
-    for seed in args.seed_db:
-        if (seed / "isnad.sqlite3").exists():
-            seed_vectors(isnad, seed)
-    added = isnad.add_articles([*arcd.articles.values(), *demo])
-    log(f"index ready ({added.embedded} sentences embedded)")
-    emb.load(args.query_cache)
-    emb.prime([q.question for q in arcd.questions] + offcorpus)
-    emb.save(args.query_cache)
-
-    examples: list[Example] = []
-    for q in arcd.questions:
-        r = isnad.retriever.retrieve(q.question, 10, lang="ar")
-        examples.append(collect(isnad, q.question, q.answers, r, q.article_id, "answerable"))
-        r20 = isnad.retriever.retrieve(q.question, 20, lang="ar")
-        kept = [h for h in r20.hits if h.chunk.article_id != q.article_id][:10]
-        removed = dataclasses.replace(r20, hits=kept)
-        examples.append(collect(isnad, q.question, q.answers, removed, q.article_id, "removed"))
-    for i, text in enumerate(offcorpus):
-        r = isnad.retriever.retrieve(text, 10)
-        examples.append(collect(isnad, text, (), r, f"offcorpus-{i}", "offcorpus"))
+    examples, embed_model = build_examples(args.db, args.seed_db, args.query_cache)
     examples += [blind_copy(ex) for ex in examples if ex.kind != "offcorpus"]
     log(f"{len(examples)} examples ({sum(len(ex.labels) for ex in examples)} candidate sentences)")
 
@@ -317,9 +328,9 @@ def main(argv: list[str] | None = None) -> int:
 
     info = {"trained": date.today().isoformat(), "command": "python benchmarks/train_scorer.py",
             "data_sha256": {"arcd/arcd-train.json": sha256(qa_data.DATA_DIR / "arcd" / "arcd-train.json"),
-                            "news_demo/demo_300.jsonl": sha256(pc.DEMO),
+                            "news_demo/demo_300.jsonl": sha256(qa_data.DATA_DIR / "news_demo" / "demo_300.jsonl"),
                             "benchmarks/data/offcorpus_calibration.json": sha256(CALIBRATION)},
-            "examples": len(examples), "embed_model": isnad.embedder.name,
+            "examples": len(examples), "embed_model": embed_model,
             "cv_top1": variants, "l2": best_l2, "calibration_abstain": calib}
     model = ScorerModel({f: round(float(v), 5) for f, v in zip(SENTENCE_FEATURES, w, strict=True)},
                         {f: round(float(v), 5) for f, v in zip(QUESTION_FEATURES, coef, strict=True)},
