@@ -178,11 +178,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _chunks_of(db: Path, ids: list[str]) -> int:
-    import sqlite3
+    from rag.embedder import make_embedder
+    from rag.index import Index
+    from rag.settings import Settings
 
-    with sqlite3.connect(db / "isnad.sqlite3") as conn:
-        marks = ",".join("?" * len(ids))
-        return int(conn.execute(f"SELECT count(*) FROM chunks WHERE article_id IN ({marks})", ids).fetchone()[0])
+    index = Index(db, make_embedder(Settings.from_env({})))  # named, never loaded: nothing is embedded
+    return sum(len(index.chunks_of(a)) for a in ids)
 
 
 if __name__ == "__main__":

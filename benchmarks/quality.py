@@ -18,6 +18,7 @@ model per question) is the user-facing figure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import shutil
@@ -38,6 +39,7 @@ from rag.answer import AnswerPolicy  # noqa: E402
 from rag.arabic import language  # noqa: E402
 from rag.embedder import Embedder, make_embedder  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
+from rag.index import Index  # noqa: E402
 from rag.retrieve import Retrieval  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 from rag.types import Hit  # noqa: E402
@@ -89,19 +91,18 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
                                  lexical_weight=args.lexical_weight)
     isnad = Isnad(settings, embedder=embedder)
-    isnad.answerer.policy = AnswerPolicy(abstain_below=args.abstain_below,
-                                         passages_considered=args.passages_considered)
+    isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
+                                                passages_considered=args.passages_considered)
     isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
 
 
 def seed_vectors(isnad: Isnad, other_db: Path) -> None:
     """Copy another index's embedding cache (same model): identical chunks are not re-embedded."""
-    with isnad.index.store.transaction() as conn:
-        conn.execute("ATTACH DATABASE ? AS seed", (str(other_db / "isnad.sqlite3"),))
-    with isnad.index.store.transaction() as conn:
-        conn.execute("INSERT OR IGNORE INTO vectors SELECT text_hash, vector FROM seed.vectors")
-    isnad.index.store.conn.execute("DETACH DATABASE seed")
+    other = Index(other_db, isnad.embedder)
+    for page in other.cached_vector_pages():
+        isnad.index.cache_vectors(page)
+    other.close()
 
 
 def ask_all(isnad: Isnad, questions: list[Question], mode: str, k: int) -> list[dict]:
@@ -169,7 +170,7 @@ def make_reduced_db(isnad: Isnad, db: Path, drop: set[str], args: argparse.Names
     target = Path(f"{db}-{suffix}")
     stamp = target / "dropped.json"
     if not (stamp.exists() and set(json.loads(stamp.read_text())) == drop):
-        isnad.index.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        isnad.index.close()  # the database whole in one file before the copy
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(db, target)
         reduced = open_isnad(args, target, emb)

@@ -97,10 +97,11 @@ def resolve(name: str) -> Path | None:
 
 
 def articles_in(db: Path) -> int:
-    import sqlite3
+    from rag.embedder import make_embedder
+    from rag.index import Index
+    from rag.settings import Settings
 
-    with sqlite3.connect(db / "isnad.sqlite3") as conn:
-        return int(conn.execute("SELECT count(*) FROM articles WHERE state='ready'").fetchone()[0])
+    return len(Index(db, make_embedder(Settings.from_env({}))).list_articles())  # the model is never loaded
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,11 +21,11 @@ import numpy as np
 
 from .arabic import terms
 from .embedder import Embedder
-from .index import embed_key
+from .index import Unit, sentence_units
 from .injection import planted
 from .retrieve import Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
-from .sentences import split_sentences
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .index import Index
@@ -39,7 +39,7 @@ NOT_FOUND = {
 
 @dataclass(frozen=True)
 class AnswerPolicy:
-    max_sentences: int = 3
+    max_sentences: int = Settings.answer_sentences
     # Abstain when the scorer's estimated chance that its best sentence answers is below this;
     # None: the threshold calibrated with the scorer (rag/data/sentence_scorer.json).
     abstain_below: float | None = None
@@ -50,6 +50,10 @@ class AnswerPolicy:
     # ...and, maximal-marginal-relevance style, it is chosen for what it adds: its score minus
     # this much of its similarity to the sentences already chosen.
     redundancy_penalty: float = 0.3
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> AnswerPolicy:
+        return cls(s.answer_sentences, None if s.abstain_below < 0 else s.abstain_below)
 
 
 class Answerer:
@@ -106,21 +110,17 @@ class Answerer:
     def candidates(self, retrieval: Retrieval, passages: int | None = None) -> list[Candidate]:
         """Every sentence of the best `passages` passages (default: the policy's) once, in passage
         order, with its vector; instructions planted for a language model are left out."""
-        spans: list[tuple[int, str, int, int, float]] = []
+        units: list[tuple[int, Hit, Unit]] = []
         seen: set[tuple[str, int]] = set()
         for rank, hit in enumerate(retrieval.hits[: passages or self.policy.passages_considered]):
-            text = retrieval.articles[hit.chunk.article_id].text
-            for s, e in split_sentences(text, hit.chunk.start, hit.chunk.end):
-                if (hit.chunk.article_id, s) not in seen and not planted(text[s:e]):
-                    seen.add((hit.chunk.article_id, s))
-                    spans.append((rank, hit.chunk.article_id, s, e, hit.score))
-        keyed = []
-        for rank, aid, s, e, score in spans:
-            article = retrieval.articles[aid]
-            keyed.append((embed_key(article.title, article.text[s:e]), article.title, rank, aid, s, e, score))
-        vectors = self._vectors({k: (title, retrieval.articles[aid].text[s:e]) for k, title, _, aid, s, e, _ in keyed})
-        return [Candidate(aid, s, e, retrieval.articles[aid].text[s:e], rank, score, vectors[k])
-                for k, _, rank, aid, s, e, score in keyed]
+            article = retrieval.articles[hit.chunk.article_id]
+            for unit in sentence_units(article, [hit.chunk]):
+                if (article.id, unit.start) not in seen and not planted(unit.text):
+                    seen.add((article.id, unit.start))
+                    units.append((rank, hit, unit))
+        vectors = self._vectors({u.key: (retrieval.articles[h.chunk.article_id].title, u.text) for _, h, u in units})
+        return [Candidate(h.chunk.article_id, u.start, u.end, u.text, rank, h.score, vectors[u.key])
+                for rank, h, u in units]
 
     def _choose(self, ranked: list[Scored]) -> list[Scored]:
         unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity

@@ -23,7 +23,7 @@ from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError, SettingsError
 from .index import AddResult, Index
 from .loaders import load_paths
-from .retrieve import Retrieval, Retriever
+from .retrieve import Retrieval, RetrievalPolicy, Retriever
 from .settings import Settings
 from .store import ArticleInfo
 from .types import Answer, Article, Filters
@@ -69,13 +69,9 @@ class Isnad:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or make_embedder(self.settings)
         s = self.settings
-        self.index = Index(s.db_dir, self.embedder, s.chunk_chars, s.chunk_overlap_sentences,
-                           chroma_url=s.chroma_url, database_url=s.database_url)
-        self.retriever = Retriever(self.index, self.embedder, s.dense_candidates,
-                                   s.lexical_candidates, s.lexical_weight)
-        self.answerer = Answerer(self.index, self.embedder,
-                                 AnswerPolicy(max_sentences=s.answer_sentences,
-                                              abstain_below=None if s.abstain_below < 0 else s.abstain_below))
+        self.index = Index.from_settings(s, self.embedder)
+        self.retriever = Retriever(self.index, self.embedder, RetrievalPolicy.from_settings(s))
+        self.answerer = Answerer(self.index, self.embedder, AnswerPolicy.from_settings(s))
         self._verifier: Verifier | None = None
         self._chat_model: ChatModel | None = chat_model
 

@@ -35,6 +35,7 @@ from .embedder import Embedder
 from .errors import InputError, StoreError
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
+from .settings import Settings
 from .store import ArticleInfo, ChunkRef, ChunkRow, Store
 from .types import Article, Chunk, Filters, is_iso_date
 from .vectors import VectorStore, metadata
@@ -79,11 +80,13 @@ DENSE_UNIT = "sentence"
 
 @dataclass(frozen=True)
 class Unit:
-    """One sentence of one chunk, as stored in Chroma."""
+    """One sentence of one chunk, as stored in Chroma; `text == article.text[start:end]`."""
 
     id: str
     key: str
     text: str
+    start: int = 0
+    end: int = 0
 
 
 def sentence_units(article: Article, chunks: Sequence[Chunk]) -> list[Unit]:
@@ -92,7 +95,7 @@ def sentence_units(article: Article, chunks: Sequence[Chunk]) -> list[Unit]:
     for chunk in chunks:
         for n, (s, e) in enumerate(split_sentences(article.text, chunk.start, chunk.end)):
             text = article.text[s:e]
-            units.append(Unit(f"{chunk.id}/{n}", embed_key(article.title, text), text))
+            units.append(Unit(f"{chunk.id}/{n}", embed_key(article.title, text), text, s, e))
     return units
 
 
@@ -106,9 +109,9 @@ def chunk_of_unit(unit_id: str) -> str:
 
 
 class Index:
-    def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = 700,
-                 overlap_sentences: int = 1, batch_articles: int = 32, chroma_url: str = "",
-                 database_url: str = ""):
+    def __init__(self, db_dir: Path, embedder: Embedder, chunk_chars: int = Settings.chunk_chars,
+                 overlap_sentences: int = Settings.chunk_overlap_sentences, batch_articles: int = 32,
+                 chroma_url: str = "", database_url: str = ""):
         self.db_dir = db_dir
         self.embedder = embedder
         self.chunk_chars = chunk_chars
@@ -124,6 +127,12 @@ class Index:
         self.vectors.before_use = self.sync
         self._opened = False
         self._generation: int | None = None  # the store's generation this process's vectors reflect
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder) -> Index:
+        s = settings
+        return cls(s.db_dir, embedder, s.chunk_chars, s.chunk_overlap_sentences,
+                   chroma_url=s.chroma_url, database_url=s.database_url)
 
     # -- lifecycle --------------------------------------------------------------------------
     def open(self) -> Index:
@@ -298,6 +307,19 @@ class Index:
 
     def cache_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         self.store.put_vectors(vectors)
+
+    def cached_vector_pages(self, size: int = 5000) -> Iterator[dict[str, np.ndarray]]:
+        """The whole embedding cache, `size` vectors at a time (to seed another index's cache)."""
+        self.open()
+        after = ""
+        while page := self.store.vector_page(after, size):
+            yield dict(page)
+            after = page[-1][0]
+
+    def close(self) -> None:
+        """Close the database connection (SQLite folds its write-ahead log back into the file,
+        so the folder can be copied); the next read opens it again."""
+        self.store.close()
 
     def ready_articles(self) -> list[Article]:
         self.open()

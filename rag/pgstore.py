@@ -337,6 +337,12 @@ class PgStore:
                            (list(dict.fromkeys(hashes)),))
         return {h: _from_blob(bytes(blob)) for h, blob in rows}
 
+    def vector_page(self, after: str, n: int) -> list[tuple[str, np.ndarray]]:
+        """Up to `n` cached vectors whose keys sort after `after`, in key order (a keyset page)."""
+        rows = self._query("SELECT text_hash, vector FROM vectors WHERE text_hash > %s ORDER BY text_hash LIMIT %s",
+                           (after, n))
+        return [(h, _from_blob(bytes(blob))) for h, blob in rows]
+
     def counts(self) -> dict[str, int]:
         q = self._query
         return {

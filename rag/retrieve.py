@@ -27,6 +27,7 @@ import numpy as np
 from .arabic import language, terms
 from .embedder import Embedder
 from .index import Index, Unit, chunk_of_unit, sentence_units
+from .settings import Settings
 from .store import ChunkRef
 from .types import Article, Chunk, Filters, Hit
 
@@ -66,15 +67,26 @@ class Retrieval:
     query: str = ""  # the text searched (a follow-up: with the question it follows)
 
 
+@dataclass(frozen=True)
+class RetrievalPolicy:
+    """How many candidates each side fetches and how much the question's words count; the
+    user-facing defaults are the settings' (settings.py)."""
+
+    dense_candidates: int = Settings.dense_candidates  # sentences asked of Chroma
+    lexical_candidates: int = Settings.lexical_candidates  # chunks asked of the lexical index
+    lexical_weight: float = Settings.lexical_weight
+    rescored: int = 30  # best dense chunks re-scored beside the lexical ones
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> RetrievalPolicy:
+        return cls(s.dense_candidates, s.lexical_candidates, s.lexical_weight)
+
+
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, dense_candidates: int = 100,
-                 lexical_candidates: int = 40, lexical_weight: float = 0.15, rescored: int = 30):
+    def __init__(self, index: Index, embedder: Embedder, policy: RetrievalPolicy | None = None):
         self.index = index
         self.embedder = embedder
-        self.dense_candidates = dense_candidates  # sentences asked of Chroma
-        self.lexical_candidates = lexical_candidates  # chunks asked of FTS5
-        self.lexical_weight = lexical_weight
-        self.rescored = rescored  # best dense chunks re-scored beside the lexical ones
+        self.policy = policy or RetrievalPolicy()
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None,
                  lang: str | None = None, mode: str = "hybrid") -> Retrieval:
@@ -86,20 +98,20 @@ class Retriever:
         t1 = time.perf_counter()
         dense: dict[str, float] = {}
         if mode != "lexical":  # sentences, best first: a chunk keeps its best one
-            for unit_id, sim in self.index.dense(qvec, max(self.dense_candidates, 4 * k), filters):
+            for unit_id, sim in self.index.dense(qvec, max(self.policy.dense_candidates, 4 * k), filters):
                 dense.setdefault(chunk_of_unit(unit_id), sim)
-        weight = self.lexical_weight if lang == "ar" else 0.0
+        weight = self.policy.lexical_weight if lang == "ar" else 0.0
         rescoring = mode == "hybrid" and weight > 0
         lexical: dict[str, float] = {}
         query_terms = None
-        n_lexical = max(self.lexical_candidates, k)
+        n_lexical = max(self.policy.lexical_candidates, k)
         if mode == "lexical":  # plain BM25 over every term (the evaluation baseline)
             lexical = dict(self.index.lexical(terms(query, query=True), n_lexical, filters))
             candidates = list(lexical)
         elif rescoring:
             query_terms = self._query_terms(query)
             lexical = dict(self.index.lexical(query_terms.selective(), n_lexical, filters))
-            candidates = list(dict.fromkeys([*list(dense)[: max(self.rescored, k)], *lexical]))
+            candidates = list(dict.fromkeys([*list(dense)[: max(self.policy.rescored, k)], *lexical]))
         else:
             candidates = list(dense)
         rows = self.index.chunks(candidates)  # ready articles only

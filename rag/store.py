@@ -363,6 +363,12 @@ class Store:
                 out[h] = _from_blob(blob)
         return out
 
+    def vector_page(self, after: str, n: int) -> list[tuple[str, np.ndarray]]:
+        """Up to `n` cached vectors whose keys sort after `after`, in key order (a keyset page)."""
+        rows = self._query("SELECT text_hash, vector FROM vectors WHERE text_hash > ? ORDER BY text_hash LIMIT ?",
+                           (after, n))
+        return [(h, _from_blob(blob)) for h, blob in rows]
+
     def counts(self) -> dict[str, int]:
         q = self._query
         return {

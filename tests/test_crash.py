@@ -230,3 +230,91 @@ def test_sigkill_during_real_model_ingest_heals(tmp_path: Path) -> None:
     counts = check_complete(db, env, questions=1, expected=done_articles + more)
     # only the new articles' sentences went through the model
     assert 0 < report["embedded"] <= counts["vectors"] - done_vectors
+
+
+# ---------------------------------------------------------------- server mode: PostgreSQL + a Chroma server
+def pg_counts(url: str) -> dict[str, int] | None:
+    """Read PostgreSQL directly, without healing anything; None until the schema exists."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            states = dict(conn.execute("SELECT state, count(*) FROM articles GROUP BY state").fetchall())
+            chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()
+    except psycopg.Error:
+        return None
+    return {"ready": states.get("ready", 0), "pending": states.get("pending", 0), "chunks": chunks[0] if chunks else 0}
+
+
+def pg_chunk_rows(url: str) -> list[tuple[str, int, int, str]]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return sorted(conn.execute('SELECT id, start, "end", text_hash FROM chunks').fetchall())
+
+
+def server_units_and_vectors(env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(the sentence unit ids the stored chunks call for, the ids the Chroma server holds)."""
+    from rag.engine import Isnad
+    from rag.index import sentence_units
+    from rag.settings import Settings
+    from rag.types import Chunk
+
+    index = Isnad(Settings.from_env(env)).index
+    units = []
+    for a in index.ready_articles():
+        chunks = [Chunk(c.id, a.id, c.idx, c.start, c.end, a.text[c.start:c.end]) for c in index.chunks_of(a.id)]
+        units += [u.id for u in sentence_units(a, chunks)]
+    held = index.vectors.collection.get(include=[])["ids"]
+    index.close()
+    return sorted(units), sorted(held)
+
+
+def test_sigkill_during_server_mode_ingest_heals(tmp_path: Path, chroma_server: str, postgres_database) -> None:  # type: ignore[no-untyped-def]
+    """The same trial against PostgreSQL + `chroma run`: SIGKILL `rag ingest` inside its first batch and
+    in the middle, open (heal), resume; the result equals a clean run's, and the stores agree id for id."""
+    url = postgres_database()
+    env = {**environment("hash"), "RAG_CHROMA_URL": chroma_server, "RAG_DATABASE_URL": url}
+    db = tmp_path / "db"  # unused by the stores in server mode; the CLI still takes a folder
+    clean = tmp_path / "clean"  # a clean run in the index folder, to compare with
+    clean_run = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(DEMO), "--db", str(clean), "--quiet"],
+                                 cwd=ROOT, env=environment("hash"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 text=True)
+    killed_mid_way = 0
+    for threshold in (1, 150):
+        proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(DEMO), "--db", str(db), "--quiet"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        start = time.monotonic()
+        counts = None
+        while proc.poll() is None:
+            counts = pg_counts(url)
+            if counts is not None and counts["ready"] + counts["pending"] >= threshold:
+                proc.send_signal(signal.SIGKILL)
+                break
+            if time.monotonic() - start > 300:
+                proc.kill()
+                pytest.fail("ingest did not reach the kill point in 300 s")
+            time.sleep(0.01)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode in (0, -signal.SIGKILL), err[-2000:]
+        if proc.returncode == -signal.SIGKILL and counts is not None and counts["ready"] < N_ARTICLES:
+            killed_mid_way += 1
+        info = rag_json(db, env, "info", "--json")["index"]  # type: ignore[index]
+        units, held = server_units_and_vectors(env)
+        assert info["pending"] == 0 and units == held and info["vectors"] == len(units) >= info["chunks"], info
+    assert killed_mid_way >= 1, "the ingest always finished before it could be killed; nothing was tested"
+
+    done = rag(db, env, "ingest", str(DEMO), "--quiet")
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = summary_counts(done.stdout)
+    assert report["failed"] == 0 and report["added"] + report["unchanged"] + report["replaced"] == N_ARTICLES
+    items = rag_json(db, env, "list", "--json")
+    assert isinstance(items, list) and len({i["id"] for i in items}) == len(items) == N_ARTICLES
+    health = rag(db, env, "check", "--json")
+    assert health.returncode == 0 and json.loads(health.stdout)["ok"] is True, health.stdout[-2000:]
+    units, held = server_units_and_vectors(env)
+    assert units == held
+
+    _, clean_err = clean_run.communicate(timeout=300)
+    assert clean_run.returncode == 0, clean_err[-2000:]
+    assert pg_chunk_rows(url) == chunk_rows(clean)  # what one clean run produces, in either back end

@@ -8,7 +8,7 @@ import pytest
 
 from rag.embedder import HashEmbedder
 from rag.index import Index, sentence_units
-from rag.retrieve import Retriever
+from rag.retrieve import RetrievalPolicy, Retriever
 from rag.store import Store
 from rag.types import Article, Filters
 from rag.vectors import VectorStore
@@ -37,8 +37,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Index:
     return index
 
 
-def retriever(index: Index, **kwargs: float) -> Retriever:
-    return Retriever(index, index.embedder, **kwargs)  # type: ignore[arg-type]
+def retriever(index: Index, **policy: float) -> Retriever:
+    return Retriever(index, index.embedder, RetrievalPolicy(**policy))  # type: ignore[arg-type]
 
 
 def ids(retrieval) -> list[str]:  # type: ignore[no-untyped-def]
