@@ -118,3 +118,17 @@ def test_two_indexes_share_one_server_without_mixing(make) -> None:  # type: ign
     assert {c.article_id for c in first.ask("سفينة القمح في طرطوس", k=3).citations} <= {"hama"}
     assert {c.article_id for c in second.ask("سد حماة", k=3).citations} <= {"port"}
     assert first.check().ok and second.check().ok
+
+
+def test_the_vector_cache_pages_through_whole_and_seeds_another_index(make) -> None:  # type: ignore[no-untyped-def]
+    source = make("source")
+    source.add_articles(ARTICLES)
+    pages = list(source.index.cached_vector_pages(size=4))
+    keys = [k for page in pages for k in page]
+    assert all(len(page) <= 4 for page in pages) and len(pages) >= 2
+    assert keys == sorted(keys) and len(keys) == len(set(keys)) == source.info()["index"]["cached_vectors"]
+    target = make("target")  # seeded from the cache: adding the same articles embeds nothing
+    for page in pages:
+        target.index.cache_vectors(page)
+    assert target.add_articles(ARTICLES).embedded == 0
+    assert answers(target) == answers(source)
