@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     parse_args(argv)
     apply_offline_env()  # before gradio, chromadb or transformers are imported
-    from rag.ui_launch import check_bind, check_port, parse_auth
+    from rag.web.launch import check_bind, check_port, parse_auth
 
     try:
         settings = Settings.from_env()
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    from rag.ui import build_app
+    from rag.web.page import build_app
 
     demo, launch_kwargs = build_app(isnad)
     # Gradio's MCP tools call the app without the login, so with a login they would only fail.

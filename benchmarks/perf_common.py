@@ -37,7 +37,7 @@ OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS
            "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false"}
 sys.path.insert(0, str(ROOT))
 
-from rag.loaders import article_from_record  # noqa: E402
+from rag.ingest.loaders import article_from_record  # noqa: E402
 from rag.types import Article  # noqa: E402
 
 

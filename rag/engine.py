@@ -22,7 +22,7 @@ from .conversation import contextual_query
 from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError, SettingsError
 from .index import AddResult, Index
-from .loaders import load_paths
+from .ingest.loaders import load_paths
 from .retrieve import Retrieval, RetrievalPolicy, Retriever
 from .settings import Settings
 from .store import ArticleInfo
@@ -87,7 +87,7 @@ class Isnad:
         report = IngestReport(errors=list(loaded.errors))
         articles = list(loaded.articles)
         if urls:
-            from .ui_fetch import fetch, page_article
+            from .ingest.fetch import fetch, page_article
 
             limit = self.settings.max_upload_mb * 1024 * 1024
             for url in urls:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rag.answer import NOT_FOUND
 from rag.engine import MAX_QUESTION_CHARS, Isnad
 from rag.errors import EmptyQuestionError
-from rag.loaders import load_paths
+from rag.ingest.loaders import load_paths
 from rag.sentences import split_sentences
 from rag.settings import Settings
 from rag.types import Article

@@ -141,7 +141,7 @@ def test_short_article_is_one_chunk() -> None:
 
 
 def test_seed_article_chunks() -> None:
-    from rag.loaders import load_paths
+    from rag.ingest.loaders import load_paths
 
     article = next(a for a in load_paths([CORPUS]).articles)
     chunks = chunk_article(article, 700, 1)

@@ -9,7 +9,7 @@ import pytest
 
 from rag.engine import MAX_QUESTION_CHARS, Isnad
 from rag.errors import EmptyQuestionError
-from rag.loaders import load_paths
+from rag.ingest.loaders import load_paths
 from rag.settings import Settings
 
 ZW = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters
@@ -84,7 +84,7 @@ def test_a_50_mb_article_is_refused_unread_and_the_other_files_kept(isnad: Isnad
 
 
 def test_an_article_over_the_character_limit_is_refused_in_every_format(isnad: Isnad, tmp_path: Path) -> None:
-    from rag.loaders import MAX_ARTICLE_CHARS
+    from rag.ingest.loaders import MAX_ARTICLE_CHARS
 
     long_text = "كلمة " * (MAX_ARTICLE_CHARS // 5 + 10)
     lines = [{"id": "a", "title": "أ", "text": "خبر قصير عن المطر."}, {"id": "b", "title": "ب", "text": long_text},

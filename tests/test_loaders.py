@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.errors import InputError
-from rag.loaders import (
+from rag.ingest.loaders import (
     SUPPORTED,
     LoadReport,
     article_from_record,
@@ -331,7 +331,7 @@ def test_html_without_text(tmp_path: Path) -> None:
 
 def test_import_is_cheap() -> None:
     # trafilatura (lxml, htmldate) is only imported when an HTML page is parsed.
-    code = "import sys, rag.loaders; sys.exit('trafilatura' in sys.modules)"
+    code = "import sys, rag.ingest.loaders; sys.exit('trafilatura' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -19,12 +19,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.errors import InputError, SettingsError
+from rag.ingest.fetch import blocked, check_url, fetch, page_article
 from rag.settings import Settings
 from rag.types import Answer, Article, Citation, Passage
-from rag.ui_article import error_where, highlight, render_added, render_article, render_library
-from rag.ui_fetch import blocked, check_url, fetch, page_article
-from rag.ui_launch import check_bind, font_css, is_loopback, parse_auth
-from rag.ui_render import Turn, esc, link_html, render_chat, render_sources, safe_url, text_dir
+from rag.web.article import error_where, highlight, render_added, render_article, render_library
+from rag.web.launch import check_bind, font_css, is_loopback, parse_auth
+from rag.web.render import Turn, esc, link_html, render_chat, render_sources, safe_url, text_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -112,7 +112,7 @@ def test_bad_span_gives_no_mark(span):
 
 
 def test_viewer_of_seed_article_marks_the_cited_quote():
-    from rag.loaders import load_paths
+    from rag.ingest.loaders import load_paths
 
     article = load_paths([ROOT / "corpus"]).articles[0]
     start = article.text.index("مجموعة مينسك")
@@ -177,7 +177,7 @@ def test_refused_scheme_message_is_clear():
                                                        fullmatch=True)))
 def test_one_url_rule_for_import_link_and_fetch(url):
     """An address a loader accepts is exactly one that may become a link and be asked for."""
-    from rag.loaders import article_from_record
+    from rag.ingest.loaders import article_from_record
 
     try:
         imported = article_from_record({"title": "T", "text": "Body", "url": url}, source="a.jsonl", line=1).url
@@ -274,10 +274,10 @@ def test_fetch_refuses_this_servers_own_network_by_default(pages, host):
 
 def test_every_redirect_hop_is_checked(pages, monkeypatch):
     """The first address passes (as a public one would); the redirect to another internal one does not."""
-    import rag.ui_fetch as ui_fetch
+    import rag.ingest.fetch as fetch_module
 
-    real = ui_fetch.blocked
-    monkeypatch.setattr(ui_fetch, "blocked", lambda a: None if a == "127.0.0.1" else real(a))
+    real = fetch_module.blocked
+    monkeypatch.setattr(fetch_module, "blocked", lambda a: None if a == "127.0.0.1" else real(a))
     assert "هذا نص" in page_article(fetch(f"{pages}/article.html", max_bytes=100_000)).text
     with pytest.raises(InputError, match="127.0.0.2, a loopback address"):
         fetch(f"{pages}/to-inside", max_bytes=100_000)
@@ -370,7 +370,7 @@ def test_import_errors_name_file_and_line():
 
 @pytest.fixture
 def handlers(isnad):
-    from rag.ui_handlers import Handlers
+    from rag.web.handlers import Handlers
 
     isnad.ingest([ROOT / "corpus"])
     return Handlers(isnad)
@@ -439,8 +439,8 @@ def test_delete_needs_confirmation(handlers):
 
 def test_verdict_is_rendered_as_text() -> None:
     from rag.types import Citation
-    from rag.ui_render import render_verdict
     from rag.verify import Verdict
+    from rag.web.render import render_verdict
 
     quote = '<img src=x onerror="alert(1)"> نص'
     c = Citation(1, "a<b>", "<script>t</script>", quote, 0, len(quote))
@@ -452,7 +452,7 @@ def test_verdict_is_rendered_as_text() -> None:
 
 def test_refused_generated_sentences_are_struck_through_in_a_fold_and_escaped() -> None:
     from rag.types import Answer, Citation, GeneratedSentence
-    from rag.ui_render import Turn, render_chat
+    from rag.web.render import Turn, render_chat
 
     c = Citation(1, "a", "t", "نص مقتبس.", 0, 9)
     ans = Answer("q", "نص مقتبس. [1]", False, [c], [], "ar", {}, [("جملة مولدة.", 1)], mode="generated",

@@ -9,10 +9,10 @@ import ipaddress
 import socket
 from pathlib import Path
 
-from .errors import SettingsError
-from .settings import Settings
+from ..errors import SettingsError
+from ..settings import Settings
 
-ASSETS = Path(__file__).with_name("ui_assets")
+ASSETS = Path(__file__).with_name("assets")
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
 # (CSS family, weight, file): Naskh for reading text, Kufi for headings. Served by the app itself:
 # the page must look right offline and on machines without these fonts, so no CDN.

@@ -1,5 +1,5 @@
-"""The Gradio web app: layout and wiring only. Rendering lives in ui_render/ui_article,
-behaviour in ui_handlers; this module connects them to components.
+"""The Gradio web app: layout and wiring only. Rendering lives in render/article,
+behaviour in handlers; this module connects them to components.
 
 Citation clicks: markers are `<a class="cite">` links inside server-rendered HTML; the chat's
 `js_on_load` script turns a click into a custom `cite` event carrying (turn, kind, n), and the
@@ -14,12 +14,12 @@ from typing import Any
 
 import gradio as gr
 
-from .engine import Isnad
-from .errors import RagError
-from .ui_article import EMPTY_LIBRARY_VIEWER, EMPTY_VIEWER
-from .ui_handlers import Handlers
-from .ui_launch import asset, font_files, page_css
-from .ui_render import render_chat, render_sources
+from ..engine import Isnad
+from ..errors import RagError
+from .article import EMPTY_LIBRARY_VIEWER, EMPTY_VIEWER
+from .handlers import Handlers
+from .launch import asset, font_files, page_css
+from .render import render_chat, render_sources
 
 SEED_QUESTIONS = [["من توسط بين أرمينيا وأذربيجان؟"], ["Who mediated between Armenia and Azerbaijan?"],
                   ["ومتى حدث ذلك؟"]]

@@ -22,9 +22,9 @@ import urllib.request
 from dataclasses import dataclass, replace
 from email.message import Message
 
-from .errors import InputError
+from ..errors import InputError
+from ..types import Article
 from .loaders import decode_bytes, make_id, parse_html, parse_text
-from .types import Article
 from .urls import check_url
 
 USER_AGENT = "Isnad/0.1 (+article import)"

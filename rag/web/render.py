@@ -13,12 +13,12 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .arabic import language
-from .types import Answer, Citation, Passage
-from .urls import safe_url
+from ..arabic import language
+from ..ingest.urls import safe_url
+from ..types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
-    from .verify import Verdict
+    from ..verify import Verdict
 
 # UI phrases in the language of the question they answer.
 PHRASES: dict[str, dict[str, str]] = {

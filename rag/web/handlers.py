@@ -1,6 +1,6 @@
 """What each button of the web app does: call `Isnad`, hand the result to the renderers.
 
-No Gradio layout here; `rag/ui.py` wires these to components. Generators stream: Gradio sends
+No Gradio layout here; `rag/web/page.py` wires these to components. Generators stream: Gradio sends
 every yielded value to the browser at once.
 """
 
@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .contract import answer_json
-from .engine import Isnad
-from .errors import InputError, NotFoundError, RagError
-from .loaders import article_from_record
-from .types import Article
-from .ui_article import (
+from ..contract import answer_json
+from ..engine import Isnad
+from ..errors import InputError, NotFoundError, RagError
+from ..ingest.fetch import fetch, page_article
+from ..ingest.loaders import article_from_record
+from ..types import Article
+from .article import (
     EMPTY_LIBRARY_VIEWER,
     EMPTY_VIEWER,
     MAX_LISTED,
@@ -27,8 +28,7 @@ from .ui_article import (
     render_missing,
     render_notice,
 )
-from .ui_fetch import fetch, page_article
-from .ui_render import Turn, render_chat, render_sources, render_verdict
+from .render import Turn, render_chat, render_sources, render_verdict
 
 STREAM_PAUSE_S = 0.06  # between revealed sentences: long enough to read as streaming, short overall
 Progress = Callable[[int, int], None]
@@ -192,7 +192,7 @@ class Handlers:
         return answer_json(self.isnad.ask(question, history=history or []))
 
     def api_verify(self, claim: str, article_id: str | None = None) -> dict[str, Any]:
-        from .contract import verdict_json
+        from ..contract import verdict_json
 
         return verdict_json(self.isnad.verify(claim, (article_id or "").strip() or None))
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date as _date
 from pathlib import Path
 
-from .errors import InputError
-from .types import Article
+from ..errors import InputError
+from ..types import Article
 from .urls import check_url
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz")

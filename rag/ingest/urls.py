@@ -5,7 +5,7 @@ An address is accepted when it is http:// or https:// and has a valid host name;
 (javascript:, data:, file:, a bare word, a host with spaces) is refused with the reason. Spaces
 (also no-break spaces, common in copied Arabic addresses) and control characters in the rest of
 the address are percent-encoded, as a browser does, so such an article keeps its link. Whether the
-host may be *fetched* (public addresses only) is ui_fetch's separate check.
+host may be *fetched* (public addresses only) is fetch.py's separate check.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def check_url(url: object) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import InputError
-from .store import ArticleInfo
-from .types import Article
-from .ui_render import esc, lang_of, meta_html, text_dir
+from ..errors import InputError
+from ..store import ArticleInfo
+from ..types import Article
+from .render import esc, lang_of, meta_html, text_dir
 
 MARK_ID = "cite-mark"
 MAX_LISTED = 12  # articles named one by one in an import result
