@@ -85,8 +85,8 @@ class Unit:
     id: str
     key: str
     text: str
-    start: int = 0
-    end: int = 0
+    start: int
+    end: int
 
 
 def sentence_units(article: Article, chunks: Sequence[Chunk]) -> list[Unit]:
