@@ -108,14 +108,19 @@ def test_two_imports_at_once_never_corrupt(tmp_path: Path, servers: dict[str, st
     assert report.ok, report
 
 
+def process_holding(make_lock: str) -> subprocess.Popen[str]:
+    """A process that runs `make_lock` (which binds `lock`), holds it and sleeps; returns once it holds it."""
+    holder = subprocess.Popen([sys.executable, "-c", f"import time\n{make_lock}\n"
+                               "with lock.held():\n    print('held', flush=True); time.sleep(60)"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_the_write_lock_waits_for_another_process_and_is_freed_by_sigkill(tmp_path: Path) -> None:
     path = tmp_path / "write.lock"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from rag.writelock import WriteLock\n"
-        f"lock = WriteLock(Path({str(path)!r}))\n"
-        "with lock.held():\n    print('held', flush=True); time.sleep(60)")],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder = process_holding(f"from pathlib import Path; from rag.writelock import WriteLock\n"
+                             f"lock = WriteLock(Path({str(path)!r}))")
     import fcntl
 
     fd = os.open(path, os.O_RDWR)
@@ -142,12 +147,7 @@ def test_the_postgres_write_lock_waits_and_is_freed_by_sigkill(postgres_database
     from rag.pgstore import AdvisoryLock
 
     url = postgres_database()
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import time; from rag.pgstore import AdvisoryLock\n"
-        f"lock = AdvisoryLock({url!r})\n"
-        "with lock.held():\n    print('held', flush=True); time.sleep(60)")],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder = process_holding(f"from rag.pgstore import AdvisoryLock\nlock = AdvisoryLock({url!r})")
     import psycopg
 
     probe = AdvisoryLock(url)
