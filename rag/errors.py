@@ -37,5 +37,11 @@ class StoreError(RagError):
     """The index on disk cannot be used as it is (wrong model, corrupt, locked)."""
 
 
+class UnreachableError(StoreError):
+    """A server the index lives on (PostgreSQL, a Chroma server) cannot be reached, or the
+    connection to it broke. Nothing is decided from such a failure: no article is removed, and the
+    next call connects again."""
+
+
 class NotFoundError(RagError):
     """An article id that is not in the index."""

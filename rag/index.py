@@ -32,7 +32,7 @@ import numpy as np
 from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .embedder import Embedder
-from .errors import InputError, StoreError
+from .errors import InputError, StoreError, UnreachableError
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
 from .settings import Settings
@@ -127,6 +127,7 @@ class Index:
         self.vectors.before_use = self.sync
         self._opened = False
         self._generation: int | None = None  # the store's generation this process's vectors reflect
+        self._interrupted = False  # a write of this process raised: heal before the next one
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> Index:
@@ -173,7 +174,13 @@ class Index:
             self.sync()
             before = self.store.changes()
             try:
+                if self._interrupted:  # an earlier write broke off (a server went away): finish or undo it
+                    self._interrupted = False
+                    self._heal_or_rebuild()
                 yield
+            except BaseException:
+                self._interrupted = True
+                raise
             finally:
                 if self.store.changes() != before:
                     self._generation = self.store.bump_generation()
@@ -256,8 +263,8 @@ class Index:
                 self.vectors.upsert([u.id for u in units], np.stack([cached[u.key] for u in units]) if units
                                     else np.zeros((0, 1), np.float32), [meta] * len(units))
             except Exception as exc:  # noqa: BLE001 - whatever broke, an article we cannot finish is removed
-                if chroma_error(exc):  # ...unless Chroma itself is broken: heal_or_rebuild rebuilds it
-                    raise
+                if chroma_error(exc) or isinstance(exc, UnreachableError):  # ...unless Chroma itself is broken
+                    raise  # (heal_or_rebuild rebuilds it) or out of reach: the article waits for the next heal
                 self.delete(article_id)
                 removed += 1
                 continue

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import StoreError
+from .errors import StoreError, UnreachableError
 from .store import ArticleInfo, ChunkRef, ChunkRow, _from_blob, _to_blob
 from .types import Article, Chunk, Filters
 from .writelock import ReentrantLock
@@ -83,8 +83,20 @@ def _connect(url: str) -> Any:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to PostgreSQL at {_safe(url)} ({str(exc).strip()}); start it "
-                         "(e.g. pg_ctlcluster 15 main start) or check RAG_DATABASE_URL") from exc
+        raise UnreachableError(f"cannot connect to PostgreSQL at {_safe(url)} ({' '.join(str(exc).split())}); start it "
+                               "(e.g. pg_ctlcluster 15 main start) or check RAG_DATABASE_URL") from exc
+
+
+def _lost(exc: BaseException, conn: Any) -> bool:
+    """Did this error end the connection (the server restarted, was killed, or dropped us)?"""
+    return isinstance(exc, _psycopg().OperationalError) and conn is not None and bool(conn.closed)
+
+
+def _lost_error(url: str, exc: BaseException) -> UnreachableError:
+    detail = " ".join(str(exc).split())
+    return UnreachableError(f"lost the connection to PostgreSQL at {_safe(url)} ({detail}). Start the server again "
+                            "if it stopped; the next request reconnects, and work cut short is finished or undone "
+                            "then (try the import again if it was one)")
 
 
 def _safe(url: str) -> str:
@@ -105,10 +117,13 @@ class PgStore:
         self._conn: Any = None
         self._lock = threading.RLock()
         self._writes = 0
+        self._in_transaction = 0  # depth, in the thread that holds _lock
 
     # -- connection -------------------------------------------------------------------------
     @property
     def conn(self) -> Any:
+        if self._conn is not None and self._conn.closed:  # lost earlier: connect again
+            self._conn = None
         if self._conn is None:
             conn = _connect(self.url)
             with conn.transaction():
@@ -124,10 +139,20 @@ class PgStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
+        """A transaction; a lost connection raises UnreachableError (the transaction did not commit)."""
         with self._lock:
             conn = self.conn
-            with conn.transaction():
-                yield conn
+            self._in_transaction += 1
+            try:
+                with conn.transaction():
+                    yield conn
+            except Exception as exc:
+                if _lost(exc, conn):
+                    self._conn = None
+                    raise _lost_error(self.url, exc) from exc
+                raise
+            finally:
+                self._in_transaction -= 1
             self._writes += 1
 
     def close(self) -> None:
@@ -137,8 +162,20 @@ class PgStore:
                 self._conn = None
 
     def _query(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+        """A read. Outside a transaction, a connection lost since the last call (the server was
+        restarted) is replaced once and the read repeated; a second failure raises UnreachableError."""
         with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+            for attempt in (1, 2):
+                conn = self.conn
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except Exception as exc:
+                    if not _lost(exc, conn):
+                        raise
+                    self._conn = None
+                    if attempt == 2 or self._in_transaction:
+                        raise _lost_error(self.url, exc) from exc
+            raise AssertionError("unreachable")  # pragma: no cover
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -369,23 +406,46 @@ class AdvisoryLock(ReentrantLock):
         self._readers = threading.local()  # each reading thread: its own connection
 
     def _acquire(self) -> None:
-        if self._conn is None or self._conn.closed:
-            self._conn = _connect(self.url)
-        self._conn.execute("SELECT pg_advisory_lock(%s)", (self.key,))
+        self._conn = _lock_on(self._conn, self.url, "SELECT pg_advisory_lock(%s)", self.key)
 
     def _release(self) -> None:
-        self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+        _unlock(self._conn, "SELECT pg_advisory_unlock(%s)", self.key)
 
     @contextmanager
     def shared(self) -> Iterator[None]:
         if self._owner == threading.get_ident():  # this thread writes: it may read
             yield
             return
-        conn = getattr(self._readers, "conn", None)
-        if conn is None or conn.closed:
-            conn = self._readers.conn = _connect(self.url)
-        conn.execute("SELECT pg_advisory_lock_shared(%s)", (self.key,))
+        conn = self._readers.conn = _lock_on(getattr(self._readers, "conn", None), self.url,
+                                             "SELECT pg_advisory_lock_shared(%s)", self.key)
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock_shared(%s)", (self.key,))
+            _unlock(conn, "SELECT pg_advisory_unlock_shared(%s)", self.key)
+
+
+def _lock_on(conn: Any, url: str, sql: str, key: int) -> Any:
+    """Take an advisory lock on `conn` (a new connection if it is missing or was lost since its
+    last use: the server was restarted); returns the connection that holds it."""
+    for attempt in (1, 2):
+        if conn is None or conn.closed:
+            conn = _connect(url)
+        try:
+            conn.execute(sql, (key,))
+            return conn
+        except Exception as exc:
+            if not _lost(exc, conn):
+                raise
+            if attempt == 2:
+                raise _lost_error(url, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _unlock(conn: Any, sql: str, key: int) -> None:
+    """Release an advisory lock. When its connection is gone, so is the lock (the server frees
+    a session's advisory locks when the session ends): nothing is left to release."""
+    try:
+        conn.execute(sql, (key,))
+    except Exception as exc:
+        if not _lost(exc, conn):
+            raise

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .errors import StoreError
+from .errors import UnreachableError
 from .types import Filters
 from .writelock import WriteLock
 
@@ -83,8 +83,8 @@ class VectorStore:
             return chromadb.HttpClient(host=parts.hostname or "127.0.0.1", port=parts.port or 8000,
                                        ssl=parts.scheme == "https", settings=settings)
         except Exception as exc:
-            raise StoreError(f"cannot reach the Chroma server at {self.url} ({exc}); start it with "
-                             "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from exc
+            raise UnreachableError(f"cannot reach the Chroma server at {self.url} ({exc}); start it with "
+                                   "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from exc
 
     def reset(self) -> None:
         """Drop every vector (and the collections of earlier versions)."""
@@ -122,6 +122,14 @@ class VectorStore:
                 self._users += 1
             try:
                 yield self.collection
+            except Exception as exc:
+                if self.url and _transport_error(exc):
+                    raise UnreachableError(
+                        f"lost the connection to the Chroma server at {self.url} ({type(exc).__name__}: {exc}). "
+                        "Start it again (`chroma run --path DIR --port N`, the same folder); the next request "
+                        "reconnects, and work cut short is finished or undone then (try the import again if it "
+                        "was one)") from exc
+                raise
             finally:
                 with self._idle:
                     self._users -= 1
@@ -181,6 +189,15 @@ class VectorStore:
     def count(self) -> int:
         with self._using() as collection:
             return int(collection.count())
+
+
+def _transport_error(exc: BaseException) -> bool:
+    """A network failure talking to a Chroma server (refused, reset, timed out), not an answer of it."""
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - chromadb's HTTP client depends on it
+        return False
+    return isinstance(exc, httpx.TransportError)
 
 
 def metadata(article_id: str, date: str | None, source: str | None) -> dict:  # type: ignore[type-arg]

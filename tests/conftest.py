@@ -55,38 +55,43 @@ def real_embedder():
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
+    """`chroma run` on 127.0.0.1:port with its files in path/data, logging to path/server.log;
+    returns once it answers (skips the test when it cannot start). The caller stops it."""
     if not CHROMA.exists() and not shutil.which("chroma"):
         pytest.skip("the `chroma` command (from the chromadb package) is not installed")
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    log = (path / "server.log").open("w")
-    proc = subprocess.Popen([str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(path / "data"),
-                             "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
+    with (path / "server.log").open("a") as log:
+        proc = subprocess.Popen([str(CHROMA if CHROMA.exists() else "chroma"), "run", "--path", str(path / "data"),
+                                 "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                env=env)
     deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                return proc
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.skip(f"`chroma run` did not start: {(path / 'server.log').read_text()[-500:]}")
+            time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    proc = start_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.skip(f"`chroma run` did not start: {(path / 'server.log').read_text()[-500:]}")
-                time.sleep(0.3)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM, SEED_ID, real_model_path
+from tests.conftest import CHROMIUM, SEED_ID, free_port, real_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,12 +36,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
@@ -53,7 +46,7 @@ def running_app(work: Path, **env_extra: str) -> Iterator[str]:
     model = real_model_path()
     if not Path(model).is_dir():
         pytest.fail(f"the embedding model is not at {model}; run `python -m rag setup-model` first")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_DB_DIR=str(work / "db"), RAG_PORT=str(port), RAG_HOST="127.0.0.1", RAG_EMBED_MODEL=model,
                **env_extra)

@@ -8,13 +8,12 @@ either shown with a verified verbatim span or left out as unsupported, never ans
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, free_port
 
 from rag.contract import answer_json
 from rag.engine import Isnad
@@ -30,12 +29,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm_url() -> Iterator[str]:
     xllamacpp = pytest.importorskip("xllamacpp", reason="xllamacpp (llama.cpp's server) is not installed")
@@ -43,7 +36,7 @@ def llm_url() -> Iterator[str]:
     params.model.path = str(GGUF)
     params.n_ctx = 4096
     params.n_predict = 160
-    params.port = _free_port()
+    params.port = free_port()
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = 2
     server = xllamacpp.Server(params)  # serves in-process until garbage-collected
     url = f"http://127.0.0.1:{params.port}"
