@@ -1,10 +1,12 @@
 """Crash trials: SIGKILL `rag ingest`, a replacing ingest and a run of deletes at seeded random moments.
 
-    python benchmarks/crash_trials.py [--trials 20] [--seed 7] [--out benchmarks/out/crash_trials.json]
+    python benchmarks/crash_trials.py [--trials 20] [--seed 7] [--servers] [--out benchmarks/out/crash_trials.json]
 
 Each trial works on a fresh copy of an index (the hash embedder: crash safety is about the stores,
 not the model) and kills a real `python -m rag` process at a moment drawn from the seeded random
-generator, between 0 and the duration of an uninterrupted run. After each kill it checks, with
+generator, between 0 and the duration of an uninterrupted run. With `--servers` the index lives on
+PostgreSQL (a fresh database per trial, from scripts/postgres.sh's role) and a `chroma run` server
+started here; a trial's starting index is then imported anew instead of copied. After each kill it checks, with
 the product's own tools in new processes:
 * `rag check --json` is healthy (it opens the index, which finishes or removes interrupted work):
   no pending article, no chunk whose text is not its span, no lexical row or Chroma vector missing
@@ -39,14 +41,46 @@ import perf_common as pc  # noqa: E402
 N = 300
 
 
-def env() -> dict[str, str]:
+SERVERS: dict[str, str] = {}  # with --servers: RAG_CHROMA_URL (each index's RAG_DATABASE_URL is in DATABASES)
+POSTGRES_ADMIN: list[str] = []  # with --servers: the URL that may create databases
+DATABASES: dict[str, str] = {}  # index folder -> its PostgreSQL database URL
+
+
+def env(db: Path | None = None) -> dict[str, str]:
+    """The environment of a `rag` process on index `db` (in server mode: its database)."""
     out = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    return out | pc.OFFLINE | {"RAG_EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT)}
+    out |= pc.OFFLINE | {"RAG_EMBED_MODEL": "hash", "PYTHONPATH": str(ROOT)} | SERVERS
+    if SERVERS and db is not None:
+        out["RAG_DATABASE_URL"] = DATABASES[str(db)]
+    return out
+
+
+def new_index(db: Path) -> None:
+    """An empty index at `db`: the folder's parent, and in server mode a fresh database."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if SERVERS:
+        DATABASES[str(db)] = pc.database(POSTGRES_ADMIN[0], database_name(db))
+
+
+def database_name(db: Path) -> str:
+    return "isnad_crash_" + db.parent.name.replace("-", "_")  # each index is WORK/<name>/db
+
+
+def drop_index(db: Path) -> None:
+    shutil.rmtree(db.parent, ignore_errors=True)
+    if SERVERS:
+        pc.drop_database(POSTGRES_ADMIN[0], database_name(db))
+
+
+def db_of(cmd: list[str]) -> Path:
+    """The index a `rag` command line works on (after --db, or the delete script's first argument)."""
+    return Path(cmd[cmd.index("--db") + 1] if "--db" in cmd else cmd[3])
 
 
 def run_and_kill(cmd: list[str], after_s: float) -> bool:
     """Start `cmd`, SIGKILL it after `after_s` seconds; True if it was still running then."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(db_of(cmd)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=after_s)
         return False
@@ -58,7 +92,7 @@ def run_and_kill(cmd: list[str], after_s: float) -> bool:
 
 def timed(cmd: list[str]) -> float:
     t0 = time.monotonic()
-    done = subprocess.run(cmd, cwd=ROOT, env=env(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(cmd, cwd=ROOT, env=env(db_of(cmd)), capture_output=True, text=True, timeout=600)
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-1000:]}")
     return time.monotonic() - t0
@@ -84,7 +118,7 @@ print(json.dumps(out, ensure_ascii=False))
 def verify(db: Path, expect: dict[str, str] | None, bounds: tuple[int, int]) -> list[str]:
     """Problems found after a crash ([] = none), checked in a new process with the product's own
     reads. `expect`: id -> "old tail|new tail", the two versions an article may be in."""
-    done = subprocess.run([sys.executable, "-c", CHECKER, str(db)], cwd=ROOT, env=env(), capture_output=True,
+    done = subprocess.run([sys.executable, "-c", CHECKER, str(db)], cwd=ROOT, env=env(db), capture_output=True,
                           text=True, timeout=600)
     if done.returncode != 0:
         return [f"the index cannot be opened: {done.stderr[-500:]}"]
@@ -108,38 +142,83 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--trials", type=int, default=20, help="trials of each kind")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--out", type=Path, default=pc.OUT / "crash_trials.json")
+    p.add_argument("--servers", action="store_true", help="PostgreSQL + a `chroma run` server instead of a folder")
+    p.add_argument("--out", type=Path, default=None,
+                   help="default benchmarks/out/crash_trials.json (crash_trials_servers.json with --servers)")
     args = p.parse_args(argv)
     pc.require(pc.DEMO)
-    rng = random.Random(args.seed)
+    out = args.out or pc.OUT / ("crash_trials_servers.json" if args.servers else "crash_trials.json")
     work = Path(tempfile.mkdtemp(prefix="isnad-crash-"))
+    chroma = None
+    if args.servers:
+        port = pc.free_port()
+        chroma = pc.start_chroma(work / "chroma-server", port, work / "chroma-server.log")
+        SERVERS["RAG_CHROMA_URL"] = f"http://127.0.0.1:{port}"
+        POSTGRES_ADMIN.append(pc.postgres_admin())
+    try:
+        results, durations = trials(work, args.trials, random.Random(args.seed))
+    finally:
+        if chroma is not None:
+            chroma.terminate()
+            chroma.wait(timeout=60)
+        for db in list(DATABASES):
+            drop_index(Path(db))
+        shutil.rmtree(work, ignore_errors=True)
+    summary = {kind: {"trials": sum(r["kind"] == kind for r in results),
+                      "killed mid-way": sum(r["kind"] == kind and r["killed"] for r in results),
+                      "survived": sum(r["kind"] == kind and not r["problems"] for r in results)}
+               for kind in ("ingest", "replace", "delete")}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = "python benchmarks/crash_trials.py" + (" --servers" if args.servers else "")
+    out.write_text(json.dumps({"meta": pc.meta(command), "seed": args.seed, "servers": args.servers,
+                               "durations_s": durations, "summary": summary, "trials": results},
+                              ensure_ascii=False, indent=1))
+    print("| kind | trials | killed mid-way | survived (all checks) |\n|---|---|---|---|")
+    for kind, s in summary.items():
+        print(f"| {kind} | {s['trials']} | {s['killed mid-way']} | {s['survived']} |")
+    return 0 if all(not r["problems"] for r in results) else 1
+
+
+def trials(work: Path, n_trials: int, rng: random.Random) -> tuple[list[dict], dict[str, float]]:  # type: ignore[type-arg]
     demo = [json.loads(line) for line in pc.DEMO.read_text(encoding="utf-8").splitlines() if line.strip()]
     changed = work / "changed.jsonl"
     with changed.open("w", encoding="utf-8") as fh:
         for row in demo:
             fh.write(json.dumps(row | {"text": row["text"] + "\nتحديث: صحح هذا الخبر لاحقا."}, ensure_ascii=False)
                      + "\n")
-    base = work / "base"  # the 300 articles, ingested once without interruption
     ingest = [sys.executable, "-m", "rag", "ingest", str(pc.DEMO), "--quiet", "--db"]
-    durations = {"ingest": timed([*ingest, str(work / "timing")])}
+    base = work / "base" / "db"  # the 300 articles, ingested once without interruption
+
+    def from_base(db: Path) -> None:
+        """`db` starts as `base`: a copy of its folder, or on servers the same import into a new database."""
+        new_index(db)
+        if SERVERS:
+            timed([*ingest, str(db)])
+        else:
+            shutil.copytree(base, db)
+
+    new_index(work / "timing" / "db")
+    durations = {"ingest": timed([*ingest, str(work / "timing" / "db")])}
+    new_index(base)
     timed([*ingest, str(base)])
     replace_cmd = [sys.executable, "-m", "rag", "ingest", str(changed), "--quiet", "--db"]
-    shutil.copytree(base, work / "timing-r")
-    durations["replace"] = timed([*replace_cmd, str(work / "timing-r")])
+    from_base(work / "timing-r" / "db")
+    durations["replace"] = timed([*replace_cmd, str(work / "timing-r" / "db")])
     victims = [row["id"] for row in demo[::6]][:50]
     script = ("import sys; from rag.cli import main\n"
               "for aid in sys.argv[2:]: main(['delete', aid, '--db', sys.argv[1]])")
-    shutil.copytree(base, work / "timing-d")
-    durations["delete"] = timed([sys.executable, "-c", script, str(work / "timing-d"), *victims])
+    from_base(work / "timing-d" / "db")
+    durations["delete"] = timed([sys.executable, "-c", script, str(work / "timing-d" / "db"), *victims])
     pc.log(f"uninterrupted runs: {', '.join(f'{k} {v:.1f} s' for k, v in durations.items())}")
     old_new = {row["id"]: row["text"].strip()[-30:] + "|" + "صحح هذا الخبر لاحقا." for row in demo}
     results = []
     for kind in ("ingest", "replace", "delete"):
-        for trial in range(args.trials):
+        for trial in range(n_trials):
             db = work / f"{kind}-{trial}" / "db"
-            db.parent.mkdir(parents=True)
-            if kind != "ingest":
-                shutil.copytree(base, db)
+            if kind == "ingest":
+                new_index(db)
+            else:
+                from_base(db)
             after = rng.uniform(0.5, durations[kind])
             cmd = {"ingest": [*ingest, str(db)], "replace": [*replace_cmd, str(db)],
                    "delete": [sys.executable, "-c", script, str(db), *victims]}[kind]
@@ -153,20 +232,9 @@ def main(argv: list[str] | None = None) -> int:
                             "problems": problems})
             pc.log(f"{kind} #{trial}: killed after {after:.1f} s: {'KILLED' if killed else 'had finished'}; "
                    f"{'OK' if not problems else problems}")
-            shutil.rmtree(db.parent)
-    shutil.rmtree(work, ignore_errors=True)
-    summary = {kind: {"trials": sum(r["kind"] == kind for r in results),
-                      "killed mid-way": sum(r["kind"] == kind and r["killed"] for r in results),
-                      "survived": sum(r["kind"] == kind and not r["problems"] for r in results)}
-               for kind in ("ingest", "replace", "delete")}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": pc.meta("python benchmarks/crash_trials.py"), "seed": args.seed,
-                                    "durations_s": durations, "summary": summary, "trials": results},
-                                   ensure_ascii=False, indent=1))
-    print("| kind | trials | killed mid-way | survived (all checks) |\n|---|---|---|---|")
-    for kind, s in summary.items():
-        print(f"| {kind} | {s['trials']} | {s['killed mid-way']} | {s['survived']} |")
-    return 0 if all(not r["problems"] for r in results) else 1
+            drop_index(db)
+            DATABASES.pop(str(db), None)
+    return results, durations
 
 
 if __name__ == "__main__":

@@ -32,27 +32,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import perf_common as pc  # noqa: E402
-from ui_latency import free_port, wait_http  # noqa: E402
 
 
 def start_servers(work: Path, procs: list[subprocess.Popen[bytes]]) -> dict[str, str]:
     """A fresh PostgreSQL database (scripts/postgres.sh) and a `chroma run` server on loopback."""
     import uuid
 
-    import psycopg
-
-    admin = subprocess.run(["bash", str(pc.ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                           check=True).stdout.strip().splitlines()[-1]
-    name = f"isnad_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    port = free_port()
-    with (work / "chroma.log").open("w") as log:
-        procs.append(subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
-                                       str(work / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
-                                      stdout=log, stderr=subprocess.STDOUT))
-    wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60)
-    return {"RAG_DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name, "RAG_CHROMA_URL": f"http://127.0.0.1:{port}"}
+    url = pc.database(pc.postgres_admin(), f"isnad_load_{uuid.uuid4().hex[:8]}")
+    port = pc.free_port()
+    procs.append(pc.start_chroma(work / "chroma", port, work / "chroma.log"))
+    return {"RAG_DATABASE_URL": url, "RAG_CHROMA_URL": f"http://127.0.0.1:{port}"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     lock = threading.Lock()
     try:
         for n in range(args.apps):
-            port = free_port()
+            port = pc.free_port()
             urls.append(f"http://127.0.0.1:{port}/")
             with (work / f"app{n}.log").open("w") as log:
                 apps.append(subprocess.Popen([sys.executable, "app.py"], cwd=pc.ROOT, stdout=log,
                                              env={**env, "RAG_PORT": str(port)}, stderr=subprocess.STDOUT))
-            wait_http(urls[-1], 900)  # one at a time: the first indexes corpus/
+            pc.wait_http(urls[-1], 900)  # one at a time: the first indexes corpus/
         pc.log(f"{args.apps} app(s) on {', '.join(urls)}{' (PostgreSQL + Chroma server)' if args.servers else ''}; "
                f"{args.clients} clients for {args.seconds:.0f} s, importing {len(by_cli)} "
                f"articles by the CLI and {len(by_api)} through the API at once")

@@ -16,10 +16,12 @@ import json
 import os
 import platform
 import random
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -51,6 +53,63 @@ def require(*paths: Path) -> None:
         print(f"skipped: benchmark data not found ({', '.join(missing)}); it lives in ../shared/data "
               "next to the repository, see ../shared/data/README.md", file=sys.stderr)
         sys.exit(2)
+
+
+# ---------------------------------------------------------------- servers for server mode, on loopback
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"nothing answered on {url} within {timeout:.0f} s")
+
+
+def postgres_admin() -> str:
+    """The URL of the local PostgreSQL role that may create databases (scripts/postgres.sh installs,
+    starts and prints it)."""
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"PostgreSQL could not be had (scripts/postgres.sh): {done.stderr.strip()[-500:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def database(admin: str, name: str, fresh: bool = True) -> str:
+    """The URL of database `name` (dropped and made anew when `fresh`)."""
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if fresh and exists:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if fresh or not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_chroma(path: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`chroma run` on 127.0.0.1:port over `path`; returns once it answers. The caller stops it."""
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path),
+                                 "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                                env=child_env())
+    wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60)
+    return proc
 
 
 def child_env(**extra: str) -> dict[str, str]:

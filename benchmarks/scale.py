@@ -145,29 +145,10 @@ CHROMA_PORT = 8765
 def start_chroma(n: int, fresh: bool) -> subprocess.Popen[bytes]:
     """`chroma run` on loopback over WORK/chroma-server-N (kept between runs, like the folders;
     one per size, so that its disk figure is that index's alone)."""
-    from ui_latency import wait_http
-
     path = WORK / f"chroma-server-{n}"
     if fresh:
         shutil.rmtree(path, ignore_errors=True)
-    log = (WORK / "chroma-server.log").open("w")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path),
-                             "--host", "127.0.0.1", "--port", str(CHROMA_PORT)], stdout=log, stderr=subprocess.STDOUT)
-    wait_http(f"http://127.0.0.1:{CHROMA_PORT}/api/v2/heartbeat", 60)
-    return proc
-
-
-def database(admin: str, name: str, fresh: bool) -> str:
-    """The URL of database `name` (dropped and made anew when `fresh`)."""
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if fresh and exists:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        if fresh or not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + "/" + name
+    return pc.start_chroma(path, CHROMA_PORT, WORK / "chroma-server.log")
 
 
 def pg_mb(url: str) -> float:
@@ -201,15 +182,14 @@ def main(argv: list[str] | None = None) -> int:
             env: dict[str, str] = {}
             if mode == "servers":
                 env["RAG_CHROMA_URL"] = f"http://127.0.0.1:{CHROMA_PORT}"
-                admin = subprocess.run(["bash", str(pc.ROOT / "scripts" / "postgres.sh")], capture_output=True,
-                                       text=True, check=True).stdout.strip().splitlines()[-1]
+                admin = pc.postgres_admin()
             for n in sorted(args.sizes):
                 db = WORK / (f"db-servers-{n}" if mode == "servers" else f"db-{n}")
                 record = WORK / (f"build-servers-{n}.json" if mode == "servers" else f"build-{n}.json")
                 if mode == "servers":
                     fresh = args.rebuild or not record.exists()
                     chroma = start_chroma(n, fresh)
-                    env["RAG_DATABASE_URL"] = database(admin, f"isnad_scale_{n}", fresh)
+                    env["RAG_DATABASE_URL"] = pc.database(admin, f"isnad_scale_{n}", fresh)
                 if args.rebuild or not record.exists():
                     shutil.rmtree(db, ignore_errors=True)
                     pc.log(f"building {n} articles, {mode} (hash:768 document vectors)")

@@ -19,7 +19,6 @@ import argparse
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,12 +31,6 @@ import perf_common as pc  # noqa: E402
 WORK = pc.OUT / "startup"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def serving(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
@@ -47,7 +40,7 @@ def serving(port: int) -> bool:
 
 
 def start_once(db: Path, idle_after: float, timeout: float = 300) -> dict[str, object]:
-    port = free_port()
+    port = pc.free_port()
     log_path = WORK / f"app-{db.name}.log"
     with pc.CpuWatch() as cpu, log_path.open("w") as log_file:
         t0 = time.perf_counter()

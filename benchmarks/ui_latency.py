@@ -13,36 +13,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import perf_common as pc  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ["من توسط بين أرمينيا وأذربيجان؟", "Who mediated between Armenia and Azerbaijan?"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the app did not answer on {url} within {timeout:.0f} s")
 
 
 def main() -> int:
@@ -51,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
+    port = pc.free_port()
     db = tempfile.mkdtemp(prefix="isnad-ui-latency-")
     env = {**os.environ, "RAG_DB_DIR": db, "RAG_PORT": str(port), "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
@@ -60,7 +44,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}/"
     samples: dict[str, list[tuple[float, float]]] = {q: [] for q in QUESTIONS}
     try:
-        wait_http(url, 300)
+        pc.wait_http(url, 300)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
