@@ -157,6 +157,22 @@ class Index:
         if self.store.get_meta("dense_unit") != DENSE_UNIT:
             self._rebuild_dense()
         self.heal_or_rebuild()
+        if self.vectors.url or not self.vectors.has_files():  # (Chroma's files there: not lost, and not loaded here)
+            self.restore_lost_vectors()
+
+    def restore_lost_vectors(self) -> bool:
+        """If Chroma holds no vector while articles are stored — a Chroma server that came back
+        without this index's collection (a new server, its data lost), or a removed chroma folder —
+        write them all again from the article store and the vector cache (no model needed). Run on
+        open, before an import on a Chroma server, and when a search finds nothing; True if it rebuilt."""
+        with self.writing():  # another process may have rebuilt them while this one waited
+            if not self.store.has_ready_articles() or self.vectors.count() > 0:
+                return False
+            print(f"isnad: the vector index of {self.db_dir if not self.vectors.url else self.vectors.url} "
+                  "holds none of the stored articles' vectors; writing them again from the article store",
+                  file=sys.stderr)
+            self._rebuild_vectors()
+            return True
 
     def index_id(self) -> str:
         """This index's own name, made once: its collection's name on a shared Chroma server."""
@@ -217,19 +233,21 @@ class Index:
             self._rebuild_vectors()
 
     def _rebuild_vectors(self) -> None:
+        """(Its callers say why.)"""
         self.vectors.wipe()
         self.store.set_meta("dense_unit", "")
-        self._rebuild_dense()
+        self._rebuild_dense(announce=False)
 
-    def _rebuild_dense(self) -> None:
+    def _rebuild_dense(self, announce: bool = True) -> None:
         """Re-index every stored article with sentence vectors (an index from an earlier version).
 
         All articles are marked pending first, so a crash part-way leaves nothing half-visible
         and the next open starts the rebuild again; the vector cache spares the model where it can."""
         articles = self.store.all_articles()
         if articles:
-            print(f"isnad: re-indexing {len(articles)} articles in {self.db_dir} sentence by sentence "
-                  "(done once)", file=sys.stderr)
+            if announce:
+                print(f"isnad: re-indexing {len(articles)} articles in {self.db_dir} sentence by sentence "
+                      "(done once)", file=sys.stderr)
             self.store.mark_all_pending()
             self.vectors.reset()
             self._opened = True  # add() below must not come back here
@@ -277,7 +295,10 @@ class Index:
         """[(sentence unit id, cosine)], best first, ready articles and pending alike (callers
         keep only chunks that `chunks()` returns)."""
         self.open()
-        return self.vectors.query(vector, n, filters)
+        found = self.vectors.query(vector, n, filters)
+        if not found and self.restore_lost_vectors():
+            found = self.vectors.query(vector, n, filters)
+        return found
 
     def lexical(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:
         """[(chunk id, BM25)], best first, ready articles only."""
@@ -351,6 +372,8 @@ class Index:
         self.open()
         for article in articles:
             check_article(article)
+        if self.vectors.url and articles:  # a long-running process: the server may have come back empty
+            self.restore_lost_vectors()
         result = AddResult()
         for i in range(0, len(articles), self.batch_articles):
             batch = _last_wins(articles[i: i + self.batch_articles])

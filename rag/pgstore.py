@@ -380,6 +380,9 @@ class PgStore:
                            (after, n))
         return [(h, _from_blob(bytes(blob))) for h, blob in rows]
 
+    def has_ready_articles(self) -> bool:
+        return bool(self._query("SELECT EXISTS (SELECT 1 FROM articles WHERE state = 'ready')")[0][0])
+
     def counts(self) -> dict[str, int]:
         q = self._query
         return {

@@ -369,6 +369,9 @@ class Store:
                            (after, n))
         return [(h, _from_blob(blob)) for h, blob in rows]
 
+    def has_ready_articles(self) -> bool:
+        return bool(self._query("SELECT EXISTS (SELECT 1 FROM articles WHERE state = 'ready')")[0][0])
+
     def counts(self) -> dict[str, int]:
         q = self._query
         return {

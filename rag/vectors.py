@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -86,6 +87,10 @@ class VectorStore:
             raise UnreachableError(f"cannot reach the Chroma server at {self.url} ({exc}); start it with "
                                    "`chroma run --path DIR --port N` or unset RAG_CHROMA_URL") from exc
 
+    def has_files(self) -> bool:
+        """Does the folder hold an embedded Chroma's files (without loading Chroma)?"""
+        return (self.path / "chroma.sqlite3").exists()
+
     def reset(self) -> None:
         """Drop every vector (and the collections of earlier versions)."""
         self.collection  # noqa: B018 - opens the client
@@ -149,24 +154,34 @@ class VectorStore:
             SharedSystemClient.clear_system_cache()  # forget the open client of this folder
             shutil.rmtree(self.path, ignore_errors=True)
 
+    def _call(self, fn: Callable[[Any], Any]) -> Any:
+        """fn(collection), under _using(). If the collection is gone (another process rebuilt it, or
+        a Chroma server came back without it), fetch it again by name (made empty when missing) and
+        call once more: the index notices an empty collection and rebuilds it (Index.dense, open)."""
+        for attempt in (1, 2):
+            with self._using() as collection:
+                try:
+                    return fn(collection)
+                except Exception as exc:
+                    if attempt == 2 or not _collection_gone(exc):
+                        raise
+                    with self._lock:
+                        self._collection = None
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict]) -> None:  # type: ignore[type-arg]
         if ids:
-            with self._using() as collection:
-                collection.upsert(ids=list(ids), embeddings=np.asarray(vectors, np.float32),
-                                  metadatas=list(metadatas))
+            self._call(lambda c: c.upsert(ids=list(ids), embeddings=np.asarray(vectors, np.float32),
+                                          metadatas=list(metadatas)))
 
     def delete_article(self, article_id: str) -> None:
-        with self._using() as collection:
-            collection.delete(where={"article_id": article_id})
+        self._call(lambda c: c.delete(where={"article_id": article_id}))
 
     def query(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
         """[(unit id, cosine similarity)], best first. (Chroma returns fewer than n when it holds
         fewer; counting first cost up to 70 ms a question at 556,000 vectors.)"""
-        with self._using() as collection:
-            result = collection.query(
-                query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
-                where=_where(filters), include=["distances"],
-            )
+        result = self._call(lambda c: c.query(query_embeddings=[np.asarray(vector, np.float32)], n_results=n,
+                                              where=_where(filters), include=["distances"]))
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def ids(self, page: int = 5000) -> set[str]:
@@ -174,8 +189,7 @@ class VectorStore:
         out: set[str] = set()
         offset = 0
         while True:
-            with self._using() as collection:
-                got = collection.get(include=[], limit=page, offset=offset)["ids"]
+            got = self._call(partial(_page, limit=page, offset=offset))
             out.update(got)
             if len(got) < page:
                 return out
@@ -183,12 +197,23 @@ class VectorStore:
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), 5000):
-            with self._using() as collection:
-                collection.delete(ids=list(ids[i: i + 5000]))
+            self._call(partial(_delete, ids=list(ids[i: i + 5000])))
 
     def count(self) -> int:
-        with self._using() as collection:
-            return int(collection.count())
+        return int(self._call(lambda c: c.count()))
+
+
+def _page(collection: Any, limit: int, offset: int) -> list[str]:
+    return list(collection.get(include=[], limit=limit, offset=offset)["ids"])
+
+
+def _delete(collection: Any, ids: list[str]) -> None:
+    collection.delete(ids=ids)
+
+
+def _collection_gone(exc: BaseException) -> bool:
+    """Chroma's answer for a collection id it does not hold (any more)."""
+    return type(exc).__module__.startswith("chromadb") and type(exc).__name__ == "NotFoundError"
 
 
 def _transport_error(exc: BaseException) -> bool:

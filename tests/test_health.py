@@ -97,6 +97,32 @@ def test_chroma_files_it_cannot_read_are_rebuilt_from_the_article_store(engine: 
     assert answer.citations
 
 
+def test_a_removed_chroma_folder_is_written_again_on_open_from_the_vector_cache(
+        engine: Isnad, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chroma's folder deleted (or a Chroma server that came back empty, tests/test_server_outage.py):
+    the index finds no vector while articles are stored (on open, or at the first search that finds
+    nothing) and writes them again, without the model —
+    before, the index answered from the lexical search alone and only `rag check` noticed."""
+    import shutil
+
+    before = sorted(engine.index.vectors.ids())
+    engine.index.close()
+    shutil.rmtree(engine.index.vectors.path)
+    again = Isnad(engine.settings)
+    monkeypatch.setattr(again.embedder, "embed_documents",
+                        lambda *a, **k: pytest.fail("the model was asked for vectors the cache holds"))
+    answer = again.ask("ارتفعت أسعار النفط", k=3)
+    assert answer.citations
+    assert sorted(again.index.vectors.ids()) == before
+    assert again.check().ok
+
+
+def test_an_empty_index_opens_without_loading_chroma(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.index.open()
+    assert isnad.index.vectors._client is None  # nothing stored: nothing to check in Chroma
+
+
 def test_opening_rebuilds_a_chroma_that_fails_while_healing(engine: Isnad, monkeypatch: pytest.MonkeyPatch) -> None:
     import chromadb.errors
 

@@ -334,6 +334,47 @@ def test_crash_while_adding_new_articles_heals_on_open(index: Index, db: Path, m
     assert healed.store.counts()["articles"] == 3
 
 
+def test_a_write_that_broke_off_is_finished_by_the_same_process_at_its_next_write(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-running app whose import broke off (a Chroma server went away mid-way) does not wait
+    for a restart: its next write finishes the interrupted articles from the vector cache first."""
+    from rag.errors import UnreachableError
+
+    def gone(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise UnreachableError("lost the connection to the Chroma server (simulated)")
+
+    with monkeypatch.context() as m:
+        m.setattr(VectorStore, "upsert", gone)
+        with pytest.raises(UnreachableError):
+            index.add(ARTICLES[:2])
+    assert raw(index)["pending"] == 2
+    index.add([ARTICLES[2]])  # the next write, in the same process
+    assert_consistent(index)
+    for a in ARTICLES:
+        assert searchable(index, a)
+
+
+def test_an_outage_while_healing_removes_nothing(index: Index, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Healing used to remove a pending article whenever writing its vectors failed; a server out of
+    reach is not a reason to: the article waits for the next heal."""
+    from rag.errors import UnreachableError
+
+    _crash_add(index, monkeypatch, Store, "mark_ready", ARTICLES[:2])
+    assert raw(index)["pending"] == 2
+    healing = make_index(db, CountingEmbedder(fail=True))  # a new process, opening (= healing) next
+
+    def gone(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise UnreachableError("lost the connection to the Chroma server (simulated)")
+
+    with monkeypatch.context() as m:
+        m.setattr(VectorStore, "upsert", gone)
+        with pytest.raises(UnreachableError):
+            healing.open()
+    assert raw(healing)["pending"] == 2 and raw(healing)["articles"] == 2
+    healing.open()
+    assert_consistent(healing)
+
+
 def test_crash_after_part_of_the_vectors_were_upserted(index: Index, db: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     real_upsert = VectorStore.upsert
