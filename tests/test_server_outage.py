@@ -143,6 +143,11 @@ def test_a_chroma_server_that_comes_back_empty_gets_the_vectors_again(tmp_path: 
             assert other.index.vectors.count() == held
             assert other.index.dense(other.embedder.embed_queries([QUESTION])[0], 5, Filters())
             assert_consistent(other)
+            # the first process still holds the old server's collection: it fetches the new one by name
+            assert_verbatim_answer(isnad)
+            other.index.rebuild_vectors()  # another process makes the collection anew (`rag check --repair`)
+            assert_verbatim_answer(isnad)
+            assert isnad.index.vectors.count() == held
         finally:
             other.index.close()
     finally:
