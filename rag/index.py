@@ -121,6 +121,7 @@ class Index:
         self.lock: WriteLock | AdvisoryLock
         if database_url:  # server mode: PostgreSQL (+ a Chroma server)
             self.store, self.lock = PgStore(database_url), AdvisoryLock(database_url)
+            self.store.before_commit = self.lock.still_held  # no commit after the lock was lost
         else:
             self.store, self.lock = Store(db_dir / "isnad.sqlite3"), WriteLock(db_dir / "write.lock")
         self.vectors = VectorStore(db_dir / "chroma", self.lock, chroma_url, self.index_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -118,6 +118,9 @@ class PgStore:
         self._lock = threading.RLock()
         self._writes = 0
         self._in_transaction = 0  # depth, in the thread that holds _lock
+        # Called before each commit; may raise to roll back. The index checks here that its write
+        # lock is still held (AdvisoryLock.still_held).
+        self.before_commit: Callable[[], None] = lambda: None
 
     # -- connection -------------------------------------------------------------------------
     @property
@@ -146,6 +149,7 @@ class PgStore:
             try:
                 with conn.transaction():
                     yield conn
+                    self.before_commit()
             except Exception as exc:
                 if _lost(exc, conn):
                     self._conn = None
@@ -413,6 +417,21 @@ class AdvisoryLock(ReentrantLock):
 
     def _release(self) -> None:
         _unlock(self._conn, "SELECT pg_advisory_unlock(%s)", self.key)
+
+    def still_held(self) -> None:
+        """In the thread that holds the lock: raise UnreachableError if the lock's connection has
+        ended (the server dropped it: the lock went with it, and another process may be writing)."""
+        if self._owner != threading.get_ident() or self._conn is None:
+            return
+        try:
+            self._conn.execute("SELECT 1")
+        except Exception as exc:
+            if not _lost(exc, self._conn):
+                raise
+            raise UnreachableError(
+                f"lost the index's write lock: its connection to PostgreSQL at {_safe(self.url)} ended "
+                f"({' '.join(str(exc).split())}). This write is undone; what it left unfinished is finished or "
+                "removed at the next write or open. Try again") from exc
 
     @contextmanager
     def shared(self) -> Iterator[None]:

@@ -156,6 +156,47 @@ def test_a_chroma_server_that_comes_back_empty_gets_the_vectors_again(tmp_path: 
         isnad.index.close()
 
 
+def test_a_write_that_lost_its_lock_does_not_commit(tmp_path: Path, chroma_server: str, postgres_database,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The write lock's own connection ended by the server (pg_terminate_backend, an idle-connection
+    timeout, a proxy) in the middle of a write: the lock went with it and another process may write
+    now, so this write must not commit. It is rolled back with a clear error; the next write heals."""
+    import psycopg
+
+    from rag.pgstore import AdvisoryLock
+    from rag.vectors import VectorStore
+
+    url = postgres_database()
+    isnad = Isnad(server_settings(tmp_path / "db", chroma_server, url))
+    try:
+        assert isnad.ingest([CORPUS]).added == [SEED_ID]
+        index = isnad.index
+        upsert = VectorStore.upsert
+
+        def lock_dropped_meanwhile(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (index.lock._conn.info.backend_pid,))
+            upsert(self, *args, **kwargs)
+
+        second = write_article(tmp_path / "second.md", "talks-2021", "محادثات بين باكو ويريفان",
+                               "التقى وزيرا خارجية البلدين في موسكو. وناقشا ترسيم الحدود بينهما.")
+        with monkeypatch.context() as m:
+            m.setattr(VectorStore, "upsert", lock_dropped_meanwhile)
+            with pytest.raises(UnreachableError, match="lost the index's write lock"):
+                isnad.ingest([second])
+        assert index.store.pending_ids() == ["talks-2021"]  # never marked ready
+        other = AdvisoryLock(url)  # the lock is free for another process
+        with other.held():
+            pass
+        third = write_article(tmp_path / "third.md", "ceasefire-2021", "وقف إطلاق النار",
+                              "أعلنت روسيا التوصل إلى وقف لإطلاق النار على الحدود. وقالت إن الهدوء عاد إلى المنطقة.")
+        assert isnad.ingest([third]).added == ["ceasefire-2021"]  # takes the lock again, heals first
+        assert sorted(a.id for a in index.ready_articles()) == sorted([SEED_ID, "talks-2021", "ceasefire-2021"])
+        assert_consistent(isnad)
+    finally:
+        isnad.index.close()
+
+
 # ---------------------------------------------------------------- PostgreSQL killed and started again
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
                 if p.parent.name.isdigit() else 0)
