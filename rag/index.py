@@ -166,7 +166,9 @@ class Index:
         without this index's collection (a new server, its data lost), or a removed chroma folder —
         write them all again from the article store and the vector cache (no model needed). Run on
         open, before an import on a Chroma server, and when a search finds nothing; True if it rebuilt."""
-        with self.writing():  # another process may have rebuilt them while this one waited
+        if not self.store.has_ready_articles() or self.vectors.count() > 0:  # as nearly always: no lock taken
+            return False
+        with self.writing():  # look again under the lock: another process may have rebuilt them meanwhile
             if not self.store.has_ready_articles() or self.vectors.count() > 0:
                 return False
             print(f"isnad: the vector index of {self.db_dir if not self.vectors.url else self.vectors.url} "
