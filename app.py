@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rag.errors import RagError
 from rag.settings import Settings, apply_offline_env, settings_help
@@ -23,6 +26,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return parser.parse_args(argv)
+
+
+def start(isnad: Any) -> None:
+    """Index corpus/ (cheap when nothing changed: articles are skipped by content hash), load the model."""
+    if CORPUS.is_dir():
+        report = isnad.ingest([CORPUS])
+        print(f"corpus: {report.summary()}", file=sys.stderr)
+        for error in report.errors:
+            print(f"corpus: failed: {error}", file=sys.stderr)
+    isnad.warm_up()
+
+
+def waiting_for_servers(step: Callable[[], None], seconds: float, pause: float = 2.0) -> None:
+    """step(), again while PostgreSQL or the Chroma server is out of reach, for up to `seconds`
+    (started together, the servers may come up after the app). Safe to repeat: an interrupted
+    import is finished or undone, and a finished one is skipped."""
+    from rag.errors import UnreachableError
+
+    deadline = time.monotonic() + seconds
+    said = ""
+    while True:
+        try:
+            step()
+            return
+        except UnreachableError as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            if str(exc) != said:
+                print(f"waiting for the servers (up to {seconds:.0f} s, RAG_SERVER_WAIT): {exc}", file=sys.stderr,
+                      flush=True)
+                said = str(exc)
+            time.sleep(pause)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     isnad = Isnad(settings)
     try:
-        if CORPUS.is_dir():
-            # Cheap when nothing changed: articles are skipped by content hash.
-            report = isnad.ingest([CORPUS])
-            print(f"corpus: {report.summary()}", file=sys.stderr)
-            for error in report.errors:
-                print(f"corpus: failed: {error}", file=sys.stderr)
-        isnad.warm_up()
+        waiting_for_servers(lambda: start(isnad), settings.server_wait)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

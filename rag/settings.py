@@ -78,6 +78,11 @@ class Settings:
                        "postgresql://isnad:PASSWORD@127.0.0.1:5432/isnad (needs RAG_CHROMA_URL too); empty: "
                        "SQLite in the index folder", "RAG_DATABASE_URL"),
     )
+    server_wait: float = field(
+        default=120.0,
+        metadata=_meta("seconds the web app waits at start for PostgreSQL and the Chroma server to answer "
+                       "(they may start after it)", "RAG_SERVER_WAIT"),
+    )
     device: str = field(
         default="auto",
         metadata=_meta("where the model runs: auto (CUDA when torch sees a GPU, else CPU), cpu, cuda, cuda:N",
@@ -201,6 +206,8 @@ class Settings:
         if self.database_url and not self.chroma_url:
             raise SettingsError(f"{_label('database_url')} keeps the articles on a server, so the vectors must be on "
                                 f"one too: set {_label('chroma_url')} (a `chroma run` server)")
+        if not self.server_wait >= 0:  # also false for nan
+            raise SettingsError(f"{_label('server_wait')} must be 0 or more seconds, got {self.server_wait}")
         if not re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", self.device):
             raise SettingsError(f"{_label('device')} must be auto, cpu, cuda, cuda:N or mps, got {self.device!r}")
         if not 0 < self.port < 65536:

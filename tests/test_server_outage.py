@@ -197,6 +197,73 @@ def test_a_write_that_lost_its_lock_does_not_commit(tmp_path: Path, chroma_serve
         isnad.index.close()
 
 
+# ---------------------------------------------------------------- servers that start after the app
+def app_env(tmp_path: Path, chroma_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    return env | {"RAG_EMBED_MODEL": "hash", "RAG_DB_DIR": str(tmp_path / "db"), "RAG_CHROMA_URL": chroma_url,
+                  "RAG_DATABASE_URL": database_url, "RAG_HOST": "127.0.0.1", **extra}
+
+
+def wait_for_text(path: Path, text: str, proc: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in path.read_text(encoding="utf-8", errors="replace"):
+        assert proc.poll() is None, f"app.py exited with {proc.returncode}: {path.read_text()[-2000:]}"
+        assert time.monotonic() < deadline, f"no {text!r} in {seconds:.0f} s: {path.read_text()[-2000:]}"
+        time.sleep(0.2)
+
+
+def test_the_app_waits_for_a_chroma_server_that_starts_after_it(tmp_path: Path, postgres_database) -> None:  # type: ignore[no-untyped-def]
+    """`docker compose up` starts the servers and the app together; the app must not exit because
+    Chroma answers a few seconds after it (it did: "error: cannot reach the Chroma server")."""
+    import urllib.request
+
+    port, app_port = free_port(), free_port()
+    (tmp_path / "chroma").mkdir()
+    env = app_env(tmp_path, f"http://127.0.0.1:{port}", postgres_database(), RAG_PORT=str(app_port))
+    log = tmp_path / "app.log"
+    with log.open("w") as out:
+        app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    chroma = None
+    try:
+        wait_for_text(log, f"waiting for the servers (up to 120 s, RAG_SERVER_WAIT): cannot reach the Chroma server "
+                           f"at http://127.0.0.1:{port}", app, 120)
+        chroma = start_chroma(tmp_path / "chroma", port)
+        wait_for_text(log, "Isnad: serving on", app, 120)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{app_port}/", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.5)
+        assert "failed 0" in log.read_text()
+        # the import the first try broke off was finished: the seed article is searchable, the stores agree
+        isnad = Isnad(server_settings(tmp_path / "db", env["RAG_CHROMA_URL"], env["RAG_DATABASE_URL"]))
+        try:
+            assert [a.id for a in isnad.index.ready_articles()] == [SEED_ID]
+            assert_consistent(isnad)
+        finally:
+            isnad.index.close()
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+        if chroma is not None:
+            chroma.kill()
+            chroma.wait(timeout=30)
+
+
+def test_the_app_gives_up_on_servers_after_rag_server_wait(tmp_path: Path, postgres_database) -> None:  # type: ignore[no-untyped-def]
+    env = app_env(tmp_path, f"http://127.0.0.1:{free_port()}", postgres_database(), RAG_PORT=str(free_port()),
+                  RAG_SERVER_WAIT="3")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "error: cannot reach the Chroma server" in done.stderr and "chroma run" in done.stderr
+    assert time.monotonic() - start < 60
+
+
 # ---------------------------------------------------------------- PostgreSQL killed and started again
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
                 if p.parent.name.isdigit() else 0)

@@ -104,6 +104,8 @@ def test_unparsable_values_name_the_variable(env: dict[str, str], variable: str)
         {"RAG_EMBED_DTYPE": "fp16"},
         {"RAG_PORT": "70000"},
         {"RAG_MAX_UPLOAD_MB": "0"},
+        {"RAG_SERVER_WAIT": "-1"},
+        {"RAG_SERVER_WAIT": "nan"},
     ],
 )
 def test_out_of_range_values_raise_settings_error(env: dict[str, str]) -> None:
@@ -120,6 +122,7 @@ def test_out_of_range_values_raise_settings_error(env: dict[str, str]) -> None:
         ({"RAG_LEXICAL_WEIGHT": "2"}, "RAG_LEXICAL_WEIGHT"),
         ({"RAG_EMBED_DTYPE": "fp16"}, "RAG_EMBED_DTYPE"),
         ({"RAG_PORT": "70000"}, "RAG_PORT"),
+        ({"RAG_SERVER_WAIT": "-5"}, "RAG_SERVER_WAIT"),
     ],
 )
 def test_out_of_range_values_name_the_variable(env: dict[str, str], variable: str) -> None:
