@@ -103,11 +103,10 @@ def test_a_removed_chroma_folder_is_written_again_on_open_from_the_vector_cache(
     the index finds no vector while articles are stored (on open, or at the first search that finds
     nothing) and writes them again, without the model —
     before, the index answered from the lexical search alone and only `rag check` noticed."""
-    import shutil
-
     before = sorted(engine.index.vectors.ids())
     engine.index.close()
-    shutil.rmtree(engine.index.vectors.path)
+    engine.index.vectors.wipe()  # removes the folder, and Chroma's in-process client of it
+    assert not engine.index.vectors.path.exists()
     again = Isnad(engine.settings)
     monkeypatch.setattr(again.embedder, "embed_documents",
                         lambda *a, **k: pytest.fail("the model was asked for vectors the cache holds"))
