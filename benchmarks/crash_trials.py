@@ -1,12 +1,14 @@
 """Crash trials: SIGKILL `rag ingest`, a replacing ingest and a run of deletes at seeded random moments.
 
-    python benchmarks/crash_trials.py [--trials 20] [--seed 7] [--servers] [--out benchmarks/out/crash_trials.json]
+    python benchmarks/crash_trials.py [--trials 20] [--seed 7] [--servers [--kill chroma|postgres]] [--out FILE]
 
 Each trial works on a fresh copy of an index (the hash embedder: crash safety is about the stores,
 not the model) and kills a real `python -m rag` process at a moment drawn from the seeded random
 generator, between 0 and the duration of an uninterrupted run. With `--servers` the index lives on
 PostgreSQL (a fresh database per trial, from scripts/postgres.sh's role) and a `chroma run` server
-started here; a trial's starting index is then imported anew instead of copied. After each kill it checks, with
+started here; a trial's starting index is then imported anew instead of copied. `--kill chroma` or
+`--kill postgres` kills that server instead, under the running command (which must end with a message,
+not hang or print a traceback), and starts it again before the checks. After each kill it checks, with
 the product's own tools in new processes:
 * `rag check --json` is healthy (it opens the index, which finishes or removes interrupted work):
   no pending article, no chunk whose text is not its span, no lexical row or Chroma vector missing
@@ -77,17 +79,55 @@ def db_of(cmd: list[str]) -> Path:
     return Path(cmd[cmd.index("--db") + 1] if "--db" in cmd else cmd[3])
 
 
-def run_and_kill(cmd: list[str], after_s: float) -> bool:
-    """Start `cmd`, SIGKILL it after `after_s` seconds; True if it was still running then."""
+VICTIM: dict[str, object] = {"what": "rag"}  # --kill: rag (the command), chroma or postgres (a server under it)
+
+
+def run_and_kill(cmd: list[str], after_s: float) -> tuple[bool, list[str]]:
+    """Start `cmd`; after `after_s` seconds SIGKILL it (or, with --kill chroma/postgres, kill that server
+    under it, wait for the command to end and start the server again). Returns (it was still running
+    then, problems seen: a command that hangs on a dead server, or ends in a traceback)."""
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env(db_of(cmd)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.PIPE, text=True)
     try:
-        proc.wait(timeout=after_s)
-        return False
+        proc.communicate(timeout=after_s)
+        return False, []
     except subprocess.TimeoutExpired:
+        pass
+    if VICTIM["what"] == "rag":
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        return True
+        proc.communicate()
+        return True, []
+    kill_server()
+    problems = []
+    try:
+        _, err = proc.communicate(timeout=180)
+        if "Traceback" in err:
+            problems.append(f"a traceback instead of a message: {err.strip()[-400:]}")
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        problems.append(f"the command still ran 180 s after {VICTIM['what']} died")
+    start_server()
+    return True, problems
+
+
+def kill_server() -> None:
+    if VICTIM["what"] == "chroma":
+        chroma = VICTIM["proc"]
+        assert isinstance(chroma, subprocess.Popen)
+        chroma.send_signal(signal.SIGKILL)
+        chroma.wait()
+    else:  # the local cluster of scripts/postgres.sh, stopped as by a crash (no shutdown checkpoint)
+        subprocess.run(["pg_ctlcluster", str(VICTIM["version"]), "main", "stop", "-m", "immediate"], check=True)
+
+
+def start_server() -> None:
+    if VICTIM["what"] == "chroma":
+        path, port = VICTIM["path"], VICTIM["port"]
+        assert isinstance(path, Path) and isinstance(port, int)
+        VICTIM["proc"] = pc.start_chroma(path, port, path.parent / "chroma-server.log")
+    else:
+        subprocess.run(["pg_ctlcluster", str(VICTIM["version"]), "main", "start"], check=True)
 
 
 def timed(cmd: list[str]) -> float:
@@ -143,22 +183,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--trials", type=int, default=20, help="trials of each kind")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--servers", action="store_true", help="PostgreSQL + a `chroma run` server instead of a folder")
+    p.add_argument("--kill", choices=["rag", "chroma", "postgres"], default="rag",
+                   help="what to SIGKILL: the `rag` process (default), or with --servers the Chroma server or "
+                        "PostgreSQL under it (the local cluster of scripts/postgres.sh, stopped in immediate mode)")
     p.add_argument("--out", type=Path, default=None,
                    help="default benchmarks/out/crash_trials.json (crash_trials_servers.json with --servers)")
     args = p.parse_args(argv)
+    if args.kill != "rag" and not args.servers:
+        p.error("--kill chroma or postgres needs --servers")
     pc.require(pc.DEMO)
-    out = args.out or pc.OUT / ("crash_trials_servers.json" if args.servers else "crash_trials.json")
+    name = "crash_trials" + ("_servers" if args.servers else "") + ("" if args.kill == "rag" else f"_kill_{args.kill}")
+    out = args.out or pc.OUT / f"{name}.json"
     work = Path(tempfile.mkdtemp(prefix="isnad-crash-"))
-    chroma = None
+    VICTIM["what"] = args.kill
     if args.servers:
         port = pc.free_port()
-        chroma = pc.start_chroma(work / "chroma-server", port, work / "chroma-server.log")
+        VICTIM.update(path=work / "chroma-server", port=port, version=max(
+            (p.name for p in Path("/usr/lib/postgresql").glob("*") if p.name.isdigit()), key=int, default="15"))
+        VICTIM["proc"] = pc.start_chroma(work / "chroma-server", port, work / "chroma-server.log")
         SERVERS["RAG_CHROMA_URL"] = f"http://127.0.0.1:{port}"
         POSTGRES_ADMIN.append(pc.postgres_admin())
     try:
         results, durations = trials(work, args.trials, random.Random(args.seed))
     finally:
-        if chroma is not None:
+        chroma = VICTIM.get("proc")
+        if isinstance(chroma, subprocess.Popen):
             chroma.terminate()
             chroma.wait(timeout=60)
         for db in list(DATABASES):
@@ -169,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                       "survived": sum(r["kind"] == kind and not r["problems"] for r in results)}
                for kind in ("ingest", "replace", "delete")}
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python benchmarks/crash_trials.py" + (" --servers" if args.servers else "")
-    out.write_text(json.dumps({"meta": pc.meta(command), "seed": args.seed, "servers": args.servers,
+    command = ("python benchmarks/crash_trials.py" + (" --servers" if args.servers else "")
+               + ("" if args.kill == "rag" else f" --kill {args.kill}"))
+    out.write_text(json.dumps({"meta": pc.meta(command), "seed": args.seed, "servers": args.servers, "kill": args.kill,
                                "durations_s": durations, "summary": summary, "trials": results},
                               ensure_ascii=False, indent=1))
     print("| kind | trials | killed mid-way | survived (all checks) |\n|---|---|---|---|")
@@ -222,9 +272,9 @@ def trials(work: Path, n_trials: int, rng: random.Random) -> tuple[list[dict], d
             after = rng.uniform(0.5, durations[kind])
             cmd = {"ingest": [*ingest, str(db)], "replace": [*replace_cmd, str(db)],
                    "delete": [sys.executable, "-c", script, str(db), *victims]}[kind]
-            killed = run_and_kill(cmd, after)
+            killed, problems = run_and_kill(cmd, after)
             bounds = {"ingest": (0, N), "replace": (N, N), "delete": (N - len(victims), N)}[kind]
-            problems = verify(db, old_new if kind == "replace" else None, bounds)
+            problems += verify(db, old_new if kind == "replace" else None, bounds)
             timed(cmd)  # run it again to the end
             final = {"ingest": (N, N), "replace": (N, N), "delete": (N - len(victims), N - len(victims))}[kind]
             problems += [f"after the rerun: {x}" for x in verify(db, old_new if kind == "replace" else None, final)]
