@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
+from rag.errors import RagError, UnreachableError
 from rag.settings import Settings, apply_offline_env, settings_help
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -42,8 +42,6 @@ def waiting_for_servers(step: Callable[[], None], seconds: float, pause: float =
     """step(), again while PostgreSQL or the Chroma server is out of reach, for up to `seconds`
     (started together, the servers may come up after the app). Safe to repeat: an interrupted
     import is finished or undone, and a finished one is skipped."""
-    from rag.errors import UnreachableError
-
     deadline = time.monotonic() + seconds
     said = ""
     while True:

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -79,7 +80,18 @@ def db_of(cmd: list[str]) -> Path:
     return Path(cmd[cmd.index("--db") + 1] if "--db" in cmd else cmd[3])
 
 
-VICTIM: dict[str, object] = {"what": "rag"}  # --kill: rag (the command), chroma or postgres (a server under it)
+@dataclass
+class Victim:
+    """What --kill kills: `rag` (the command), or `chroma` / `postgres` (a server under it)."""
+
+    what: str = "rag"
+    chroma: subprocess.Popen[bytes] | None = None  # with --servers: the `chroma run` of the trials
+    chroma_path: Path = Path()
+    chroma_port: int = 0
+    postgres_version: str = ""
+
+
+VICTIM = Victim()
 
 
 def run_and_kill(cmd: list[str], after_s: float) -> tuple[bool, list[str]]:
@@ -93,7 +105,7 @@ def run_and_kill(cmd: list[str], after_s: float) -> tuple[bool, list[str]]:
         return False, []
     except subprocess.TimeoutExpired:
         pass
-    if VICTIM["what"] == "rag":
+    if VICTIM.what == "rag":
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         return True, []
@@ -106,28 +118,25 @@ def run_and_kill(cmd: list[str], after_s: float) -> tuple[bool, list[str]]:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        problems.append(f"the command still ran 180 s after {VICTIM['what']} died")
+        problems.append(f"the command still ran 180 s after {VICTIM.what} died")
     start_server()
     return True, problems
 
 
 def kill_server() -> None:
-    if VICTIM["what"] == "chroma":
-        chroma = VICTIM["proc"]
-        assert isinstance(chroma, subprocess.Popen)
-        chroma.send_signal(signal.SIGKILL)
-        chroma.wait()
+    if VICTIM.what == "chroma" and VICTIM.chroma is not None:
+        VICTIM.chroma.send_signal(signal.SIGKILL)
+        VICTIM.chroma.wait()
     else:  # the local cluster of scripts/postgres.sh, stopped as by a crash (no shutdown checkpoint)
-        subprocess.run(["pg_ctlcluster", str(VICTIM["version"]), "main", "stop", "-m", "immediate"], check=True)
+        subprocess.run(["pg_ctlcluster", VICTIM.postgres_version, "main", "stop", "-m", "immediate"], check=True)
 
 
 def start_server() -> None:
-    if VICTIM["what"] == "chroma":
-        path, port = VICTIM["path"], VICTIM["port"]
-        assert isinstance(path, Path) and isinstance(port, int)
-        VICTIM["proc"] = pc.start_chroma(path, port, path.parent / "chroma-server.log")
+    if VICTIM.what == "chroma":
+        VICTIM.chroma = pc.start_chroma(VICTIM.chroma_path, VICTIM.chroma_port,
+                                        VICTIM.chroma_path.parent / "chroma-server.log")
     else:
-        subprocess.run(["pg_ctlcluster", str(VICTIM["version"]), "main", "start"], check=True)
+        subprocess.run(["pg_ctlcluster", VICTIM.postgres_version, "main", "start"], check=True)
 
 
 def timed(cmd: list[str]) -> float:
@@ -195,21 +204,20 @@ def main(argv: list[str] | None = None) -> int:
     name = "crash_trials" + ("_servers" if args.servers else "") + ("" if args.kill == "rag" else f"_kill_{args.kill}")
     out = args.out or pc.OUT / f"{name}.json"
     work = Path(tempfile.mkdtemp(prefix="isnad-crash-"))
-    VICTIM["what"] = args.kill
+    VICTIM.what = args.kill
     if args.servers:
-        port = pc.free_port()
-        VICTIM.update(path=work / "chroma-server", port=port, version=max(
-            (p.name for p in Path("/usr/lib/postgresql").glob("*") if p.name.isdigit()), key=int, default="15"))
-        VICTIM["proc"] = pc.start_chroma(work / "chroma-server", port, work / "chroma-server.log")
-        SERVERS["RAG_CHROMA_URL"] = f"http://127.0.0.1:{port}"
+        VICTIM.chroma_path, VICTIM.chroma_port = work / "chroma-server", pc.free_port()
+        VICTIM.postgres_version = max((p.name for p in Path("/usr/lib/postgresql").glob("*") if p.name.isdigit()),
+                                      key=int, default="15")
+        VICTIM.chroma = pc.start_chroma(VICTIM.chroma_path, VICTIM.chroma_port, work / "chroma-server.log")
+        SERVERS["RAG_CHROMA_URL"] = f"http://127.0.0.1:{VICTIM.chroma_port}"
         POSTGRES_ADMIN.append(pc.postgres_admin())
     try:
         results, durations = trials(work, args.trials, random.Random(args.seed))
     finally:
-        chroma = VICTIM.get("proc")
-        if isinstance(chroma, subprocess.Popen):
-            chroma.terminate()
-            chroma.wait(timeout=60)
+        if VICTIM.chroma is not None:
+            VICTIM.chroma.terminate()
+            VICTIM.chroma.wait(timeout=60)
         for db in list(DATABASES):
             drop_index(Path(db))
         shutil.rmtree(work, ignore_errors=True)

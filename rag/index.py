@@ -166,16 +166,19 @@ class Index:
         without this index's collection (a new server, its data lost), or a removed chroma folder —
         write them all again from the article store and the vector cache (no model needed). Run on
         open, before an import on a Chroma server, and when a search finds nothing; True if it rebuilt."""
-        if not self.store.has_ready_articles() or self.vectors.count() > 0:  # as nearly always: no lock taken
+        if not self._vectors_lost():  # as nearly always: no lock taken
             return False
         with self.writing():  # look again under the lock: another process may have rebuilt them meanwhile
-            if not self.store.has_ready_articles() or self.vectors.count() > 0:
+            if not self._vectors_lost():
                 return False
             print(f"isnad: the vector index of {self.db_dir if not self.vectors.url else self.vectors.url} "
                   "holds none of the stored articles' vectors; writing them again from the article store",
                   file=sys.stderr)
             self._rebuild_vectors()
             return True
+
+    def _vectors_lost(self) -> bool:
+        return self.store.has_ready_articles() and self.vectors.count() == 0
 
     def index_id(self) -> str:
         """This index's own name, made once: its collection's name on a shared Chroma server."""

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, ROOT, SEED_ID, free_port, start_chroma
+from test_crash import pg_counts
 
 from rag.engine import Isnad
 from rag.errors import UnreachableError
@@ -345,13 +346,7 @@ def many_articles(path: Path, n: int) -> Path:
 
 
 def ready_count(url: str) -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(url, connect_timeout=2) as conn:
-            return int(conn.execute("SELECT count(*) FROM articles WHERE state = 'ready'").fetchone()[0])
-    except psycopg.Error:
-        return 0
+    return (pg_counts(url) or {"ready": 0})["ready"]
 
 
 def test_postgres_killed_mid_import_then_back(tmp_path: Path, chroma_server: str,
