@@ -36,6 +36,7 @@ def start(isnad: Any) -> None:
         for error in report.errors:
             print(f"corpus: failed: {error}", file=sys.stderr)
     isnad.warm_up()
+    print(f"model: {isnad.model_runs()}", file=sys.stderr, flush=True)
 
 
 def waiting_for_servers(step: Callable[[], None], seconds: float, pause: float = 2.0) -> None:

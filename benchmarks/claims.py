@@ -31,6 +31,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
 import qa_data  # noqa: E402
+from perf_common import meta  # noqa: E402
 
 from rag.engine import Isnad  # noqa: E402
 from rag.facts import months  # noqa: E402
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     summary, rows = evaluate(isnad, claims)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"policy": str(verifier.policy), "summary": summary, "rows": rows},
+    args.out.write_text(json.dumps({"meta": meta("python benchmarks/claims.py " + " ".join(sys.argv[1:])),
+                                   "policy": str(verifier.policy), "summary": summary, "rows": rows},
                                    ensure_ascii=False, indent=1))
     print("| claims | n | share right |\n|---|---|---|")
     for k, v in summary.items():

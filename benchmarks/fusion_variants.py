@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qa_data  # noqa: E402
+from perf_common import meta  # noqa: E402
 
 from rag.arabic import language, terms  # noqa: E402
 from rag.embedder import make_embedder  # noqa: E402
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     overlap = (weighted @ in_sentence.T).toarray()
     for w in (0.05, 0.1, 0.15, 0.2):
         report(f"best (sentence + {w} x IDF overlap)", chunk_max(sims + w * overlap))
+    results["meta"] = meta("python benchmarks/fusion_variants.py " + " ".join(sys.argv[1:]))
     (OUT / "fusion_variants.json").write_text(json.dumps(results, indent=1))
     return 0
 

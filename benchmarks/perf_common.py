@@ -311,16 +311,18 @@ def meta(command: str) -> dict[str, object]:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
         except OSError:
             return ""
-    cpu = ""
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    from rag.precision import choose_precision, cpu_profile
+
+    cpu = cpu_profile()
+    dtype = os.environ.get("RAG_EMBED_DTYPE", "auto")
+    chosen = choose_precision(dtype, "cpu", cpu)
     return {"command": command, "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "commit": git("rev-parse", "--short", "HEAD"),
             "uncommitted_changes": bool(git("status", "--porcelain", "rag", "app.py")),
-            "machine": f"{os.cpu_count()} cores, {cpu or platform.processor()}, CPU only, bf16 model",
+            "machine": f"{os.cpu_count()} cores, {cpu.describe()}, CPU only",
+            "cpu": cpu.as_dict(),
+            "precision": {"RAG_EMBED_DTYPE": dtype, "dtype": chosen.dtype, "reason": chosen.reason,
+                          "runtime": "torch"},
             "python": platform.python_version()}
 
 

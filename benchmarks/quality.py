@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qa_data  # noqa: E402
+from perf_common import meta  # noqa: E402
 from qa_data import Question, contains_answer  # noqa: E402
 
 from rag.answer import AnswerPolicy  # noqa: E402
@@ -321,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         orecs = ask_all(reduced, asked, "hybrid", args.k)
         offtopic = {"corpus": args.offtopic_corpus, "passages": len(keep), "unanswerable": summarise(asked, orecs)}
     md = table(results, naive) + "\n\n" + quote_table(results)
-    report = {"date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
+    report = {"meta": meta("python benchmarks/quality.py " + " ".join(sys.argv[1:])),
+              "date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
               "settings": isnad.settings.as_dict() | {"policy": str(isnad.answerer.policy)},
               "passages": len(data.articles), "questions": len(questions), "build": build, "results": results,
               "naive": naive, "e2e_ms": e2e, "holdout": holdout, "offtopic": offtopic, "seconds": time.time() - started,

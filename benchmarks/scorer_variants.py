@@ -32,6 +32,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 import qa_data  # noqa: E402
 import train_scorer as ts  # noqa: E402
+from perf_common import meta  # noqa: E402
 
 from rag.scorer import QUESTION_FEATURES, SENTENCE_FEATURES, default_model  # noqa: E402
 from rag.settings import apply_offline_env  # noqa: E402
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 oof = answerability_oof(examples, xm, kind)
                 result["answerability"][name] = {str(m): abstain_rates(examples, oof, m) for m in (0.02, 0.05)}
     result["seconds"] = time.time() - started
+    result["meta"] = meta("python benchmarks/scorer_variants.py " + " ".join(sys.argv[1:]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     print("| sentence ranker (5-fold CV, ARCD-train) | ar | lexical-blind | answer among candidates |")

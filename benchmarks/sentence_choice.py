@@ -23,6 +23,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from perf_common import meta  # noqa: E402
 
 from rag.arabic import normalize  # noqa: E402
 from rag.embedder import SentenceTransformerEmbedder  # noqa: E402
@@ -90,7 +93,8 @@ def main() -> int:
             hits[(method, lang)] += any(g in normalize(text[s:e]) for g in gold)
     result = {f"{m}_{lang}": round(v / len(rows), 3) for (m, lang), v in hits.items()}
     result.update(passages=len(keys), questions_per_language=len(rows),
-                  late_seconds=round(t1 - t0, 1), own_seconds=round(t2 - t1, 1))
+                  late_seconds=round(t1 - t0, 1), own_seconds=round(t2 - t1, 1),
+                  meta=meta("python benchmarks/sentence_choice.py " + " ".join(sys.argv[1:])))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2), encoding="utf-8")
     print("| sentence vectors | ar | en |\n|---|---|---|")

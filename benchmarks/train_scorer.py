@@ -43,6 +43,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
 import qa_data  # noqa: E402
+from perf_common import meta  # noqa: E402
 from qa_data import contains_answer  # noqa: E402
 
 from rag.embedder import make_embedder  # noqa: E402
@@ -337,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                         round(bias, 5), round(threshold, 5), info)
     model.save(args.out)
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(json.dumps({"model": dataclasses.asdict(model), "seconds": time.time() - started},
+    args.report.write_text(json.dumps({"model": dataclasses.asdict(model), "seconds": time.time() - started,
+                                       "meta": meta("python benchmarks/train_scorer.py " + " ".join(sys.argv[1:]))},
                                       ensure_ascii=False, indent=1))
     log(f"wrote {args.out} in {time.time() - started:.0f} s")
     return 0

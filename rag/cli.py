@@ -164,6 +164,7 @@ def _run(args: argparse.Namespace) -> int:
             for key, value in info["settings"].items():  # type: ignore[attr-defined]
                 print(f"{key:<26} {value}")
             print("index:", ", ".join(f"{k} {v}" for k, v in info["index"].items()))  # type: ignore[attr-defined]
+            print("model runs in:", info["model_runs"])
         return 0
     raise AssertionError(args.command)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .arabic import terms
 from .errors import ModelError
+from .precision import Precision, choose_precision
 
 
 class Embedder(Protocol):
@@ -59,16 +60,24 @@ class SentenceTransformerEmbedder:
     the article's title, which gives every chunk its article's subject.
     """
 
-    def __init__(self, model_path: str, dtype: str = "bfloat16", max_seq_tokens: int = 512,
+    def __init__(self, model_path: str, dtype: str = "auto", max_seq_tokens: int = 512,
                  batch_size: int = 16, device: str = "auto"):
         self.name = model_path.rstrip("/").split("/")[-1] or model_path
         self.model_path = model_path
-        self.dtype = dtype
+        self.dtype = dtype  # as asked: auto, bfloat16 or float32; `precision` says what it runs in
         self.max_seq_tokens = max_seq_tokens
         self.batch_size = batch_size
         self.device = device  # as asked; the model reports where it actually runs
         self._model = None
+        self._precision: Precision | None = None
         self._lock = threading.Lock()
+
+    @property
+    def precision(self) -> Precision:
+        """The dtype the model runs in and why (RAG_EMBED_DTYPE=auto looks at the hardware)."""
+        if self._precision is None:
+            self._precision = choose_precision(self.dtype, resolve_device(self.device))
+        return self._precision
 
     @property
     def model(self):  # type: ignore[no-untyped-def]
@@ -118,8 +127,9 @@ class SentenceTransformerEmbedder:
 
         transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bar per CLI call
 
-        dtype = torch.bfloat16 if self.dtype == "bfloat16" else torch.float32
         device = resolve_device(self.device)
+        self._precision = choose_precision(self.dtype, device)
+        dtype = torch.bfloat16 if self._precision.dtype == "bfloat16" else torch.float32
         try:
             model = SentenceTransformer(str(path) if looks_local else self.model_path, device=device,
                                         model_kwargs={"torch_dtype": dtype})

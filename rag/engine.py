@@ -240,7 +240,20 @@ class Isnad:
         self.index.open()
         counts = self.index.counts()
         return {"settings": self.settings.as_dict(), "index": counts,
-                "embed_model": self.embedder.name}
+                "embed_model": self.embedder.name, "model_runs": self.model_runs()}
+
+    def model_runs(self) -> str:
+        """Where and in what precision the embedding model runs, and why: "bfloat16 on cpu: the CPU
+        computes bfloat16 natively (AVX512_BF16)". Does not load the model."""
+        precision = getattr(self.embedder, "precision", None)
+        if precision is None:
+            return f"{self.embedder.name} (no neural model)"
+        from .embedder import resolve_device
+        from .precision import cpu_profile
+
+        device = resolve_device(self.settings.device)
+        where = f"{device} ({cpu_profile().describe()})" if device == "cpu" else device
+        return f"{precision.dtype} on {where}: {precision.reason}"
 
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""

@@ -63,8 +63,10 @@ class Settings:
         ),
     )
     embed_dtype: str = field(
-        default="bfloat16",
-        metadata=_meta("torch dtype for the model: bfloat16 or float32", "RAG_EMBED_DTYPE"),
+        default="auto",
+        metadata=_meta("torch dtype for the model: auto (bfloat16 where the CPU or GPU computes it natively, "
+                       "AVX512_BF16/AMX; float32 elsewhere, where bfloat16 is emulated and ~6x slower), "
+                       "bfloat16 or float32", "RAG_EMBED_DTYPE"),
     )
     embed_batch: int = field(default=16, metadata=_meta("passages per embedding batch", "RAG_EMBED_BATCH"))
     chroma_url: str = field(
@@ -195,8 +197,8 @@ class Settings:
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise SettingsError(f"{_label('llm_base_url')} must be an http(s) URL such as http://127.0.0.1:11434/v1, "
                                 f"got {self.llm_base_url!r}")
-        if self.embed_dtype not in ("bfloat16", "float32"):
-            raise SettingsError(f"{_label('embed_dtype')} must be bfloat16 or float32, got {self.embed_dtype!r}")
+        if self.embed_dtype not in ("auto", "bfloat16", "float32"):
+            raise SettingsError(f"{_label('embed_dtype')} must be auto, bfloat16 or float32, got {self.embed_dtype!r}")
         if self.chroma_url and not re.fullmatch(r"https?://[^/\s:]+(:\d+)?/?", self.chroma_url):
             raise SettingsError(f"{_label('chroma_url')} must be http(s)://HOST:PORT such as http://127.0.0.1:8000, "
                                 f"got {self.chroma_url!r}")
