@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from .ids import chunk_id
 from .sentences import split_sentences
 from .types import Article, Chunk
 
@@ -39,10 +40,6 @@ def chunk_article(article: Article, chunk_chars: int = 700, overlap_sentences: i
             nxt = j
         i = nxt
     return chunks
-
-
-def chunk_id(article_id: str, index: int) -> str:
-    return f"{article_id}::{index}"
 
 
 def text_hash(text: str) -> str:

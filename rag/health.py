@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .chunking import text_hash
+from .ids import article_of_chunk, article_of_unit
 from .index import Index, chroma_error, sentence_units
 from .types import Chunk
 
@@ -92,7 +93,7 @@ def check(index: Index) -> HealthReport:
     report.vectors = len(held)
     pending = set(report.pending)
     if not report.chroma_unreadable:  # else every vector is "missing": the one problem says it
-        report.vectors_missing = sorted(u for u in expected - held if _article_of(u) not in pending)
+        report.vectors_missing = sorted(u for u in expected - held if article_of_unit(u) not in pending)
     report.vectors_orphan = sorted(held - expected)
     return report
 
@@ -117,8 +118,8 @@ def repair(index: Index) -> HealthReport:
     if before.lexical_orphans:
         index.store.delete_lexical_orphans()
         done.append(f"deleted {before.lexical_orphans} orphan lexical rows")
-    broken = {_article_of(u) for u in before.vectors_missing} | set(before.lexical_missing) | {
-        _article_of(c) for c in before.bad_spans}
+    broken = {article_of_unit(u) for u in before.vectors_missing} | set(before.lexical_missing) | {
+        article_of_chunk(c) for c in before.bad_spans}
     articles = [a for a in index.store.all_articles() if a.id in broken]
     for article in articles:  # re-index from scratch: chunks, lexical rows and vectors anew
         index.delete(article.id)
@@ -129,7 +130,3 @@ def repair(index: Index) -> HealthReport:
     after.repaired = done
     return after
 
-
-def _article_of(unit_or_chunk_id: str) -> str:
-    """"<article>::<chunk>/<sentence>" or "<article>::<chunk>" -> "<article>"."""
-    return unit_or_chunk_id.split("/", 1)[0].rsplit("::", 1)[0]

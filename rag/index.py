@@ -33,6 +33,7 @@ from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .embedder import Embedder
 from .errors import InputError, StoreError, UnreachableError
+from .ids import unit_id
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
 from .settings import Settings
@@ -95,17 +96,13 @@ def sentence_units(article: Article, chunks: Sequence[Chunk]) -> list[Unit]:
     for chunk in chunks:
         for n, (s, e) in enumerate(split_sentences(article.text, chunk.start, chunk.end)):
             text = article.text[s:e]
-            units.append(Unit(f"{chunk.id}/{n}", embed_key(article.title, text), text, s, e))
+            units.append(Unit(unit_id(chunk.id, n), embed_key(article.title, text), text, s, e))
     return units
 
 
 def chroma_error(exc: BaseException) -> bool:
     """Is this one of Chroma's own errors (its files, its engine), rather than ours?"""
     return type(exc).__module__.startswith("chromadb")
-
-
-def chunk_of_unit(unit_id: str) -> str:
-    return unit_id.rsplit("/", 1)[0]
 
 
 class Index:

@@ -26,7 +26,8 @@ import numpy as np
 
 from .arabic import language, terms
 from .embedder import Embedder
-from .index import Index, Unit, chunk_of_unit, sentence_units
+from .ids import chunk_of_unit
+from .index import Index, Unit, sentence_units
 from .settings import Settings
 from .store import ChunkRef
 from .types import Article, Chunk, Filters, Hit

@@ -18,7 +18,8 @@ from rag.arabic import terms
 from rag.chunking import text_hash
 from rag.embedder import HashEmbedder
 from rag.errors import RagError, StoreError
-from rag.index import Index, chunk_of_unit, content_hash, sentence_units
+from rag.ids import chunk_of_unit
+from rag.index import Index, content_hash, sentence_units
 from rag.store import Store
 from rag.types import Article, Chunk, Filters
 from rag.vectors import VectorStore
