@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arabic import terms
 from .embedder import Embedder
 from .index import Unit, sentence_units
 from .injection import planted
-from .retrieve import Retrieval
+from .reader import Reader, Reading, ReadItem
+from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .index import Index
-from .types import Answer, Citation, Hit, Passage
+from .types import Answer, AnswerSentence, Citation, Hit, Passage
 
 NOT_FOUND = {
     "ar": "لم أجد إجابة لهذا السؤال في المقالات. هذه أقرب المقاطع إليه.",
@@ -50,19 +50,37 @@ class AnswerPolicy:
     # ...and, maximal-marginal-relevance style, it is chosen for what it adds: its score minus
     # this much of its similarity to the sentences already chosen.
     redundancy_penalty: float = 0.3
+    # With a reader: the scorer's best `reader_candidates` sentences of the best `reader_passages`
+    # passages are read; a further sentence is quoted when the reader scores it within
+    # `reader_margin` of the best (on its probability scale) and above the threshold.
+    reader_candidates: int = Settings.reader_candidates
+    reader_passages: int = 5
+    reader_margin: float = 0.25
 
     @classmethod
     def from_settings(cls, s: Settings) -> AnswerPolicy:
-        return cls(s.answer_sentences, None if s.abstain_below < 0 else s.abstain_below)
+        return cls(s.answer_sentences, None if s.abstain_below < 0 else s.abstain_below,
+                   reader_candidates=s.reader_candidates)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the answer step decided: the candidates best first (each with the score it was ranked
+    by), whether to decline, and which reader read them (its scores are the citations')."""
+
+    ranked: list[Scored]
+    abstain: bool
+    reader: Reading | None = None
 
 
 class Answerer:
     def __init__(self, index: Index, embedder: Embedder, policy: AnswerPolicy | None = None,
-                 scorer: SentenceScorer | None = None):
+                 scorer: SentenceScorer | None = None, reader: Reader | None = None):
         self.index = index
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self._scorer = scorer
+        self.reader = reader
 
     @property
     def scorer(self) -> SentenceScorer:
@@ -71,41 +89,73 @@ class Answerer:
             self._scorer = SentenceScorer()
         return self._scorer
 
-    def answer(self, question: str, retrieval: Retrieval) -> Answer:
+    def answer(self, question: str, retrieval: Retrieval, choice: Choice | None = None) -> Answer:
         t0 = time.perf_counter()
         passages = [_passage(h, retrieval) for h in retrieval.hits]
-        judgement = self.judge(question, retrieval)
-        threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
-        if not judgement.ranked or judgement.answerable < threshold:
-            return self._abstain(question, retrieval, passages, t0)
-        citations = []
-        for n, scored in enumerate(self._choose(judgement.ranked), 1):
-            citation = _cite(n, scored.candidate, retrieval)
+        choice = choice or self.choose(question, retrieval)
+        reader = choice.reader
+        name, note = (reader.reader, reader.note) if reader else ("", "")
+        if choice.abstain:
+            return self._abstain(question, retrieval, passages, t0, name, note)
+        citations: list[Citation] = []
+        for scored in self._pick(choice):
+            citation = cite(len(citations) + 1, scored.candidate, retrieval,
+                            scored.score if reader is not None else None)
             if citation is not None:
                 citations.append(citation)
         if not citations:
-            return self._abstain(question, retrieval, passages, t0)
-        sentences = [(c.quote, c.n) for c in citations]
-        text = " ".join(f"{quote} [{n}]" for quote, n in sentences)
+            return self._abstain(question, retrieval, passages, t0, name, note)
+        sentences = [AnswerSentence(c.quote, c.n) for c in citations]
+        text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
         timings = {**retrieval.timings_ms, "answer": (time.perf_counter() - t0) * 1000}
-        return Answer(question, text, False, citations, passages, retrieval.language, timings, sentences)
+        return Answer(question=question, answer=text, abstained=False, citations=citations, passages=passages,
+                      language=retrieval.language, timings_ms=timings, sentences=sentences, note=note,
+                      reader=name)
+
+    def choose(self, question: str, retrieval: Retrieval) -> Choice:
+        """The sentence scorer ranks every candidate; a reader, when there is one, reads the scorer's
+        best and decides their order and (with a calibrated threshold) whether any answers."""
+        passages = self.policy.reader_passages if self.reader is not None else None
+        cands = self.candidates(retrieval, passages)
+        judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
+        threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
+        scorer_says_no = not judgement.ranked or judgement.answerable < threshold
+        if self.reader is None or not judgement.ranked:
+            return Choice(judgement.ranked, scorer_says_no)
+        top = judgement.ranked[: self.policy.reader_candidates]
+        reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
+        order = sorted(range(len(top)), key=lambda i: -reading.scores[i])  # stable: ties keep the scorer's order
+        ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
+        judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
+        abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
+        return Choice(ranked, abstain, reading)
+
+    @staticmethod
+    def reader_order(choice: Choice, retrieval: Retrieval) -> Retrieval:
+        """The retrieval with its passages in the reader's order (the best score of their sentences
+        that it read; passages it did not read keep their place after those): what a language model
+        is given, so that the passage most likely to state the answer comes first."""
+        if choice.reader is None:
+            return retrieval
+        best: dict[int, float] = {}
+        for s in choice.ranked:
+            best[s.candidate.passage] = max(best.get(s.candidate.passage, -math.inf), s.score)
+        order = sorted(range(len(retrieval.hits)), key=lambda i: (i not in best, -best.get(i, 0.0), i))
+        return replace(retrieval, hits=[retrieval.hits[i] for i in order])
 
     def judge(self, question: str, retrieval: Retrieval) -> Judgement:
-        """The candidate sentences ranked by the scorer, and whether the best one answers."""
+        """The candidate sentences ranked by the scorer alone, and whether the best one answers."""
         cands = self.candidates(retrieval)
         return self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
 
     def context(self, question: str, retrieval: Retrieval, article_ids: set[str] | None = None) -> QuestionContext:
         """`question` as asked (its answer type); the searched query's terms and vector; the text
         of the candidates' articles (`article_ids`)."""
-        unique = list(dict.fromkeys(terms(retrieval.query or question, query=True)))
-        n, df = self.index.term_frequencies(unique)
-        idf = {t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique}
-        total = sum(idf.values())
-        unknown = sum(w for t, w in idf.items() if df.get(t, 0) == 0) / total if total > 0 else 0.0
+        qt = QueryTerms.of(self.index, retrieval.query or question)
         texts = {aid: "\n".join([a.title, a.date or "", a.text]) for aid in (article_ids or ())
                  if (a := retrieval.articles.get(aid)) is not None}
-        return QuestionContext(question, retrieval.query_vector, retrieval.language, idf, unknown, texts)
+        return QuestionContext(question, retrieval.query_vector, retrieval.language, qt.weights, qt.unknown_share(),
+                               texts)
 
     def candidates(self, retrieval: Retrieval, passages: int | None = None) -> list[Candidate]:
         """Every sentence of the best `passages` passages (default: the policy's) once, in passage
@@ -122,9 +172,18 @@ class Answerer:
         return [Candidate(h.chunk.article_id, u.start, u.end, u.text, rank, h.score, vectors[u.key])
                 for rank, h, u in units]
 
-    def _choose(self, ranked: list[Scored]) -> list[Scored]:
-        unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity
-        floor = ranked[0].score - self.policy.extra_sentence_margin * unit
+    def _pick(self, choice: Choice) -> list[Scored]:
+        """The best candidate, and further ones that score close to it, each chosen for what it adds
+        (its score minus a share of its similarity to those already chosen)."""
+        ranked = choice.ranked
+        if choice.reader is not None:
+            unit = 1.0 if choice.reader.probabilities else max(abs(ranked[0].score), 1.0)
+            floor = ranked[0].score - self.policy.reader_margin * unit
+            if self.reader is not None and self.reader.threshold is not None and choice.reader.probabilities:
+                floor = max(floor, self.reader.threshold)
+        else:
+            unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity
+            floor = ranked[0].score - self.policy.extra_sentence_margin * unit
         pool = [c for c in ranked[1:] if c.score >= floor]
         chosen = [ranked[0]]
         while pool and len(chosen) < self.policy.max_sentences:
@@ -147,18 +206,33 @@ class Answerer:
             vectors.update(new)
         return vectors
 
-    def _abstain(self, question: str, retrieval: Retrieval, passages: list[Passage], t0: float) -> Answer:
+    def _abstain(self, question: str, retrieval: Retrieval, passages: list[Passage], t0: float, reader: str = "",
+                 note: str = "") -> Answer:
         timings = {**retrieval.timings_ms, "answer": (time.perf_counter() - t0) * 1000}
-        text = NOT_FOUND[retrieval.language]
-        return Answer(question, text, True, [], passages, retrieval.language, timings, [])
+        return Answer(question=question, answer=NOT_FOUND[retrieval.language], abstained=True, citations=[],
+                      passages=passages, language=retrieval.language, timings_ms=timings, note=note, reader=reader)
 
 
-def _cite(n: int, cand: Candidate, retrieval: Retrieval) -> Citation | None:
+def cite(n: int, cand: Candidate, retrieval: Retrieval, reader_score: float | None = None) -> Citation | None:
+    """Citation number `n` of a candidate, or None when its text is not its span of the stored
+    article: a quote is never shown unchecked."""
     article = retrieval.articles[cand.article_id]
-    if article.text[cand.start: cand.end] != cand.text:  # never show an unchecked quote
+    if article.text[cand.start: cand.end] != cand.text:
         return None
     return Citation(n, article.id, article.title, cand.text, cand.start, cand.end,
-                    article.date, article.source, article.url)
+                    article.date, article.source, article.url, reader_score)
+
+
+def read_item(cand: Candidate, retrieval: Retrieval, cands: list[Candidate]) -> ReadItem:
+    """A candidate as the reader sees it: its text, its article's title, its neighbours in its passage."""
+    at = cands.index(cand)
+    before = cands[at - 1].text if at > 0 and _same_passage(cands[at - 1], cand) else ""
+    after = cands[at + 1].text if at + 1 < len(cands) and _same_passage(cand, cands[at + 1]) else ""
+    return ReadItem(cand.text, retrieval.articles[cand.article_id].title, before, after)
+
+
+def _same_passage(a: Candidate, b: Candidate) -> bool:
+    return a.article_id == b.article_id and a.passage == b.passage
 
 
 def _passage(hit: Hit, retrieval: Retrieval) -> Passage:

@@ -10,13 +10,15 @@ import hashlib
 
 from .ids import chunk_id
 from .sentences import split_sentences
+from .settings import Settings
 from .types import Article, Chunk
 
 # A sentence longer than this many chunk sizes is cut at white space so that it fits the model.
 _LONG_SENTENCE_FACTOR = 1.5
 
 
-def chunk_article(article: Article, chunk_chars: int = 700, overlap_sentences: int = 1) -> list[Chunk]:
+def chunk_article(article: Article, chunk_chars: int = Settings.chunk_chars,
+                  overlap_sentences: int = Settings.chunk_overlap_sentences) -> list[Chunk]:
     """Greedy packing of consecutive sentences up to `chunk_chars` characters.
 
     Neighbouring chunks share `overlap_sentences` sentences so that an answer spanning a chunk

@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{article.title}\n{meta}\n\n{article.text}")
         return 0
     if args.command == "list":
-        infos = isnad.list(args.title)
+        infos = isnad.list_articles(args.title)
         if args.json:
             _print_json([asdict(i) for i in infos])
         else:
@@ -165,6 +165,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{key:<26} {value}")
             print("index:", ", ".join(f"{k} {v}" for k, v in info["index"].items()))  # type: ignore[attr-defined]
             print("model runs in:", info["model_runs"])
+            print("reader:", info["reader"])
         return 0
     raise AssertionError(args.command)
 

@@ -20,7 +20,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "language": answer.language,
         "citations": [
             {"n": c.n, "article_id": c.article_id, "title": c.title, "date": c.date, "source": c.source,
-             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end}
+             "url": c.url, "quote": c.quote, "start": c.start, "end": c.end,
+             "reader_score": None if c.reader_score is None else round(c.reader_score, 4)}
             for c in answer.citations
         ],
         "passages": [
@@ -29,9 +30,10 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         ],
         "timings_ms": {k: round(v, 1) for k, v in answer.timings_ms.items()},
         "mode": answer.mode,
+        "reader": answer.reader,
         "sentences": ([{"text": g.text, "supported": g.supported, "citations": g.citations} for g in answer.generated
                        if g.supported] if answer.mode == "generated" else
-                      [{"text": quote, "supported": True, "citations": [n]} for quote, n in answer.sentences]),
+                      [{"text": s.text, "supported": True, "citations": [s.citation]} for s in answer.sentences]),
         "unsupported": [{"text": g.text, "reason": g.reason} for g in answer.generated if not g.supported],
         **({"note": answer.note} if answer.note else {}),
     }

@@ -9,7 +9,6 @@ Nothing heavy happens in the constructor: the model loads and the database opens
 
 from __future__ import annotations
 
-import builtins
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,13 +19,14 @@ from .answer import Answerer, AnswerPolicy
 from .arabic import language
 from .conversation import contextual_query
 from .embedder import Embedder, make_embedder
-from .errors import EmptyQuestionError, InputError, NotFoundError, SettingsError
+from .errors import EmptyQuestionError, InputError, NotFoundError, RagError, SettingsError
 from .index import AddResult, Index
 from .ingest.loaders import load_paths
+from .reader import make_reader
 from .retrieve import Retrieval, RetrievalPolicy, Retriever
 from .settings import Settings
-from .store import ArticleInfo
-from .types import Answer, Article, Filters
+from .storebase import ArticleInfo
+from .types import Answer, AnswerSentence, Article, Filters
 
 if TYPE_CHECKING:
     from .generate import ChatModel
@@ -63,6 +63,22 @@ class IngestReport:
                 f"{self.embedded} sentences embedded, {self.seconds:.1f} s)")
 
 
+@dataclass(frozen=True)
+class Added:
+    """What adding one article did: the `add_article` API's answer."""
+
+    status: str  # "added", "replaced", "unchanged" or "error"
+    id: str = ""
+    title: str = ""
+    chunks: int = 0
+    errors: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        if self.status == "error":
+            return {"status": "error", "errors": list(self.errors)}
+        return {"status": self.status, "id": self.id, "title": self.title, "chunks": self.chunks}
+
+
 class Isnad:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None,
                  chat_model: ChatModel | None = None):
@@ -71,7 +87,8 @@ class Isnad:
         s = self.settings
         self.index = Index.from_settings(s, self.embedder)
         self.retriever = Retriever(self.index, self.embedder, RetrievalPolicy.from_settings(s))
-        self.answerer = Answerer(self.index, self.embedder, AnswerPolicy.from_settings(s))
+        self.answerer = Answerer(self.index, self.embedder, AnswerPolicy.from_settings(s),
+                                 reader=make_reader(s, self.embedder))
         self._verifier: Verifier | None = None
         self._chat_model: ChatModel | None = chat_model
 
@@ -83,18 +100,22 @@ class Isnad:
         start = time.perf_counter()
         items = [str(p) for p in paths]
         urls = [p for p in items if p.lower().startswith(("http://", "https://"))]
-        loaded = load_paths([p for p in items if p not in urls])
-        report = IngestReport(errors=list(loaded.errors))
+        files: list[str] = []
+        too_big: list[str] = []
+        for p in items:
+            if p not in urls:
+                big = Path(p).is_file() and Path(p).stat().st_size > self.max_upload_bytes
+                (too_big if big else files).append(p)
+        loaded = load_paths(files)
+        report = IngestReport(errors=[InputError(f"file is over the {self.settings.max_upload_mb} MB limit "
+                                                 "(RAG_MAX_UPLOAD_MB)", source=p) for p in too_big]
+                              + list(loaded.errors))
         articles = list(loaded.articles)
-        if urls:
-            from .ingest.fetch import fetch, page_article
-
-            limit = self.settings.max_upload_mb * 1024 * 1024
-            for url in urls:
-                try:
-                    articles.append(page_article(fetch(url, limit, allow_private=self.settings.fetch_private)))
-                except InputError as exc:
-                    report.errors.append(exc if exc.source else InputError(exc.reason, source=url))
+        for url in urls:
+            try:
+                articles.append(self.fetch_article(url))
+            except InputError as exc:
+                report.errors.append(exc if exc.source else InputError(exc.reason, source=url))
         report.merge(self.add_articles(articles, progress))
         report.seconds = time.perf_counter() - start
         return report
@@ -111,6 +132,42 @@ class Isnad:
                 progress(done, total)
 
         return self.index.add(articles, step)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The largest file or fetched page accepted (RAG_MAX_UPLOAD_MB)."""
+        return self.settings.max_upload_mb * 1024 * 1024
+
+    def fetch_article(self, url: str) -> Article:
+        """A public web page as an article (its main text); InputError says why not."""
+        from .ingest.fetch import fetch, page_article
+
+        return page_article(fetch(url, self.max_upload_bytes, allow_private=self.settings.fetch_private))
+
+    def add_one(self, article: Article) -> Added:
+        try:
+            result = self.add_articles([article])
+        except RagError as exc:
+            return Added("error", errors=(str(exc),))
+        status = "added" if result.added else "replaced" if result.replaced else "unchanged"
+        return Added(status, article.id, article.title, result.chunks)
+
+    def add_record(self, record: dict[str, object]) -> Added:
+        """One article from fields (title, text, date, source, url), checked as an import line is."""
+        from .ingest.loaders import article_from_record
+
+        try:
+            article = article_from_record(record, source="pasted", line=None)
+        except InputError as exc:
+            return Added("error", errors=(exc.reason,))
+        return self.add_one(article)
+
+    def add_url(self, url: str) -> Added:
+        try:
+            article = self.fetch_article(url)
+        except InputError as exc:
+            return Added("error", errors=(exc.reason if exc.source == "" else str(exc),))
+        return self.add_one(article)
 
     def delete(self, article_id: str) -> None:
         self.index.open()
@@ -138,13 +195,20 @@ class Isnad:
         query = self._query(question, history, extractive)
         lang = language(question)
         retrieval = self.retriever.retrieve(query, k or self.settings.k, filters, lang=lang, mode=mode)
-        answer = self.answerer.answer(question, retrieval)
+        choice = self.answerer.choose(question, retrieval)
+        answer = self.answerer.answer(question, retrieval, choice)
         chat = None if extractive else self.chat_model
         if chat is not None and retrieval.hits:
-            answer = self._generated(question, retrieval, answer, chat)
-        answer.timings_ms["retrieve"] = answer.timings_ms["embed"] + answer.timings_ms["search"]
-        answer.timings_ms["total"] = (time.perf_counter() - start) * 1000
-        return answer
+            answer = self._generated(question, self.answerer.reader_order(choice, retrieval), answer, chat)
+        timings = answer.timings_ms
+        return replace(answer, timings_ms={**timings, "retrieve": timings["embed"] + timings["search"],
+                                           "total": (time.perf_counter() - start) * 1000})
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        """The passages hybrid retrieval finds for `query`, best first, with their articles (no answer
+        step): what the LangChain retriever returns."""
+        self.index.open()
+        return self.retriever.retrieve(query, k or self.settings.k, filters)
 
     def _query(self, question: str, history: Sequence[str], extractive: bool) -> str:
         """What to search with: the question; a follow-up rewritten by the language model when one
@@ -179,17 +243,18 @@ class Isnad:
         if not reply.strip():
             return replace(extractive, note="the language model returned an empty answer; this is the extractive "
                                             "answer", timings_ms=timings)
-        gen = verify_reply(self, question, retrieval, reply)
+        gen = verify_reply(self.verifier, self.embedder, retrieval, reply)
         kept = [g for g in gen.sentences if g.supported]
         timings["verify"] = (time.perf_counter() - t0) * 1000 - timings["generate"]
         if not kept:
             return replace(extractive, generated=gen.sentences, timings_ms=timings,
                            note="no sentence of the generated answer is supported by the passages it cites; "
                                 "this is the extractive answer")
-        sentences = [(g.text, g.citations[0]) for g in kept]
-        text = " ".join(f"{t} [{n}]" for t, n in sentences)
-        return Answer(question, text, False, gen.citations, extractive.passages, extractive.language, timings,
-                      sentences, mode="generated", generated=gen.sentences)
+        sentences = [AnswerSentence(g.text, g.citations[0]) for g in kept]
+        text = " ".join(f"{s.text} [{s.citation}]" for s in sentences)
+        return Answer(question=question, answer=text, abstained=False, citations=gen.citations,
+                      passages=extractive.passages, language=extractive.language, timings_ms=timings,
+                      sentences=sentences, mode="generated", generated=gen.sentences, reader=extractive.reader)
 
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
         """Is `claim` supported by the articles (or by the one article `article_id`)? The verdict
@@ -202,11 +267,11 @@ class Isnad:
         if self._verifier is None:
             from .verify import Verifier
 
-            self._verifier = Verifier(self)
+            self._verifier = Verifier(self.index, self.retriever, self.answerer, self.embedder)
         return self._verifier
 
     # -- operations -------------------------------------------------------------------------
-    def export(self) -> builtins.list[Article]:
+    def export(self) -> list[Article]:
         """Every searchable article, in the order added: what `rag export` writes."""
         return self.index.ready_articles()
 
@@ -230,17 +295,19 @@ class Isnad:
             raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
         return article
 
-    def list(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
+    def list_articles(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
         return self.index.list_articles(title_query, limit)
 
-    def sources(self) -> builtins.list[str]:
+    def sources(self) -> list[str]:
         return self.index.sources()
 
     def info(self) -> dict[str, object]:
         self.index.open()
         counts = self.index.counts()
+        reader = self.answerer.reader
         return {"settings": self.settings.as_dict(), "index": counts,
-                "embed_model": self.embedder.name, "model_runs": self.model_runs()}
+                "embed_model": self.embedder.name, "model_runs": self.model_runs(),
+                "reader": reader.name if reader is not None else "off (the sentence scorer alone)"}
 
     def model_runs(self) -> str:
         """Where and in what precision the embedding model runs, and why: "bfloat16 on cpu: the CPU

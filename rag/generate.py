@@ -15,13 +15,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .arabic import words
 from .errors import RagError
 from .retrieve import Retrieval
 from .sentences import split_sentences
 from .types import Citation, GeneratedSentence
+
+if TYPE_CHECKING:
+    from .embedder import Embedder
+    from .verify import Verifier
 
 MAX_PASSAGE_CHARS = 1200
 # A reply like "القوات المسلحة الأرمينية. [1]" states nothing on its own: its meaning comes from the
@@ -158,11 +162,10 @@ class Generated:
     reply: str
 
 
-def verify_reply(isnad, question: str, retrieval: Retrieval, reply: str) -> Generated:  # type: ignore[no-untyped-def]
+def verify_reply(verifier: Verifier, embedder: Embedder, retrieval: Retrieval, reply: str) -> Generated:
     """Check every sentence of `reply` against the passages it cites."""
     claims = split_claims(reply)
-    verifier = isnad.verifier
-    vectors = isnad.embedder.embed_queries([c for c, _ in claims]) if claims else []
+    vectors: Any = embedder.embed_queries([c for c, _ in claims]) if claims else []
     sentences: list[GeneratedSentence] = []
     citations: list[Citation] = []
     for (claim, markers), vector in zip(claims, vectors, strict=True):

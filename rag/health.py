@@ -82,8 +82,8 @@ def check(index: Index) -> HealthReport:
     expected: set[str] = set()
     for article in store.all_articles():
         rows = store.chunks_of(article.id)
-        chunks = [Chunk(cid, article.id, idx, s, e, article.text[s:e]) for cid, idx, s, e, _ in rows]
-        hashes = {cid: h for cid, _, _, _, h in rows}
+        chunks = [Chunk(r.id, article.id, r.idx, r.start, r.end, article.text[r.start:r.end]) for r in rows]
+        hashes = {r.id: r.text_hash for r in rows}
         report.articles += 1
         report.chunks += len(chunks)
         report.bad_spans += [c.id for c in chunks if text_hash(c.text) != hashes[c.id]]

@@ -37,7 +37,8 @@ from .ids import unit_id
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
 from .settings import Settings
-from .store import ArticleInfo, ChunkRef, ChunkRow, Store
+from .store import Store
+from .storebase import ArticleInfo, ChunkRef, ChunkRow, ScoredId
 from .types import Article, Chunk, Filters, is_iso_date
 from .vectors import VectorStore, metadata
 from .writelock import WriteLock
@@ -271,8 +272,8 @@ class Index:
         for article_id in self.store.pending_ids():
             article = self.store.get_article(article_id, ready_only=False)
             units = [] if article is None else sentence_units(article, [
-                Chunk(cid, article_id, idx, s, e, article.text[s:e])
-                for cid, idx, s, e, _ in self.store.chunks_of(article_id)])
+                Chunk(row.id, article_id, row.idx, row.start, row.end, article.text[row.start:row.end])
+                for row in self.store.chunks_of(article_id)])
             cached = self.store.vectors_for(u.key for u in units)
             if article is None or any(u.key not in cached for u in units):
                 self.delete(article_id)
@@ -294,17 +295,17 @@ class Index:
         return {"completed": completed, "removed": removed}
 
     # -- reading: the one way in for retrieval, answers, claims and the app -------------------
-    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[tuple[str, float]]:
-        """[(sentence unit id, cosine)], best first, ready articles and pending alike (callers
+    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[ScoredId]:
+        """Sentence unit ids with their cosine, best first, ready articles and pending alike (callers
         keep only chunks that `chunks()` returns)."""
         self.open()
         found = self.vectors.query(vector, n, filters)
         if not found and self.restore_lost_vectors():
             found = self.vectors.query(vector, n, filters)
-        return found
+        return [ScoredId(uid, score) for uid, score in found]
 
-    def lexical(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:
-        """[(chunk id, BM25)], best first, ready articles only."""
+    def lexical(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[ScoredId]:
+        """Chunk ids with their BM25 score, best first, ready articles only."""
         self.open()
         return self.store.lexical_search(query_terms, n, filters)
 
@@ -388,8 +389,12 @@ class Index:
     def _add_batch(self, batch: Sequence[Article], result: AddResult) -> None:
         # Embed first, without the write lock (the slow part: another process may write meanwhile)...
         states = self.store.states(a.id for a in batch)
-        planned = {a.id: _Pending(a, h, chunk_article(a, self.chunk_chars, self.overlap_sentences))
-                   for a in batch if states.get(a.id) != ((h := content_hash(a)), "ready")}
+        planned = {}
+        for a in batch:
+            h = content_hash(a)
+            old = states.get(a.id)
+            if old is None or not old.is_ready(h):
+                planned[a.id] = _Pending(a, h, chunk_article(a, self.chunk_chars, self.overlap_sentences))
         known = self._vectors_for(list(planned.values()), result)
         # ...then decide and write under it, from the states as they are now: per batch, so a long
         # import lets the app's own writes (and its questions) in between.
@@ -404,7 +409,7 @@ class Index:
         for article in batch:
             h = content_hash(article)
             old = states.get(article.id)
-            if old == (h, "ready"):
+            if old is not None and old.is_ready(h):
                 result.unchanged.append(article.id)
                 continue
             (result.replaced if old else result.added).append(article.id)

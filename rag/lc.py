@@ -37,8 +37,7 @@ class IsnadRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *,
                                 run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         engine: Isnad = self.isnad
-        engine.index.open()
-        retrieval = engine.retriever.retrieve(query, self.k, self.filters)
+        retrieval = engine.search(query, self.k, self.filters)
         docs = []
         for hit in retrieval.hits:
             article = retrieval.articles[hit.chunk.article_id]

@@ -18,14 +18,14 @@ from __future__ import annotations
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .errors import StoreError, UnreachableError
-from .store import ArticleInfo, ChunkRef, ChunkRow, _from_blob, _to_blob
+from .storebase import ScoredId, SqlStore
 from .types import Article, Chunk, Filters
 from .writelock import ReentrantLock
 
@@ -108,8 +108,12 @@ def _safe(url: str) -> str:
     return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
 
 
-class PgStore:
+class PgStore(SqlStore):
     """Cheap to construct; connects and migrates on first use."""
+
+    ORDER = "seq"
+    TITLE_CONTAINS = "position(lower(?) in lower(a.title)) > 0"
+    COLLATE = ' COLLATE "C"'  # sort as SQLite does (bytewise), whatever the database's locale
 
     def __init__(self, url: str):
         self.url = url
@@ -181,23 +185,11 @@ class PgStore:
                         raise _lost_error(self.url, exc) from exc
             raise AssertionError("unreachable")  # pragma: no cover
 
-    # -- meta -------------------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        rows = self._query("SELECT value FROM meta WHERE key = %s", (key,))
-        return rows[0][0] if rows else None
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = "
-                         "EXCLUDED.value", (key, value))
-
-    def set_meta_once(self, key: str, value: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING", (key, value))
-
-    def generation(self) -> int:
-        value = self.get_meta("generation")
-        return int(value) if value else 0
+    def _in(self, column: str, values: Sequence[object]) -> Iterator[tuple[str, list[object]]]:
+        yield f"{column} = ANY(?)", [list(values)]
 
     def changes(self) -> int:
         return self._writes
@@ -208,17 +200,12 @@ class PgStore:
                                "DO UPDATE SET value = (meta.value::bigint + 1)::text RETURNING value").fetchone()
         return int(row[0])
 
-    # -- writing ----------------------------------------------------------------------------
+    # -- writing: the lexical index is a postings table ---------------------------------------
     def write_pending(self, article: Article, content_hash: str, chunks: Sequence[Chunk],
                       chunk_terms: Sequence[str], hashes: Sequence[str],
                       vectors: dict[str, np.ndarray]) -> None:
         with self.transaction() as conn:
-            self._delete_rows(conn, article.id)
-            conn.execute("DELETE FROM tombstones WHERE article_id = %s", (article.id,))
-            conn.execute(
-                "INSERT INTO articles(id, title, text, date, source, url, content_hash, state)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending')",
-                (article.id, article.title, article.text, article.date, article.source, article.url, content_hash))
+            self._write_article(conn, article, content_hash, vectors)
             for chunk, terms, h in zip(chunks, chunk_terms, hashes, strict=True):
                 tokens = terms.split()
                 rowid = conn.execute(
@@ -230,72 +217,17 @@ class PgStore:
                     with conn.cursor() as cur:
                         cur.executemany("INSERT INTO postings(term, chunk_rowid, tf) VALUES (%s, %s, %s)",
                                         [(t, rowid, n) for t, n in counts.items()])
-            self._put(conn, vectors)
 
-    @staticmethod
-    def _put(conn: Any, vectors: dict[str, np.ndarray]) -> None:
+    def _put(self, conn: Any, vectors: dict[str, np.ndarray]) -> None:
         if vectors:
-            with conn.cursor() as cur:
-                cur.executemany("INSERT INTO vectors(text_hash, vector) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                                [(h, _to_blob(v)) for h, v in vectors.items()])
+            with conn.cursor() as cur:  # psycopg batches executemany on a cursor
+                super()._put(cur, vectors)
 
-    def mark_all_pending(self) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE articles SET state = 'pending'")
-
-    def mark_ready(self, article_id: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("UPDATE articles SET state = 'ready' WHERE id = %s", (article_id,))
-
-    def delete_with_tombstone(self, article_id: str) -> bool:
-        with self.transaction() as conn:
-            found = self._delete_rows(conn, article_id)
-            conn.execute("INSERT INTO tombstones(article_id) VALUES (%s) ON CONFLICT DO NOTHING", (article_id,))
-        return found
-
-    def clear_tombstone(self, article_id: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM tombstones WHERE article_id = %s", (article_id,))
-
-    def put_vectors(self, vectors: dict[str, np.ndarray]) -> None:
-        with self.transaction() as conn:
-            self._put(conn, vectors)
-
-    def clear_vectors(self) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM vectors")
-
-    @staticmethod
-    def _delete_rows(conn: Any, article_id: str) -> bool:
+    def _delete_rows(self, conn: Any, article_id: str) -> bool:
         # chunks and their postings go with the article (ON DELETE CASCADE)
         return conn.execute("DELETE FROM articles WHERE id = %s", (article_id,)).rowcount > 0
 
-    # -- reading ----------------------------------------------------------------------------
-    def state(self, article_id: str) -> tuple[str, str] | None:
-        rows = self._query("SELECT content_hash, state FROM articles WHERE id = %s", (article_id,))
-        return (rows[0][0], rows[0][1]) if rows else None
-
-    def states(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-        rows = self._query("SELECT id, content_hash, state FROM articles WHERE id = ANY(%s)", (list(ids),))
-        return {aid: (h, st) for aid, h, st in rows}
-
-    def pending_ids(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT id FROM articles WHERE state = 'pending' ORDER BY seq")]
-
-    def tombstone_ids(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT article_id FROM tombstones")]
-
-    def get_article(self, article_id: str, ready_only: bool = True) -> Article | None:
-        sql = "SELECT id, title, text, date, source, url FROM articles WHERE id = %s"
-        if ready_only:
-            sql += " AND state = 'ready'"
-        rows = self._query(sql, (article_id,))
-        return Article(*rows[0]) if rows else None
-
-    def all_articles(self) -> list[Article]:
-        return [Article(*r) for r in self._query(
-            "SELECT id, title, text, date, source, url FROM articles ORDER BY seq")]
-
+    # -- the lexical index ------------------------------------------------------------------
     def lexical_rows(self) -> tuple[dict[int, str], set[int]]:
         """({chunk rowid: its article id}, {rowids whose terms are indexed})."""
         rows = self._query("SELECT rowid, article_id, n_terms FROM chunks")
@@ -304,40 +236,7 @@ class PgStore:
     def delete_lexical_orphans(self) -> None:
         """Postings go with their chunk (a foreign key): there are none to delete."""
 
-    def get_articles(self, ids: Iterable[str]) -> dict[str, Article]:
-        rows = self._query("SELECT id, title, text, date, source, url FROM articles"
-                           " WHERE state = 'ready' AND id = ANY(%s)", (list(dict.fromkeys(ids)),))
-        return {r[0]: Article(*r) for r in rows}
-
-    def list_articles(self, title_query: str = "", limit: int | None = None) -> list[ArticleInfo]:
-        sql = ("SELECT a.id, a.title, a.date, a.source, a.url, length(a.text),"
-               " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id)"
-               " FROM articles a WHERE a.state = 'ready'")
-        params: list[object] = []
-        if title_query:
-            sql += " AND position(lower(%s) in lower(a.title)) > 0"
-            params.append(title_query)
-        sql += ' ORDER BY a.date IS NULL, a.date DESC, a.title COLLATE "C"'
-        if limit:
-            sql += " LIMIT %s"
-            params.append(limit)
-        return [ArticleInfo(r[0], r[1], r[2], r[3], r[4], int(r[6]), int(r[5])) for r in self._query(sql, params)]
-
-    def sources(self) -> list[str]:
-        return [r[0] for r in self._query("SELECT DISTINCT source FROM articles WHERE state = 'ready' AND source "
-                                          'IS NOT NULL ORDER BY 1 COLLATE "C"')]
-
-    def chunks_by_ids(self, chunk_ids: Sequence[str]) -> dict[str, ChunkRef]:
-        rows = self._query('SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text_hash FROM chunks c'
-                           " JOIN articles a ON a.id = c.article_id WHERE a.state = 'ready' AND c.id = ANY(%s)",
-                           (list(chunk_ids),))
-        return {cid: ChunkRef(aid, idx, s, e, h) for cid, aid, idx, s, e, h in rows}
-
-    def chunks_of(self, article_id: str) -> list[ChunkRow]:
-        return [ChunkRow(*r) for r in self._query(
-            'SELECT id, idx, start, "end", text_hash FROM chunks WHERE article_id = %s ORDER BY idx', (article_id,))]
-
-    def lexical_search(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[tuple[str, float]]:
+    def lexical_search(self, query_terms: Sequence[str], n: int, filters: Filters) -> list[ScoredId]:
         """BM25 over the stemmed terms, as FTS5 computes it: [(chunk_id, score)], best first."""
         unique = list(dict.fromkeys(t for t in query_terms if t))
         if not unique:
@@ -363,7 +262,7 @@ class PgStore:
             sql += " AND a.date <= %(date_to)s"
             params["date_to"] = filters.date_to
         sql += " GROUP BY c.id, c.rowid ORDER BY score DESC, c.rowid LIMIT %(n)s"
-        return [(r[0], float(r[1])) for r in self._query(sql, params)]
+        return [ScoredId(r[0], float(r[1])) for r in self._query(sql, params)]
 
     def term_frequencies(self, query_terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         unique = list(dict.fromkeys(query_terms))
@@ -372,30 +271,6 @@ class PgStore:
             return int(n), {}
         rows = self._query("SELECT term, count(*) FROM postings WHERE term = ANY(%s) GROUP BY term", (unique,))
         return int(n), {t: int(d) for t, d in rows}
-
-    def vectors_for(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        rows = self._query("SELECT text_hash, vector FROM vectors WHERE text_hash = ANY(%s)",
-                           (list(dict.fromkeys(hashes)),))
-        return {h: _from_blob(bytes(blob)) for h, blob in rows}
-
-    def vector_page(self, after: str, n: int) -> list[tuple[str, np.ndarray]]:
-        """Up to `n` cached vectors whose keys sort after `after`, in key order (a keyset page)."""
-        rows = self._query("SELECT text_hash, vector FROM vectors WHERE text_hash > %s ORDER BY text_hash LIMIT %s",
-                           (after, n))
-        return [(h, _from_blob(bytes(blob))) for h, blob in rows]
-
-    def has_ready_articles(self) -> bool:
-        return bool(self._query("SELECT EXISTS (SELECT 1 FROM articles WHERE state = 'ready')")[0][0])
-
-    def counts(self) -> dict[str, int]:
-        q = self._query
-        return {
-            "articles": int(q("SELECT count(*) FROM articles WHERE state = 'ready'")[0][0]),
-            "pending": int(q("SELECT count(*) FROM articles WHERE state = 'pending'")[0][0]),
-            "chunks": int(q("SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id"
-                            " WHERE a.state = 'ready'")[0][0]),
-            "cached_vectors": int(q("SELECT count(*) FROM vectors")[0][0]),
-        }
 
 
 class AdvisoryLock(ReentrantLock):

@@ -29,7 +29,7 @@ from .embedder import Embedder
 from .ids import chunk_of_unit
 from .index import Index, Unit, sentence_units
 from .settings import Settings
-from .store import ChunkRef
+from .storebase import ChunkRef
 from .types import Article, Chunk, Filters, Hit
 
 COMMON_SHARE = 0.1
@@ -37,10 +37,30 @@ COMMON_SHARE = 0.1
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """The question's terms with IDF weights; `overlap` is the weighted share a text contains."""
+    """A question's (or claim's) terms with IDF weights over the index, the one place they are
+    computed; `overlap` is the weighted share of them a text contains.
+
+    IDF = log((chunks + 1) / (chunks holding the term + 0.5)); a term no chunk holds is `unknown`."""
 
     weights: dict[str, float] = field(default_factory=dict)
     common: frozenset[str] = frozenset()  # in more than COMMON_SHARE of the chunks
+    unknown: frozenset[str] = frozenset()  # in no chunk at all
+
+    @classmethod
+    def of(cls, index: Index, text: str) -> QueryTerms:
+        unique = list(dict.fromkeys(terms(text, query=True)))
+        n, df = index.term_frequencies(unique)
+        return cls({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique},
+                   frozenset(t for t in unique if df.get(t, 0) > COMMON_SHARE * n),
+                   frozenset(t for t in unique if df.get(t, 0) == 0))
+
+    def known(self) -> QueryTerms:
+        """The same without the terms no chunk holds."""
+        return QueryTerms({t: w for t, w in self.weights.items() if t not in self.unknown}, self.common)
+
+    def unknown_share(self) -> float:
+        total = sum(self.weights.values())
+        return sum(w for t, w in self.weights.items() if t in self.unknown) / total if total > 0 else 0.0
 
     def selective(self) -> list[str]:
         """The terms worth a lexical search: not the common ones (BM25 would have to score every
@@ -99,8 +119,8 @@ class Retriever:
         t1 = time.perf_counter()
         dense: dict[str, float] = {}
         if mode != "lexical":  # sentences, best first: a chunk keeps its best one
-            for unit_id, sim in self.index.dense(qvec, max(self.policy.dense_candidates, 4 * k), filters):
-                dense.setdefault(chunk_of_unit(unit_id), sim)
+            for hit in self.index.dense(qvec, max(self.policy.dense_candidates, 4 * k), filters):
+                dense.setdefault(chunk_of_unit(hit.id), hit.score)
         weight = self.policy.lexical_weight if lang == "ar" else 0.0
         rescoring = mode == "hybrid" and weight > 0
         lexical: dict[str, float] = {}
@@ -110,7 +130,7 @@ class Retriever:
             lexical = dict(self.index.lexical(terms(query, query=True), n_lexical, filters))
             candidates = list(lexical)
         elif rescoring:
-            query_terms = self._query_terms(query)
+            query_terms = QueryTerms.of(self.index, query)
             lexical = dict(self.index.lexical(query_terms.selective(), n_lexical, filters))
             candidates = list(dict.fromkeys([*list(dense)[: max(self.policy.rescored, k)], *lexical]))
         else:
@@ -136,20 +156,15 @@ class Retriever:
         articles.update(self.index.articles(wanted))
         hits = []
         for score, cid, d, lex in scored:
-            aid, idx, start, end, _ = rows[cid]
-            if aid not in articles:  # deleted between the two reads
+            ref = rows[cid]
+            if ref.article_id not in articles:  # deleted between the two reads
                 continue
-            chunk = Chunk(cid, aid, idx, start, end, articles[aid].text[start:end])
+            chunk = Chunk(cid, ref.article_id, ref.idx, ref.start, ref.end,
+                          articles[ref.article_id].text[ref.start:ref.end])
             hits.append(Hit(chunk, float(score), d, lex))
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "search": (t2 - t1) * 1000}
         return Retrieval(hits, articles, qvec, lang, timings, query_terms, weight if query_terms else 0.0, query)
-
-    def _query_terms(self, query: str) -> QueryTerms:
-        unique = list(dict.fromkeys(terms(query, query=True)))
-        n, df = self.index.term_frequencies(unique)
-        return QueryTerms({t: math.log((n + 1) / (df.get(t, 0) + 0.5)) for t in unique},
-                          frozenset(t for t in unique if df.get(t, 0) > COMMON_SHARE * n))
 
     def _rescore(self, chunk_ids: list[str], rows: dict[str, ChunkRef],
                  articles: dict[str, Article], qvec: np.ndarray, query_terms: QueryTerms,
@@ -157,9 +172,10 @@ class Retriever:
         """chunk id -> (best sentence similarity, best sentence similarity + lexical bonus)."""
         units: dict[str, list[Unit]] = {}
         for cid in chunk_ids:
-            aid, idx, start, end, _ = rows[cid]
-            if aid in articles:
-                units[cid] = sentence_units(articles[aid], [Chunk(cid, aid, idx, start, end, "")])
+            ref = rows[cid]
+            if ref.article_id in articles:
+                units[cid] = sentence_units(articles[ref.article_id],
+                                            [Chunk(cid, ref.article_id, ref.idx, ref.start, ref.end, "")])
         vecs = self.index.cached_vectors(u.key for us in units.values() for u in us)
         out = {}
         for cid in chunk_ids:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -123,6 +124,36 @@ class Settings:
                        "below this; -1 uses the threshold calibrated with the sentence scorer",
                        "RAG_ABSTAIN_BELOW"),
     )
+    reader: str = field(
+        default="builtin",
+        metadata=_meta("the reader that judges whether a candidate sentence states the answer: builtin (a small "
+                       "cross-encoder on EmbeddingGemma's first layers, shipped in rag/data) or off (the sentence "
+                       "scorer alone); RAG_RERANK_MODEL or RAG_RERANK_URL, when set, replace the built-in one",
+                       "RAG_READER"),
+    )
+    reader_candidates: int = field(
+        default=8, metadata=_meta("the sentence scorer's best candidates that the reader reads",
+                                  "RAG_READER_CANDIDATES")
+    )
+    reader_abstain_below: float = field(
+        default=-1.0,
+        metadata=_meta("decline when the reader's best score is below this; -1: the built-in reader's calibrated "
+                       "threshold (a plug-in reader then leaves answerability to the sentence scorer)",
+                       "RAG_READER_ABSTAIN_BELOW"),
+    )
+    rerank_model: str = field(
+        default="", metadata=_meta("a sentence-transformers CrossEncoder (folder or hub id) as the reader, e.g. "
+                                   "BAAI/bge-reranker-v2-m3", "RAG_RERANK_MODEL"))
+    rerank_url: str = field(
+        default="", metadata=_meta("a rerank API endpoint as the reader, e.g. http://127.0.0.1:8080/rerank (TEI) or "
+                                   "https://api.cohere.com/v2/rerank (with RAG_RERANK_API_MODEL)", "RAG_RERANK_URL"))
+    rerank_api_model: str = field(
+        default="", metadata=_meta("model name sent to the rerank API ({model, query, documents} shape: Cohere, "
+                                   "Jina, vLLM, Infinity, LocalAI); empty: text-embeddings-inference's "
+                                   "{query, texts} shape", "RAG_RERANK_API_MODEL"))
+    rerank_api_key: str = field(default="", metadata=_meta("API key for the rerank API", "RAG_RERANK_API_KEY"))
+    rerank_timeout: float = field(default=10.0, metadata=_meta("seconds to wait for the rerank API before the "
+                                                               "built-in reader answers", "RAG_RERANK_TIMEOUT"))
     llm_base_url: str = field(
         default="",
         metadata=_meta("OpenAI-compatible server that generates answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
@@ -192,6 +223,20 @@ class Settings:
         if not (self.abstain_below == -1.0 or 0.0 <= self.abstain_below <= 1.0):  # also false for nan
             raise SettingsError(f"{_label('abstain_below')} must be between 0 and 1, or -1 for the calibrated "
                                 f"threshold; got {self.abstain_below}")
+        if self.reader not in ("builtin", "off"):
+            raise SettingsError(f"{_label('reader')} must be builtin or off, got {self.reader!r}")
+        if self.reader_candidates <= 0:
+            raise SettingsError(f"{_label('reader_candidates')} must be a positive number, "
+                                f"got {self.reader_candidates}")
+        if not (self.reader_abstain_below == -1.0 or math.isfinite(self.reader_abstain_below)):
+            raise SettingsError(f"{_label('reader_abstain_below')} must be a number, or -1 for the calibrated "
+                                f"threshold; got {self.reader_abstain_below}")
+        if self.rerank_url and not self.rerank_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{_label('rerank_url')} must be an http(s) URL such as http://127.0.0.1:8080/rerank, "
+                                f"got {self.rerank_url!r}")
+        if not self.rerank_timeout > 0:
+            raise SettingsError(f"{_label('rerank_timeout')} must be a positive number of seconds, "
+                                f"got {self.rerank_timeout}")
         if not self.llm_timeout > 0:
             raise SettingsError(f"{_label('llm_timeout')} must be a positive number of seconds, got {self.llm_timeout}")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
@@ -224,6 +269,7 @@ class Settings:
         out["db_dir"] = str(self.db_dir)
         out["auth"] = "(set)" if self.auth else ""
         out["llm_api_key"] = "(set)" if self.llm_api_key else ""
+        out["rerank_api_key"] = "(set)" if self.rerank_api_key else ""
         out["embed_model_path"] = self.model_path
         return out
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 def is_iso_date(value: object) -> bool:
@@ -30,14 +31,6 @@ class Article:
     date: str | None = None  # ISO 8601 date, "2021-11-16"
     source: str | None = None
     url: str | None = None
-
-
-@dataclass(frozen=True)
-class Span:
-    """A half-open character range [start, end) of an article's text."""
-
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)
@@ -75,6 +68,7 @@ class Citation:
     date: str | None = None
     source: str | None = None
     url: str | None = None
+    reader_score: float | None = None  # the reader's score for this quote, when a reader chose it
 
 
 @dataclass(frozen=True)
@@ -100,6 +94,13 @@ class GeneratedSentence:
     reason: str = ""
 
 
+class AnswerSentence(NamedTuple):
+    """One sentence of an answer and the number of the citation it carries."""
+
+    text: str
+    citation: int
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str
@@ -109,11 +110,12 @@ class Answer:
     passages: list[Passage]
     language: str  # "ar" or "en"
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # The sentences of `answer`, each with the citation numbers it carries, for UIs.
-    sentences: list[tuple[str, int]] = field(default_factory=list)
+    # The sentences of `answer`, each with the citation number it carries, for UIs.
+    sentences: list[AnswerSentence] = field(default_factory=list)
     mode: str = "extractive"  # or "generated"
     note: str = ""  # why a generated answer fell back to the extractive one
     generated: list[GeneratedSentence] = field(default_factory=list)  # every generated sentence, kept or not
+    reader: str = ""  # the reader that chose the quotes ("" when none did)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,3 @@ class Filters:
             value = getattr(self, name)
             if value is not None and not is_iso_date(value):
                 raise InputError(f"date filter {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2021-11-16")
-
-    def is_empty(self) -> bool:
-        return not self.sources and self.date_from is None and self.date_to is None

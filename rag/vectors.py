@@ -12,17 +12,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .errors import UnreachableError
 from .types import Filters
-from .writelock import WriteLock
-
-if TYPE_CHECKING:
-    from .pgstore import AdvisoryLock
+from .writelock import IndexLock, WriteLock
 
 COLLECTION = "isnad-sentences"
 OLD_COLLECTIONS = ("isnad-chunks",)  # written by earlier versions; dropped by reset()
@@ -32,7 +29,7 @@ class VectorStore:
     """Embedded Chroma in `path`, or, with `url`, a Chroma server (`chroma run`) — then the
     collection is named after the index (`name`), so several indexes can share one server."""
 
-    def __init__(self, path: Path, lock: WriteLock | AdvisoryLock | None = None, url: str = "",
+    def __init__(self, path: Path, lock: IndexLock | None = None, url: str = "",
                  name: Callable[[], str] | None = None):
         self.path = path
         self.url = url

@@ -26,11 +26,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .answer import Answerer, cite, read_item
 from .arabic import language, terms
+from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
 from .facts import months, negated, numbers
-from .retrieve import Retrieval
+from .index import Index
+from .retrieve import QueryTerms, Retrieval, Retriever
 from .scorer import Candidate
+from .settings import Settings
 from .types import Article, Chunk, Citation, Hit
 
 MAX_CLAIM_CHARS = 2000
@@ -43,7 +47,7 @@ _SENTENCE_START = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They"
 class VerifyPolicy:
     # Chosen on claims made from ARCD-train (`python benchmarks/claims.py --calibrate`), see BENCHMARKS.md.
     min_similarity: float = 0.45
-    lexical_weight: float = 0.15  # share of the claim's words in the sentence, as in retrieval
+    lexical_weight: float = Settings.lexical_weight  # share of the claim's words in the sentence, as in retrieval
     rare_idf: float = 3.0  # an Arabic claim word this rare in the index must be in the support
     passages: int = 5
 
@@ -60,8 +64,16 @@ class Verdict:
 
 
 class Verifier:
-    def __init__(self, isnad, policy: VerifyPolicy | None = None):  # type: ignore[no-untyped-def]
-        self.isnad = isnad
+    """Checks claims with the parts it needs: the index (articles, chunks, term statistics), the
+    retriever (the closest passages), the answerer (their candidate sentences and the reader) and
+    the embedder (a claim against one article)."""
+
+    def __init__(self, index: Index, retriever: Retriever, answerer: Answerer, embedder: Embedder,
+                 policy: VerifyPolicy | None = None):
+        self.index = index
+        self.retriever = retriever
+        self.answerer = answerer
+        self.embedder = embedder
         self.policy = policy or VerifyPolicy()
 
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
@@ -72,19 +84,24 @@ class Verifier:
             raise EmptyQuestionError(f"the claim is {len(claim)} characters long; check one sentence at a time "
                                      f"(under {MAX_CLAIM_CHARS})")
         t0 = time.perf_counter()
-        isnad = self.isnad
-        isnad.index.open()
+        self.index.open()
         lang = language(claim)
         if article_id:
-            article = isnad.index.article(article_id)
+            article = self.index.article(article_id)
             if article is None:
                 raise NotFoundError(f"no article with id {article_id!r}; `python -m rag list` shows the ids")
-            retrieval = _whole_article(isnad, article, claim, lang)
-            cands = isnad.answerer.candidates(retrieval, passages=len(retrieval.hits))
+            retrieval = self._whole_article(article, claim, lang)
+            cands = self.answerer.candidates(retrieval, passages=len(retrieval.hits))
         else:
-            retrieval = isnad.retriever.retrieve(claim, self.policy.passages, lang=lang)
-            cands = isnad.answerer.candidates(retrieval, passages=self.policy.passages)
+            retrieval = self.retriever.retrieve(claim, self.policy.passages, lang=lang)
+            cands = self.answerer.candidates(retrieval, passages=self.policy.passages)
         return self._judge(claim, cands, retrieval, retrieval.query_vector, lang, t0)
+
+    def _whole_article(self, article: Article, claim: str, lang: str) -> Retrieval:
+        qvec = self.embedder.embed_queries([claim])[0]
+        hits = [Hit(Chunk(row.id, article.id, row.idx, row.start, row.end, article.text[row.start:row.end]), 1.0)
+                for row in self.index.chunks_of(article.id)]
+        return Retrieval(hits, {article.id: article}, qvec, lang, {}, query=claim)
 
     def in_passages(self, claim: str, claim_vector: np.ndarray, retrieval: Retrieval,
                     passages: list[int]) -> Verdict:
@@ -92,7 +109,7 @@ class Verifier:
         generated sentence is checked against: only the passages it cites."""
         t0 = time.perf_counter()
         cited = replace(retrieval, hits=[retrieval.hits[i] for i in passages])
-        cands = self.isnad.answerer.candidates(cited, passages=len(cited.hits))
+        cands = self.answerer.candidates(cited, passages=len(cited.hits))
         return self._judge(claim, cands, cited, claim_vector, language(claim), t0)
 
     def _judge(self, claim: str, cands: list[Candidate], retrieval: Retrieval, qvec: np.ndarray, lang: str,
@@ -100,36 +117,37 @@ class Verifier:
         if not cands:
             return Verdict(claim, False, 0.0, "no passage to check it against",
                            timings_ms={"total": (time.perf_counter() - t0) * 1000})
-        idf = self._idf(claim)
-        best, _, sim = self._support(cands, qvec, idf)
-        reason = self._check(claim, best.text, sim, idf, lang)
-        citation = _cite(best, retrieval)
+        query_terms = QueryTerms.of(self.index, claim)
+        # A term no indexed chunk contains gets infinity: nothing in the index can support it.
+        idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
+        best, sim = self._support(cands, qvec, query_terms.known())
+        reason = self._check(claim, best.text, sim, idf, lang) or self._read(claim, best, cands, retrieval)
+        citation = cite(1, best, retrieval)
         timings = {"total": (time.perf_counter() - t0) * 1000}
         if reason is None and citation is not None:
             return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings)
         return Verdict(claim, False, round(sim, 4), reason or "the supporting quote could not be checked",
                        [], citation, timings)
 
-    def _idf(self, claim: str) -> dict[str, float]:
-        """The claim's terms -> IDF; a term no indexed chunk contains gets infinity (it cannot be
-        supported by anything in the index)."""
-        unique = list(dict.fromkeys(terms(claim, query=True)))
-        n, df = self.isnad.index.term_frequencies(unique)
-        return {t: math.log((n + 1) / (df[t] + 0.5)) if df.get(t) else math.inf for t in unique}
-
-    def _support(self, cands: list[Candidate], qvec: np.ndarray, idf: dict[str, float]
-                 ) -> tuple[Candidate, float, float]:
-        idf = {t: w for t, w in idf.items() if math.isfinite(w)}
-        total = sum(idf.values())
+    def _support(self, cands: list[Candidate], qvec: np.ndarray, known: QueryTerms) -> tuple[Candidate, float]:
+        """The candidate closest to the claim (similarity plus the share of its words), and its similarity."""
         best, best_score, best_sim = cands[0], -math.inf, 0.0
         for c in cands:
             sim = float(c.vector @ qvec)
-            present = set(terms(c.text))
-            share = sum(w for t, w in idf.items() if t in present) / total if total > 0 else 0.0
-            score = sim + self.policy.lexical_weight * share
+            score = sim + self.policy.lexical_weight * known.overlap(c.text)
             if score > best_score:
                 best, best_score, best_sim = c, score, sim
-        return best, best_score, best_sim
+        return best, best_sim
+
+    def _read(self, claim: str, best: Candidate, cands: list[Candidate], retrieval: Retrieval) -> str | None:
+        """With a calibrated reader, the support must also be read as stating the claim."""
+        reader = self.answerer.reader
+        if reader is None or reader.threshold is None:
+            return None
+        reading = reader.read(claim, [read_item(best, retrieval, cands)])
+        if not reading.probabilities or reading.reader == "none" or reading.scores[0] >= reader.threshold:
+            return None
+        return f"the reader does not find the claim stated in the closest passage (score {reading.scores[0]:.2f})"
 
     def _check(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str) -> str | None:
         """Why `support` does not support `claim`, or None when it does."""
@@ -160,21 +178,6 @@ class Verifier:
         if sim < self.policy.min_similarity:
             return f"no passage says this (closest similarity {sim:.2f})"
         return None
-
-
-def _whole_article(isnad, article: Article, claim: str, lang: str) -> Retrieval:  # type: ignore[no-untyped-def]
-    qvec = isnad.embedder.embed_queries([claim])[0]
-    hits = [Hit(Chunk(cid, article.id, idx, s, e, article.text[s:e]), 1.0)
-            for cid, idx, s, e, _ in isnad.index.chunks_of(article.id)]
-    return Retrieval(hits, {article.id: article}, qvec, lang, {}, query=claim)
-
-
-def _cite(cand: Candidate, retrieval: Retrieval) -> Citation | None:
-    article = retrieval.articles[cand.article_id]
-    if article.text[cand.start: cand.end] != cand.text:  # never show an unchecked quote
-        return None
-    return Citation(1, article.id, article.title, cand.text, cand.start, cand.end, article.date, article.source,
-                    article.url)
 
 
 def _fmt(value: float) -> str:

@@ -21,13 +21,23 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 try:
     import fcntl
 except ImportError:  # Windows: one process per index folder is the rule there
     fcntl = None  # type: ignore[assignment]
+
+
+class IndexLock(Protocol):
+    """The index's lock across processes: `held()` to write (re-entrant), `shared()` to read the
+    vectors. WriteLock (flock on the index folder) and pgstore.AdvisoryLock (PostgreSQL) keep it."""
+
+    def held(self) -> AbstractContextManager[None]: ...
+
+    def shared(self) -> AbstractContextManager[None]: ...
 
 
 class ReentrantLock:

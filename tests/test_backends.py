@@ -63,7 +63,7 @@ def test_add_replace_delete_and_ids_agree(make) -> None:  # type: ignore[no-unty
     top = isnad.ask("ماذا حملت السفينتان إلى ميناء طرطوس؟", k=1).citations[0]
     assert top.article_id == "port" and "الأرز" in isnad.get("port").text[top.start:top.end]
     isnad.delete("hama")
-    assert {a.id for a in isnad.list()} == {"en", "port"}
+    assert {a.id for a in isnad.list_articles()} == {"en", "port"}
     assert all(c.article_id != "hama" for c in isnad.ask("كم يخزن السد الجديد؟", k=3).citations)
     report = isnad.check()
     assert report.ok, report
@@ -98,7 +98,7 @@ def test_a_crash_between_the_stores_heals_on_open(make, monkeypatch: pytest.Monk
         isnad.add_articles(ARTICLES[1:2])
     monkeypatch.undo()
     reopened = make()
-    assert {a.id for a in reopened.list()} == {"hama", "port"}  # finished from the vector cache
+    assert {a.id for a in reopened.list_articles()} == {"hama", "port"}  # finished from the vector cache
     assert reopened.check().ok
 
 

@@ -13,8 +13,8 @@ from rag.cli import main
 
 SUMMARY = re.compile(
     r"^added (\d+), unchanged (\d+), replaced (\d+), failed (\d+) \((\d+) chunks, (\d+) sentences embedded, [\d.]+ s\)$")
-ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
-CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end"}
+ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages", "timings_ms", "reader"}
+CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end", "reader_score"}
 PASSAGE_KEYS = {"article_id", "title", "start", "end", "score"}
 QUESTION = "من توسط بين أرمينيا وأذربيجان؟"
 

@@ -119,7 +119,7 @@ def test_reingest_embeds_nothing(engine: Isnad) -> None:
 
 def test_reopening_with_the_real_model_name(engine: Isnad, real_embedder) -> None:  # type: ignore[no-untyped-def]
     again = Isnad(engine.settings, embedder=real_embedder)
-    assert [i.id for i in again.list()] == [SEED_ID]
+    assert [i.id for i in again.list_articles()] == [SEED_ID]
 
 
 def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
 
     other = Isnad(engine.settings.replace(embed_model="hash"))
     with pytest.raises(StoreError, match="RAG_EMBED_MODEL"):
-        other.list()
+        other.list_articles()
 
 
 @pytest.mark.parametrize(("claim", "supported"), [

@@ -105,7 +105,7 @@ def test_info_says_what_the_model_runs_in(tmp_path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(precision, "cpu_profile", lambda: AVX2)
     (tmp_path / "model").mkdir()
-    isnad = Isnad(Settings.from_env({}, embed_model=str(tmp_path / "model"), db_dir=tmp_path / "db"))
+    isnad = Isnad(Settings.from_env({}, embed_model=str(tmp_path / "model"), db_dir=tmp_path / "db", reader="off"))
     runs = isnad.model_runs()
     assert runs.startswith("float32 on cpu (Intel Core i7-8650U, 8 threads, avx2)")
     assert "no native bfloat16" in runs

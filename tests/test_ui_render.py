@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from rag.errors import InputError, SettingsError
 from rag.ingest.fetch import blocked, check_url, fetch, page_article
 from rag.settings import Settings
-from rag.types import Answer, Article, Citation, Passage
+from rag.types import Answer, AnswerSentence, Article, Citation, Passage
 from rag.web.article import error_where, highlight, render_added, render_article, render_library
-from rag.web.launch import check_bind, font_css, is_loopback, parse_auth
+from rag.web.launch import check_bind, is_loopback, parse_auth
 from rag.web.render import Turn, esc, link_html, render_chat, render_sources, safe_url, text_dir
+from rag.web.style import font_css
 
 ROOT = Path(__file__).resolve().parent.parent
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -39,7 +40,7 @@ def _answer(question: str, quotes: list[str], abstained: bool = False) -> Answer
     passages = [Passage("art-1", "عنوان", 0, 50, 0.5, q) for q in quotes]
     return Answer(question, " ".join(f"{q} [{n}]" for n, q in enumerate(quotes, 1)), abstained,
                   [] if abstained else cites, passages, "ar" if text_dir(question) == "rtl" else "en", {},
-                  [] if abstained else [(q, n) for n, q in enumerate(quotes, 1)])
+                  [] if abstained else [AnswerSentence(q, n) for n, q in enumerate(quotes, 1)])
 
 
 # ---------------------------------------------------------------- escaping
@@ -61,7 +62,7 @@ def test_chat_and_sources_escape_questions_quotes_and_titles():
 
 
 def test_library_escapes_titles_and_ids():
-    from rag.store import ArticleInfo
+    from rag.storebase import ArticleInfo
 
     out = render_library([ArticleInfo('id"><img src=x>', XSS_SCRIPT, None, XSS_IMG, None, 1, 10)])
     assert "<img" not in out and "<script" not in out
@@ -409,13 +410,14 @@ def test_open_cite_ignores_bad_event_data(handlers):
 
 
 def test_add_pasted_validates_and_indexes(handlers):
-    bad = handlers.add_pasted("", "text", "", "", "")
+    bad = handlers.add_pasted("", "text", "", "", "").as_json()
     assert bad["status"] == "error" and "title" in bad["errors"][0]
-    assert handlers.add_pasted("t", "x", "", "", "javascript:alert(1)")["status"] == "error"
+    assert handlers.add_pasted("t", "x", "", "", "javascript:alert(1)").status == "error"
     ok = handlers.add_pasted("خبر", "نص الخبر عن مهرجان زنجبيلستان.", "2024-01-02", "وكالة", "https://e.com/a")
-    assert ok["status"] == "added" and ok["id"].startswith("a-")
+    assert ok.status == "added" and ok.id.startswith("a-")
+    assert ok.as_json() == {"status": "added", "id": ok.id, "title": "خبر", "chunks": ok.chunks}
     assert handlers.add_pasted("خبر", "نص الخبر عن مهرجان زنجبيلستان.", "2024-01-02", "وكالة",
-                               "https://e.com/a")["status"] == "unchanged"
+                               "https://e.com/a").status == "unchanged"
     assert "خبر" in handlers.library("خبر")
 
 
@@ -455,7 +457,7 @@ def test_refused_generated_sentences_are_struck_through_in_a_fold_and_escaped() 
     from rag.web.render import Turn, render_chat
 
     c = Citation(1, "a", "t", "نص مقتبس.", 0, 9)
-    ans = Answer("q", "نص مقتبس. [1]", False, [c], [], "ar", {}, [("جملة مولدة.", 1)], mode="generated",
+    ans = Answer("q", "نص مقتبس. [1]", False, [c], [], "ar", {}, [AnswerSentence("جملة مولدة.", 1)], mode="generated",
                  generated=[GeneratedSentence("جملة مولدة.", True, [1]),
                             GeneratedSentence("<b>500</b> قتيل.", False, [], "the number 500 is not in the closest passage")])
     turn = Turn("q")
@@ -463,6 +465,6 @@ def test_refused_generated_sentences_are_struck_through_in_a_fold_and_escaped() 
     out = render_chat([turn])
     assert '<details class="unsupported">' in out and "<s>&lt;b&gt;500&lt;/b&gt; قتيل.</s>" in out
     assert out.index("جملة مولدة.") < out.index("details")
-    note = Answer("q", "x", False, [c], [], "en", {}, [("x", 1)], note="the language model <timed out>")
+    note = Answer("q", "x", False, [c], [], "en", {}, [AnswerSentence("x", 1)], note="the language model <timed out>")
     turn.answer = note
     assert '<p class="note" dir="auto">the language model &lt;timed out&gt;</p>' in render_chat([turn])

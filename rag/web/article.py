@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
-from ..store import ArticleInfo
+from ..storebase import ArticleInfo
 from ..types import Article
 from .render import esc, lang_of, meta_html, text_dir
 

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from ..contract import answer_json
-from ..engine import Isnad
-from ..errors import InputError, NotFoundError, RagError
-from ..ingest.fetch import fetch, page_article
-from ..ingest.loaders import article_from_record
-from ..types import Article
+from ..engine import Added, Isnad
+from ..errors import NotFoundError, RagError
 from .article import (
     EMPTY_LIBRARY_VIEWER,
     EMPTY_VIEWER,
@@ -37,7 +33,6 @@ Progress = Callable[[int, int], None]
 class Handlers:
     def __init__(self, isnad: Isnad):
         self.isnad = isnad
-        self.max_bytes = isnad.settings.max_upload_mb * 1024 * 1024
 
     # -- chat -------------------------------------------------------------------------------
     def ask_stream(self, question: str, turns: list[Turn] | None, extractive: bool = False
@@ -95,7 +90,7 @@ class Handlers:
 
     # -- library ----------------------------------------------------------------------------
     def library(self, query: str = "") -> str:
-        return render_library(self.isnad.list(title_query=(query or "").strip()), query or "")
+        return render_library(self.isnad.list_articles(title_query=(query or "").strip()), query or "")
 
     def library_action(self, data: dict[str, Any]) -> tuple[str, str | None, str]:
         """Open or ask to delete: (viewer html, id waiting for confirmation, confirmation html)."""
@@ -120,63 +115,24 @@ class Handlers:
             note = ""
         return self.library(query), None, "", note or EMPTY_LIBRARY_VIEWER
 
-    # -- adding -----------------------------------------------------------------------------
-    def add_pasted(self, title: str, text: str, date: str, source: str, url: str) -> dict[str, Any]:
-        """Validate and index one pasted article; the result is also the `add_article` API answer."""
-        record = {"title": title or "", "text": text or "", "date": (date or "").strip() or None,
-                  "source": (source or "").strip() or None, "url": (url or "").strip() or None}
-        try:
-            article = article_from_record(record, source="pasted", line=None)
-        except InputError as exc:
-            return {"status": "error", "errors": [exc.reason]}
-        return self._add([article])
-
-    def _add(self, articles: list[Article], progress: Progress | None = None) -> dict[str, Any]:
-        try:
-            result = self.isnad.add_articles(articles, progress)
-        except RagError as exc:
-            return {"status": "error", "errors": [str(exc)]}
-        first = articles[0]
-        status = "added" if result.added else "replaced" if result.replaced else "unchanged"
-        return {"status": status, "id": first.id, "title": first.title, "chunks": result.chunks}
+    # -- adding ----------------------------------------------------------------------------
+    def add_pasted(self, title: str, text: str, date: str, source: str, url: str) -> Added:
+        """Validate and index one pasted article; `as_json()` of the result is the `add_article` API answer."""
+        return self.isnad.add_record({"title": title or "", "text": text or "", "date": (date or "").strip() or None,
+                                      "source": (source or "").strip() or None, "url": (url or "").strip() or None})
 
     def add_pasted_html(self, title: str, text: str, date: str, source: str, url: str) -> str:
-        result = self.add_pasted(title, text, date, source, url)
-        if result["status"] == "error":
-            return render_notice("; ".join(result["errors"]))
-        ids = {result["status"]: [result["id"]]}
-        return render_added(ids.get("added", []), ids.get("replaced", []), ids.get("unchanged", []),
-                            titles={result["id"]: result["title"]})
+        return _render_one(self.add_pasted(title, text, date, source, url))
 
     def import_files(self, paths: list[str] | None, progress: Progress | None = None) -> str:
         if not paths:
             return render_notice("Choose one or more files first · اختر ملفاً أولاً")
-        good, errors = [], []
-        for path in paths:
-            if Path(path).stat().st_size > self.max_bytes:
-                errors.append(InputError(f"file is over the {self.isnad.settings.max_upload_mb} MB limit "
-                                         "(RAG_MAX_UPLOAD_MB)", source=path))
-            else:
-                good.append(path)
-        report = self.isnad.ingest(good, progress) if good else None
-        if report is not None:
-            errors += report.errors
-        titles = self._titles((report.added + report.replaced + report.unchanged)[:MAX_LISTED]) if report else {}
-        return render_added(report.added if report else [], report.replaced if report else [],
-                            report.unchanged if report else [], errors, titles)
+        report = self.isnad.ingest(paths, progress)
+        titles = self._titles((report.added + report.replaced + report.unchanged)[:MAX_LISTED])
+        return render_added(report.added, report.replaced, report.unchanged, report.errors, titles)
 
     def add_url(self, url: str) -> str:
-        try:
-            article = page_article(fetch(url, self.max_bytes, allow_private=self.isnad.settings.fetch_private))
-        except InputError as exc:
-            return render_notice(exc.reason if exc.source == "" else str(exc))
-        result = self._add([article])
-        if result["status"] == "error":
-            return render_notice("; ".join(result["errors"]))
-        return render_added([article.id] if result["status"] == "added" else [],
-                            [article.id] if result["status"] == "replaced" else [],
-                            [article.id] if result["status"] == "unchanged" else [],
-                            titles={article.id: article.title})
+        return _render_one(self.isnad.add_url(url))
 
     def _titles(self, ids: list[str]) -> dict[str, str]:
         titles = {}
@@ -202,3 +158,11 @@ class Handlers:
             return render_verdict(self.isnad.verify(claim, (article_id or "").strip() or None))
         except RagError as exc:
             return render_verdict(None, str(exc))
+
+
+def _render_one(added: Added) -> str:
+    if added.status == "error":
+        return render_notice("; ".join(added.errors))
+    ids = {added.status: [added.id]}
+    return render_added(ids.get("added", []), ids.get("replaced", []), ids.get("unchanged", []),
+                        titles={added.id: added.title})

@@ -18,8 +18,8 @@ from ..engine import Isnad
 from ..errors import RagError
 from .article import EMPTY_LIBRARY_VIEWER, EMPTY_VIEWER
 from .handlers import Handlers
-from .launch import asset, font_files, page_css
 from .render import render_chat, render_sources
+from .style import asset, font_files, page_css
 
 SEED_QUESTIONS = [["من توسط بين أرمينيا وأذربيجان؟"], ["Who mediated between Armenia and Azerbaijan?"],
                   ["ومتى حدث ذلك؟"]]
@@ -198,7 +198,7 @@ def _api(h: Handlers) -> None:
             source: the publisher
             url: where it was published
         """
-        return h.add_pasted(title, text, date, source, url)
+        return h.add_pasted(title, text, date, source, url).as_json()
 
     def verify(claim: str, article_id: str = "") -> dict:
         """Check whether a claim is supported by the news archive: the verbatim supporting span, or why not.

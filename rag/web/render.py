@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..arabic import language
 from ..ingest.urls import safe_url
-from ..types import Answer, Citation, Passage
+from ..types import Answer, AnswerSentence, Citation, Passage
 
 if TYPE_CHECKING:
     from ..verify import Verdict
@@ -106,12 +106,13 @@ def _answer_body(i: int, turn: Turn) -> str:
         closest = (f'<p class="closest">{esc(phrase("closest", ans.language))}</p><ul class="passages">{items}</ul>'
                    if items else "")
         return f'<p class="abstain" dir="{text_dir(ans.answer)}">{esc(ans.answer)}</p>{closest}'
-    sentences = ans.sentences or [(c.quote, c.n) for c in ans.citations]
+    sentences = ans.sentences or [AnswerSentence(c.quote, c.n) for c in ans.citations]
     count = len(sentences) if turn.shown is None else turn.shown
     titles = {c.n: c.title for c in ans.citations}
     body = "".join(
-        f'<p class="sent" dir="{text_dir(quote)}">{esc(quote)} {marker(i, "c", n, f"[{n}]", titles.get(n, ""))}</p>'
-        for quote, n in sentences[:count])
+        f'<p class="sent" dir="{text_dir(s.text)}">{esc(s.text)} '
+        f'{marker(i, "c", s.citation, f"[{s.citation}]", titles.get(s.citation, ""))}</p>'
+        for s in sentences[:count])
     return body + (_aside(ans) if turn.shown is None else "")
 
 

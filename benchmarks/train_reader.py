@@ -1,0 +1,274 @@
+"""Train the built-in reader (rag/reader_net.py): does this sentence state the answer to this question?
+
+    python benchmarks/train_reader.py [--layers 4] [--steps 3000] [--threads 2]
+
+One command, on the CPU; it checkpoints every 100 steps to benchmarks/out/reader-ckpt.pt and a
+rerun resumes from there (same arguments). At the end it writes rag/data/reader.safetensors and
+rag/data/reader.json (the architecture, the training data and the answerability threshold
+calibrated on the held-out training questions).
+
+Data (../shared/data; each licence lets us ship the weights, NOTICE.md): ARCD train, TyDi GoldP
+Arabic dev, MLQA ar-ar dev; MLQA cross-lingual (Arabic passages with en/de/es/hi/vi/zh questions,
+and en/de/es/hi/vi/zh passages with Arabic questions); MLQA en-en dev; TyDi GoldP English dev and
+train. XQuAD (ar, en) and ARCD test are never read. The 4 ids the data README names as sharing a
+topic with XQuAD are dropped. One group per question: the sentence that holds the answer and up to
+5 other sentences of its passage and of other passages on the same title; one question in six gets
+a group without its answer sentence (the reader must learn to say "no" to a sentence on the right
+topic). 1 passage in 12 of the Arabic-passage sets is held out (never trained on) to calibrate the
+threshold.
+
+Loss: softmax over each group (which sentence answers) + binary cross-entropy per sentence (does
+it answer at all), so the score ranks and is a probability.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+from perf_common import DATA, OUT, log, meta  # noqa: E402
+
+from rag.reader_net import MAX_TOKENS, build, pair_text, trained_state  # noqa: E402
+from rag.sentences import split_sentences  # noqa: E402
+from rag.settings import apply_offline_env, default_model_dir  # noqa: E402
+
+ROOT = BENCH.parent
+WEIGHTS = ROOT / "rag" / "data" / "reader.safetensors"
+CONFIG = ROOT / "rag" / "data" / "reader.json"
+CKPT = OUT / "reader-ckpt.pt"
+LANGS = ("de", "en", "es", "hi", "vi", "zh")
+SOURCES = ([("arcd/arcd-train.json", "arcd_train", True),
+            ("tydiqa_goldp_ar/tydiqa-goldp-dev-arabic.json", "tydi_ar", True),
+            ("mlqa_ar/dev-context-ar-question-ar.json", "mlqa_ar", True)]
+           + [(f"mlqa_xling/dev-context-ar-question-{x}.json.gz", f"mlqa_ar_{x}", True) for x in LANGS]
+           + [(f"mlqa_xling/dev-context-{x}-question-ar.json.gz", f"mlqa_{x}_ar", False) for x in LANGS]
+           + [("mlqa_dev_multi/dev-context-en-question-en.json.gz", "mlqa_en", False),
+              ("tydiqa_goldp_multi/english_tydiqa_dev.json.gz", "tydi_en", False),
+              ("tydiqa_goldp_multi/english_tydiqa_train.json.gz", "tydi_en_train", False)])
+XQUAD_TOPIC = {"english-7003111311521445682-10", "english-9162102122565530541-1", "english--1203231337305279938-2",
+               "f7fdac24739c32f44e1d5bde2b867b4a1ea89e3e"}
+
+
+@dataclass(frozen=True)
+class Group:
+    source: str
+    question: str
+    title: str
+    sentences: tuple[str, ...]
+    labels: tuple[int, ...]  # 1: holds the answer
+
+
+def _read(path: Path) -> dict:  # type: ignore[type-arg]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return json.loads(raw.decode("utf-8"))
+
+
+def _held_out(context: str) -> bool:
+    return hashlib.sha1(context.encode("utf-8")).digest()[0] % 12 == 0
+
+
+def groups(rng: random.Random) -> tuple[list[Group], list[Group]]:
+    """(training groups, held-out groups)."""
+    train, dev = [], []
+    for rel, name, arabic_passages in SOURCES:
+        data = _read(DATA / rel)
+        for art in data["data"]:
+            title = (art.get("title") or "").replace("_", " ")
+            paras = art["paragraphs"]
+            spans = [split_sentences(p["context"]) for p in paras]
+            for pi, para in enumerate(paras):
+                ctx = para["context"]
+                sents = [ctx[s:e] for s, e in spans[pi]]
+                others = [p["context"][s:e] for pj, p in enumerate(paras) if pj != pi for s, e in spans[pj]]
+                for qa in para["qas"]:
+                    if qa["id"] in XQUAD_TOPIC or not qa["answers"] or len(sents) < 2:
+                        continue
+                    ans = qa["answers"][0]
+                    start = ans["answer_start"]
+                    if ctx[start:start + len(ans["text"])] != ans["text"]:
+                        found = ctx.find(ans["text"])
+                        if found < 0:
+                            continue
+                        start = found
+                    gold = next((i for i, (s, e) in enumerate(spans[pi]) if s <= start < e), None)
+                    if gold is None:
+                        continue
+                    negs = [s for i, s in enumerate(sents) if i != gold]
+                    rng.shuffle(negs)
+                    pool = negs[:4] + rng.sample(others, min(2, len(others)))
+                    no_answer = rng.random() < 1 / 6
+                    items = pool[:5] if no_answer else [sents[gold], *pool[:5]]
+                    labels = [0] * len(items) if no_answer else [1] + [0] * (len(items) - 1)
+                    order = list(range(len(items)))
+                    rng.shuffle(order)
+                    g = Group(name, qa["question"], title, tuple(items[i] for i in order),
+                              tuple(labels[i] for i in order))
+                    (dev if arabic_passages and _held_out(ctx) else train).append(g)
+    rng.shuffle(train)
+    return train, dev
+
+
+def load_base(threads: int):  # type: ignore[no-untyped-def]
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from rag.precision import choose_precision
+
+    torch.set_num_threads(threads)
+    dtype = torch.bfloat16 if choose_precision("auto", "cpu").dtype == "bfloat16" else torch.float32
+    st = SentenceTransformer(str(default_model_dir()), device="cpu", model_kwargs={"torch_dtype": dtype})
+    return st[0].auto_model, st.tokenizer, dtype
+
+
+def encode(tokenizer, texts: list[str]):  # type: ignore[no-untyped-def]
+    return tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_TOKENS)
+
+
+def batch_loss(net, tokenizer, batch: list[Group]):  # type: ignore[no-untyped-def]
+    import torch
+
+    texts = [pair_text(g.question, g.title, s) for g in batch for s in g.sentences]
+    enc = encode(tokenizer, texts)
+    logits = net(enc["input_ids"], enc["attention_mask"])
+    labels = torch.tensor([lab for g in batch for lab in g.labels], dtype=torch.float32)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+    ce, n, at = torch.zeros(()), 0, 0
+    for g in batch:
+        part = logits[at: at + len(g.sentences)]
+        if 1 in g.labels:
+            ce = ce + torch.nn.functional.cross_entropy(part.unsqueeze(0), torch.tensor([g.labels.index(1)]))
+            n += 1
+        at += len(g.sentences)
+    return bce + (ce / n if n else 0.0)
+
+
+def scores(net, tokenizer, dev: list[Group], chunk: int = 48) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    import torch
+
+    texts = [pair_text(g.question, g.title, s) for g in dev for s in g.sentences]
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(texts), chunk):
+            enc = encode(tokenizer, texts[i: i + chunk])
+            out.append(torch.sigmoid(net(enc["input_ids"], enc["attention_mask"])).float().numpy())
+    flat = np.concatenate(out) if out else np.zeros(0)
+    res, at = [], 0
+    for g in dev:
+        res.append(flat[at: at + len(g.sentences)])
+        at += len(g.sentences)
+    return res
+
+
+def evaluate(dev: list[Group], probs: list[np.ndarray]) -> dict[str, float]:
+    """Top-1 accuracy on groups with an answer; the threshold that declines 5 % of those, and the
+    share of answer-less groups it declines."""
+    answerable = [(g, p) for g, p in zip(dev, probs, strict=True) if 1 in g.labels]
+    empty = [p for g, p in zip(dev, probs, strict=True) if 1 not in g.labels]
+    top1 = float(np.mean([g.labels[int(p.argmax())] == 1 for g, p in answerable])) if answerable else 0.0
+    best = np.sort([float(p.max()) for _, p in answerable])
+    threshold = float(best[int(0.05 * len(best))]) if len(best) else 0.5
+    declined = float(np.mean([float(p.max()) < threshold for p in empty])) if empty else 0.0
+    return {"top1": round(top1, 4), "threshold": round(threshold, 4), "declines_no_answer": round(declined, 4),
+            "groups": len(dev)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--layers", type=int, default=4, help="EmbeddingGemma layers the reader keeps (of 24)")
+    p.add_argument("--rank", type=int, default=16)
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=2, help="questions (groups of up to 6 sentences) per step")
+    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--eval-every", type=int, default=500)
+    p.add_argument("--dev-limit", type=int, default=400, help="held-out groups scored at each evaluation")
+    p.add_argument("--fresh", action="store_true", help="ignore a checkpoint and start again")
+    args = p.parse_args()
+    if not (DATA / "arcd").is_dir():
+        print(f"SKIPPED: the training data is not in {DATA} (../shared/data, see its README)", file=sys.stderr)
+        return 2
+    apply_offline_env()
+    import torch
+    from safetensors.torch import save_file
+
+    started = time.time()
+    torch.manual_seed(0)
+    train, dev = groups(random.Random(0))
+    log(f"{len(train)} training groups, {len(dev)} held out; sources: "
+        + ", ".join(f"{s} {sum(g.source == s for g in train)}" for s in dict.fromkeys(g.source for g in train)))
+    full, tokenizer, dtype = load_base(args.threads)
+    net = build(full, args.layers, args.rank, alpha=2.0 * args.rank)
+    trainable = [p for p in net.parameters() if p.requires_grad]
+    log(f"reader: {args.layers} layers, LoRA rank {args.rank}, {sum(p.numel() for p in trainable):,} trainable "
+        f"parameters, {dtype}")
+    opt = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / args.steps))
+    step, history, spent = 0, [], 0.0
+    if CKPT.exists() and not args.fresh:
+        ck = torch.load(CKPT, weights_only=False)
+        if ck["args"]["layers"] == args.layers and ck["args"]["rank"] == args.rank:
+            net.load_state_dict(ck["state"], strict=False)
+            opt.load_state_dict(ck["opt"])
+            sched.load_state_dict(ck["sched"])
+            step, history, spent = ck["step"], ck["history"], ck.get("seconds", 0.0)
+            log(f"resumed at step {step}")
+    dev_eval = dev[: args.dev_limit]
+    net.train()
+    t0, losses = time.time(), []
+    while step < args.steps:
+        at = (step * args.batch) % len(train)
+        loss = batch_loss(net, tokenizer, train[at: at + args.batch])
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        losses.append(float(loss))
+        if step % 20 == 0:
+            rate = 20 / (time.time() - t0)
+            log(f"step {step}/{args.steps} loss {np.mean(losses[-20:]):.3f} ({rate:.2f} steps/s)")
+            spent += time.time() - t0
+            t0 = time.time()
+        if step % 100 == 0 or step == args.steps:
+            if step % args.eval_every == 0 or step == args.steps:
+                net.eval()
+                res = evaluate(dev_eval, scores(net, tokenizer, dev_eval))
+                net.train()
+                history.append({"step": step, **res})
+                log(f"held out: {res}")
+            OUT.mkdir(parents=True, exist_ok=True)
+            torch.save({"state": trained_state(net), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                        "step": step, "history": history, "args": vars(args), "seconds": spent}, CKPT)
+    net.eval()
+    final = evaluate(dev, scores(net, tokenizer, dev))
+    log(f"held out (all {len(dev)}): {final}")
+    WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state(net), str(WEIGHTS))
+    config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final["threshold"],
+              "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
+              "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
+                       "train_sources": sorted({g.source for g in train}), "held_out": final,
+                       "history": history, "training_seconds": round(spent), "dtype": str(dtype),
+                       "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
+    CONFIG.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    log(f"wrote {WEIGHTS} ({WEIGHTS.stat().st_size / 1e6:.1f} MB) and {CONFIG} in {time.time() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

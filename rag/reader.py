@@ -1,0 +1,189 @@
+"""The reader stage: does this sentence *state* the answer to this question, not only share its topic?
+
+Retrieval finds passages and the sentence scorer (scorer.py) ranks their sentences by similarity
+features; a reader then reads the question with each of the best candidates and gives one score
+each. Three kinds, chosen by settings (`make_reader`):
+
+* built-in (default): EmbeddingGemma's first layers as a cross-encoder we train and ship
+  (reader_net.py, `python benchmarks/train_reader.py`); shares the embedder's loaded weights;
+* a local sentence-transformers `CrossEncoder` (`RAG_RERANK_MODEL`: a folder or a hub id);
+* a rerank API (`RAG_RERANK_URL`): Cohere/Jina/vLLM/Infinity/LocalAI shape or text-embeddings-inference
+  shape (reader_api.py); when it fails, the built-in reader answers and the answer carries a note.
+
+    >>> reading = reader.read("who mediated?", [ReadItem("Russia mediated the truce.", "Talks")])  # doctest: +SKIP
+    >>> reading.scores                                                                              # doctest: +SKIP
+    [0.93]
+
+The plug-in kinds get one sentence per document (its title in front), never its neighbours: that is
+what such models are trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .errors import ModelError, SettingsError
+
+if TYPE_CHECKING:
+    from .embedder import Embedder
+    from .settings import Settings
+
+BUILTIN_WEIGHTS = Path(__file__).resolve().parent / "data" / "reader.safetensors"
+BUILTIN_CONFIG = BUILTIN_WEIGHTS.with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    """One candidate sentence as a reader sees it."""
+
+    text: str
+    title: str = ""
+    before: str = ""  # the sentence before it in its passage, "" at the start
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One score per item, higher = more likely to state the answer. `probabilities`: the scores are
+    calibrated chances (0-1) that answerability can be judged on; `reader` names who read (the
+    fallback's name when it stood in), `note` why it stood in."""
+
+    scores: list[float]
+    reader: str
+    probabilities: bool
+    note: str = ""
+
+
+class Reader(Protocol):
+    name: str
+
+    @property
+    def threshold(self) -> float | None:
+        """Decline when the best score is below this (None: this reader does not judge answerability)."""
+
+    def read(self, question: str, items: Sequence[ReadItem]) -> Reading: ...
+
+
+def document(item: ReadItem) -> str:
+    """What a plug-in reader is sent for one candidate: its title, then the sentence."""
+    return f"{item.title}: {item.text}" if item.title else item.text
+
+
+class BuiltinReader:
+    """The reader we train (reader_net.py) on top of the embedder's own EmbeddingGemma. Its weights
+    (rag/data) are read on first use."""
+
+    def __init__(self, embedder: Embedder, weights: Path = BUILTIN_WEIGHTS, config: Path = BUILTIN_CONFIG,
+                 batch: int = 16, threshold: float | None = None):
+        self.embedder = embedder
+        self.weights = weights
+        self.config_path = config
+        self.name = f"built-in (on {getattr(embedder, 'name', 'the embedder')})"
+        self._threshold = threshold
+        self.batch = batch
+        self._config: dict[str, Any] | None = None
+        self._net: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            if not self.weights.is_file() or not self.config_path.is_file():
+                raise SettingsError(f"the built-in reader's weights ({self.weights.name}, {self.config_path.name}) "
+                                    "are missing from rag/data; restore them from git, retrain them (python "
+                                    "benchmarks/train_reader.py) or set RAG_READER=off")
+            self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
+        return self._config
+
+    @property
+    def threshold(self) -> float | None:
+        return float(self.config["threshold"]) if self._threshold is None else self._threshold
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        from . import reader_net
+
+        st = self.embedder.model  # type: ignore[attr-defined]
+        full = st[0].auto_model
+        if getattr(full.config, "model_type", "") != "gemma3_text" or full.config.hidden_size != 768:
+            raise ModelError(f"the built-in reader is trained on EmbeddingGemma-300M, not {self.embedder.name!r}; "
+                             "set RAG_READER=off, or RAG_RERANK_MODEL / RAG_RERANK_URL for another reader")
+        return reader_net.load(full, self.weights, self.config), st.tokenizer
+
+    def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
+        import torch
+
+        from .reader_net import MAX_TOKENS, pair_text
+
+        with self._lock:
+            if self._net is None:
+                self._net = self._load()
+        net, tokenizer = self._net
+        texts = [pair_text(question, it.title, it.text) for it in items]
+        out: list[float] = []
+        with torch.inference_mode():
+            for i in range(0, len(texts), self.batch):
+                enc = tokenizer(texts[i: i + self.batch], return_tensors="pt", padding=True, truncation=True,
+                                max_length=MAX_TOKENS)
+                out += torch.sigmoid(net(enc["input_ids"], enc["attention_mask"])).float().tolist()
+        return Reading(out, self.name, True)
+
+
+class CrossEncoderReader:
+    """Any sentence-transformers CrossEncoder: a folder or a hub id (RAG_RERANK_MODEL), on RAG_DEVICE."""
+
+    def __init__(self, model: str, device: str = "auto", threshold: float | None = None):
+        self.model = model
+        self.device = device
+        self.name = f"cross-encoder {model}"
+        self.threshold = threshold
+        self._ce: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        from sentence_transformers import CrossEncoder
+
+        from .embedder import resolve_device
+        from .settings import apply_offline_env
+
+        apply_offline_env()
+        try:
+            return CrossEncoder(self.model, device=resolve_device(self.device))
+        except Exception as exc:  # a wrong folder, an offline hub id, a model that is no cross-encoder
+            raise ModelError(f"could not load the rerank model {self.model!r} (RAG_RERANK_MODEL): {exc}") from exc
+
+    def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
+        with self._lock:
+            if self._ce is None:
+                self._ce = self._load()
+        ce = self._ce
+        raw = ce.predict([(question, document(it)) for it in items], show_progress_bar=False)
+        scores = [float(x) for x in raw]
+        # A one-label model ends in a sigmoid (sentence-transformers' default activation): probabilities.
+        probabilities = all(0.0 <= s <= 1.0 for s in scores)
+        return Reading(scores, self.name, probabilities)
+
+
+def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
+    """The reader the settings ask for; None when off (RAG_READER=off) or when the embedder is not a
+    neural model (the hash embedder of the fast tests) and no plug-in is configured. Nothing is
+    loaded here: a reader reads its model on first use."""
+    from .embedder import SentenceTransformerEmbedder
+
+    if settings.reader == "off":
+        return None
+    threshold = None if settings.reader_abstain_below < 0 else settings.reader_abstain_below
+    builtin = BuiltinReader(embedder, threshold=threshold) if isinstance(embedder, SentenceTransformerEmbedder) \
+        else None
+    if settings.rerank_url:
+        from .reader_api import RemoteReader
+
+        return RemoteReader(settings.rerank_url, settings.rerank_api_model, settings.rerank_api_key,
+                            settings.rerank_timeout, fallback=builtin, threshold=threshold)
+    if settings.rerank_model:
+        return CrossEncoderReader(settings.rerank_model, settings.device, threshold)
+    return builtin

@@ -1,0 +1,141 @@
+"""The built-in reader's network: EmbeddingGemma's first layers reading question and sentence together.
+
+A cross-encoder made from the embedding model the index already loads, so it costs no second
+download and little memory: the token embeddings (the large part) are shared with the embedder, the
+first `layers` transformer layers are copied with our low-rank (LoRA) updates merged in, and a
+linear head on the mean of the last hidden states gives one logit: does this sentence state the
+answer to this question?
+
+    question: من توسط بين أرمينيا وأذربيجان؟ | title: … | text: <the candidate sentence>
+
+What ships (`rag/data/reader.safetensors`, ~3 MB) is only the LoRA matrices, the final norm and
+the head; the base weights are EmbeddingGemma's, verified by sha256 when it is assembled. Trained by
+`python benchmarks/train_reader.py` (BENCHMARKS.md, "A reader").
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+# The linear layers of a Gemma3 decoder layer that get a low-rank update.
+TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+MAX_TOKENS = 160  # question + title + sentence; a longer sentence is cut (its start is what counts)
+
+
+def pair_text(question: str, title: str, sentence: str) -> str:
+    return f"question: {question.strip()} | title: {(title or 'none').strip()} | text: {sentence.strip()}"
+
+
+class LoRA(nn.Module):
+    """`base(x) + scale * B(A(x))` with `base` frozen; A and B are kept in float32 and cast to x's dtype."""
+
+    def __init__(self, base: nn.Linear, rank: int, alpha: float):
+        super().__init__()
+        self.base = base
+        self.scale = alpha / rank
+        self.a = nn.Parameter(torch.empty(rank, base.in_features, dtype=torch.float32))
+        self.b = nn.Parameter(torch.zeros(base.out_features, rank, dtype=torch.float32))
+        nn.init.kaiming_uniform_(self.a, a=math.sqrt(5))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        low = nn.functional.linear(nn.functional.linear(x, self.a.to(x.dtype)), self.b.to(x.dtype))
+        return self.base(x) + self.scale * low
+
+    def merged(self) -> nn.Linear:
+        out = copy.deepcopy(self.base)
+        with torch.no_grad():
+            delta = (self.b @ self.a) * self.scale
+            out.weight.add_(delta.to(out.weight.dtype))
+        return out
+
+
+class ReaderNet(nn.Module):
+    def __init__(self, backbone: Any, hidden: int):
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(hidden, 1, dtype=torch.float32)
+        nn.init.zeros_(self.head.bias)
+        nn.init.normal_(self.head.weight, std=0.02)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return self.head(pooled.float()).squeeze(-1)
+
+
+def truncated(full: Any, layers: int) -> Any:
+    """A Gemma3 text model of `full`'s first `layers` layers: token embeddings and rotary tables
+    shared with `full`, the layers and the final norm copied (so they can be changed)."""
+    from transformers.models.gemma3.modeling_gemma3 import Gemma3TextModel
+
+    cfg = copy.deepcopy(full.config)
+    cfg.num_hidden_layers = layers
+    cfg.layer_types = list(cfg.layer_types[:layers])
+    with torch.device("meta"):
+        model = Gemma3TextModel(cfg)
+    model.embed_tokens = full.embed_tokens
+    model.rotary_emb = full.rotary_emb
+    model.layers = nn.ModuleList(copy.deepcopy(layer) for layer in full.layers[:layers])
+    model.norm = copy.deepcopy(full.norm)
+    return model
+
+
+def add_lora(net: ReaderNet, rank: int, alpha: float) -> None:
+    """Freeze the copied layers and give each target linear layer a trainable low-rank update."""
+    for p in net.backbone.parameters():
+        p.requires_grad_(False)
+    for layer in net.backbone.layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name in TARGETS:
+                if isinstance(getattr(parent, name, None), nn.Linear):
+                    setattr(parent, name, LoRA(getattr(parent, name), rank, alpha))
+    for p in net.backbone.norm.parameters():
+        p.data = p.data.float() if p.dtype != torch.float32 else p.data
+        p.requires_grad_(True)
+
+
+def trained_state(net: ReaderNet) -> dict[str, torch.Tensor]:
+    """What ships: the LoRA matrices, the final norm and the head (float32)."""
+    return {k: v.detach().float().contiguous() for k, v in net.state_dict().items()
+            if k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm."))}
+
+
+def merge_lora(net: ReaderNet) -> None:
+    """Fold every LoRA update into its linear layer: inference then costs what the plain layers cost."""
+    for layer in net.backbone.layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name in TARGETS:
+                module = getattr(parent, name, None)
+                if isinstance(module, LoRA):
+                    setattr(parent, name, module.merged())
+
+
+def build(full: Any, layers: int, rank: int, alpha: float) -> ReaderNet:
+    net = ReaderNet(truncated(full, layers), full.config.hidden_size)
+    add_lora(net, rank, alpha)
+    return net
+
+
+def load(full: Any, path: Path, config: dict[str, Any]) -> ReaderNet:
+    """The reader for inference: built on `full`, trained weights loaded, LoRA merged, in `full`'s dtype."""
+    from safetensors.torch import load_file
+
+    net = build(full, int(config["layers"]), int(config["rank"]), float(config["alpha"]))
+    missing, unexpected = net.load_state_dict(load_file(str(path)), strict=False)
+    trained = [k for k in missing if k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm."))]
+    if trained or unexpected:
+        raise ValueError(f"the reader weights do not fit the model: missing {trained[:3]}, unexpected {unexpected[:3]}")
+    merge_lora(net)
+    dtype = next(full.parameters()).dtype
+    net.backbone.norm.to(dtype)
+    net.eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net

@@ -1,0 +1,295 @@
+"""The reader stage (rag/reader.py): a reader reorders the scorer's best candidates and, calibrated,
+decides answerability; a local CrossEncoder built by the test; a rerank API in both shapes against
+scripted servers on loopback, and what happens when it fails."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from test_answer import all_articles
+
+from rag.answer import Answerer, AnswerPolicy
+from rag.contract import answer_json
+from rag.engine import Isnad
+from rag.errors import SettingsError
+from rag.reader import CrossEncoderReader, Reading, ReadItem, make_reader
+from rag.reader_api import RemoteReader, RerankError, parse_scores
+from rag.settings import Settings
+
+QUESTION = "كم دار نشر تشارك في معرض الشارقة للكتاب؟"
+WANTED = "1632"
+
+
+class WordReader:
+    """Scores 0.9 a sentence holding `word`, 0.1 any other."""
+
+    def __init__(self, word: str, threshold: float | None = 0.5, probabilities: bool = True):
+        self.word = word
+        self.threshold = threshold
+        self.name = f"word reader ({word})"
+        self.probabilities = probabilities
+        self.seen: list[list[ReadItem]] = []
+
+    def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
+        self.seen.append(list(items))
+        return Reading([0.9 if self.word in it.text else 0.1 for it in items], self.name, self.probabilities)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    db = tmp_path_factory.mktemp("reader") / "db"
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash", chunk_chars=300, abstain_below=0.0))
+    isnad.add_articles(all_articles())
+    return isnad
+
+
+def with_reader(engine: Isnad, reader) -> Isnad:  # type: ignore[no-untyped-def]
+    isnad = Isnad(engine.settings, engine.embedder)
+    isnad.answerer = Answerer(isnad.index, isnad.embedder, AnswerPolicy.from_settings(isnad.settings), reader=reader)
+    return isnad
+
+
+def test_the_hash_embedder_has_no_reader_unless_one_is_plugged_in(engine: Isnad) -> None:
+    assert engine.answerer.reader is None
+    assert engine.info()["reader"] == "off (the sentence scorer alone)"
+
+
+def test_the_reader_chooses_the_first_quote_and_its_score_travels(engine: Isnad) -> None:
+    reader = WordReader(WANTED)
+    answer = with_reader(engine, reader).ask(QUESTION, k=5)
+    assert not answer.abstained and WANTED in answer.citations[0].quote
+    assert answer.citations[0].reader_score == pytest.approx(0.9)
+    assert answer.reader == reader.name
+    out = answer_json(answer)
+    assert out["reader"] == reader.name and out["citations"][0]["reader_score"] == 0.9
+    items = reader.seen[-1]
+    assert 1 < len(items) <= engine.settings.reader_candidates
+    assert all(it.title for it in items)  # each candidate goes with its article's title
+    assert any(it.before or it.after for it in items)  # and its neighbours, for a reader that wants them
+
+
+def test_only_sentences_the_reader_accepts_are_quoted(engine: Isnad) -> None:
+    answer = with_reader(engine, WordReader(WANTED)).ask(QUESTION, k=5)
+    assert all(c.reader_score is not None and c.reader_score >= 0.5 for c in answer.citations)
+
+
+def test_a_calibrated_reader_declines_when_no_sentence_states_the_answer(engine: Isnad) -> None:
+    answer = with_reader(engine, WordReader("no sentence has this word")).ask(QUESTION, k=5)
+    assert answer.abstained and not answer.citations
+    assert answer.reader.startswith("word reader")
+
+
+def test_a_reader_without_a_threshold_leaves_answerability_to_the_scorer(engine: Isnad) -> None:
+    answer = with_reader(engine, WordReader("no sentence has this word", threshold=None)).ask(QUESTION, k=5)
+    assert not answer.abstained  # the scorer (abstain_below=0) answers; the reader only orders
+
+
+def test_reader_settings_are_checked() -> None:
+    with pytest.raises(SettingsError, match="RAG_READER"):
+        Settings.from_env({"RAG_READER": "maybe"})
+    with pytest.raises(SettingsError, match="RAG_RERANK_URL"):
+        Settings.from_env({"RAG_RERANK_URL": "localhost:8080/rerank"})
+    with pytest.raises(SettingsError, match="RAG_RERANK_TIMEOUT"):
+        Settings.from_env({"RAG_RERANK_TIMEOUT": "0"})
+    assert Settings.from_env({"RAG_RERANK_API_KEY": "k"}).as_dict()["rerank_api_key"] == "(set)"
+
+
+def test_make_reader_follows_the_settings(engine: Isnad) -> None:
+    s = engine.settings
+    assert make_reader(s, engine.embedder) is None
+    assert make_reader(s.replace(reader="off", rerank_model="x"), engine.embedder) is None
+    local = make_reader(s.replace(rerank_model="some/model"), engine.embedder)
+    assert isinstance(local, CrossEncoderReader) and local.name == "cross-encoder some/model"
+    remote = make_reader(s.replace(rerank_url="http://127.0.0.1:9/rerank", rerank_model="x"), engine.embedder)
+    assert isinstance(remote, RemoteReader) and remote.fallback is None  # the hash embedder has no built-in
+
+
+# -- a local CrossEncoder, built and saved by the test ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer BERT cross-encoder over a word-level vocabulary of the test corpus, saved as a
+    sentence-transformers CrossEncoder folder (random weights: it reads, it does not know)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+
+    torch.manual_seed(0)
+    words = sorted({w for a in all_articles() for w in a.text.split()} | set(QUESTION.split()))
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    raw = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    raw.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=raw, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]")
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, num_labels=1)
+    folder = tmp_path_factory.mktemp("ce") / "tiny-cross-encoder"
+    BertForSequenceClassification(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    CrossEncoder(str(folder), device="cpu").save(str(folder))
+    return folder
+
+
+def test_a_local_cross_encoder_reads_each_sentence_with_its_title(engine: Isnad, tiny_cross_encoder: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    isnad = Isnad(engine.settings.replace(rerank_model=str(tiny_cross_encoder), device="cpu"), engine.embedder)
+    reader = isnad.answerer.reader
+    assert isinstance(reader, CrossEncoderReader)
+    sent: list[tuple[str, str]] = []
+    answer = isnad.ask(QUESTION, k=5)
+    ce = reader._ce
+    real = ce.predict
+
+    def spy(pairs, **kw):  # type: ignore[no-untyped-def]
+        sent.extend(pairs)
+        return real(pairs, **kw)
+
+    monkeypatch.setattr(ce, "predict", spy)
+    answer = isnad.ask(QUESTION, k=5)
+    assert answer.reader == f"cross-encoder {tiny_cross_encoder}"
+    assert not answer.abstained  # no threshold set: the scorer decides answerability
+    assert all(0.0 <= c.reader_score <= 1.0 for c in answer.citations if c.reader_score is not None)
+    assert sent and all(q == QUESTION for q, _ in sent)
+    titles = {a.title for a in all_articles()}
+    assert all(any(d.startswith(t + ": ") for t in titles) for _, d in sent)  # title, then one sentence
+    for c in answer.citations:
+        assert isnad.get(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_a_missing_cross_encoder_is_a_clear_error(engine: Isnad, tmp_path: Path) -> None:
+    from rag.errors import ModelError
+
+    isnad = Isnad(engine.settings.replace(rerank_model=str(tmp_path / "nothing-here"), device="cpu"),
+                  engine.embedder)
+    with pytest.raises(ModelError, match="RAG_RERANK_MODEL"):
+        isnad.ask(QUESTION, k=5)
+
+
+# -- a rerank API: scripted servers on loopback ----------------------------------------------------------
+
+class Script:
+    """What the scripted server does with the next requests."""
+
+    def __init__(self) -> None:
+        self.mode = "cohere"
+        self.requests: list[tuple[dict[str, str], dict]] = []  # type: ignore[type-arg]
+
+
+@pytest.fixture(scope="module")
+def rerank_server() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            script.requests.append((dict(self.headers), body))
+            docs = body.get("documents") or body.get("texts") or []
+            scores = [0.95 if WANTED in d else 0.05 for d in docs]
+            order = sorted(range(len(docs)), key=lambda i: -scores[i])
+            mode = script.mode
+            if mode == "slow":
+                time.sleep(2)
+            if mode == "error":
+                self._send(500, b'{"error": "model not loaded"}')
+            elif mode == "not json":
+                self._send(200, b"<html>gateway</html>")
+            elif mode == "short":
+                self._send(200, json.dumps({"results": [{"index": order[0], "relevance_score": 0.9}]}).encode())
+            elif mode == "twice":
+                self._send(200, json.dumps({"results": [{"index": 0, "relevance_score": 0.9}] * len(docs)}).encode())
+            elif mode == "tei" or "texts" in body:
+                self._send(200, json.dumps([{"index": i, "score": scores[i]} for i in order]).encode())
+            else:
+                top = order[: body.get("top_n", len(docs))]
+                self._send(200, json.dumps({"id": "x", "results": [{"index": i, "relevance_score": scores[i]}
+                                                                   for i in top]}).encode())
+
+        def _send(self, status: int, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1/rerank", script
+    server.shutdown()
+
+
+@pytest.mark.parametrize("shape", ["cohere", "tei"])
+def test_a_rerank_api_of_either_shape_chooses_the_quote(engine: Isnad, rerank_server, shape: str) -> None:  # type: ignore[no-untyped-def]
+    url, script = rerank_server
+    script.mode = shape
+    model = "rerank-v3.5" if shape == "cohere" else ""
+    isnad = Isnad(engine.settings.replace(rerank_url=url, rerank_api_model=model, rerank_api_key="secret",
+                                          reader_abstain_below=0.5), engine.embedder)
+    answer = isnad.ask(QUESTION, k=5)
+    headers, body = script.requests[-1]
+    assert headers["Authorization"] == "Bearer secret"
+    if shape == "cohere":
+        assert body["model"] == "rerank-v3.5" and body["top_n"] == len(body["documents"])
+    else:
+        assert "texts" in body and "model" not in body
+    docs = body.get("documents") or body["texts"]
+    assert all(": " in d for d in docs) and body["query"] == QUESTION
+    assert WANTED in answer.citations[0].quote and answer.citations[0].reader_score == 0.95
+    assert answer.reader.startswith("rerank API") and not answer.note
+
+
+@pytest.mark.parametrize(("mode", "why"), [("error", "HTTP 500"), ("not json", "not JSON"),
+                                           ("short", "scores 1 of"), ("twice", "scored twice"),
+                                           ("slow", "within 0.5 s")])
+def test_a_failing_rerank_api_lets_the_fallback_answer_with_a_note(engine: Isnad, rerank_server, mode: str,
+                                                                   why: str) -> None:  # type: ignore[no-untyped-def]
+    url, script = rerank_server
+    script.mode = mode
+    fallback = WordReader(WANTED)
+    remote = RemoteReader(url, "m", timeout=0.5, fallback=fallback, threshold=0.5)
+    answer = with_reader(engine, remote).ask(QUESTION, k=5)
+    assert why in answer.note and fallback.name in answer.note
+    assert answer.reader == fallback.name and WANTED in answer.citations[0].quote
+    assert answer_json(answer)["note"] == answer.note
+
+
+def test_a_failing_rerank_api_without_a_fallback_keeps_the_scorers_order(engine: Isnad, rerank_server) -> None:  # type: ignore[no-untyped-def]
+    url, script = rerank_server
+    script.mode = "error"
+    plain = engine.ask(QUESTION, k=5)
+    answer = with_reader(engine, RemoteReader(url, "m", fallback=None, threshold=0.5)).ask(QUESTION, k=5)
+    assert "HTTP 500" in answer.note and "scorer's order" in answer.note
+    assert [c.quote for c in answer.citations][:1] == [c.quote for c in plain.citations][:1]
+    assert answer.abstained == plain.abstained
+
+
+def test_an_unreachable_rerank_api_is_a_note_not_a_crash(engine: Isnad) -> None:
+    from conftest import free_port
+
+    remote = RemoteReader(f"http://127.0.0.1:{free_port()}/rerank", timeout=1, fallback=WordReader(WANTED))
+    answer = with_reader(engine, remote).ask(QUESTION, k=5)
+    assert "no answer from" in answer.note and not answer.abstained
+
+
+@pytest.mark.parametrize("reply", [{"results": "x"}, {"data": []}, [{"index": "0", "score": 1}],
+                                   [{"index": 0, "score": "high"}], [{"index": 5, "score": 1.0}],
+                                   [{"index": 0, "score": float("nan")}], ["0.3"]])
+def test_malformed_replies_are_refused(reply: object) -> None:
+    with pytest.raises(RerankError):
+        parse_scores(reply, 2)
+
+
+def test_replies_come_back_in_document_order() -> None:
+    assert parse_scores({"results": [{"index": 1, "relevance_score": 0.8}, {"index": 0, "relevance_score": 0.1}]},
+                        2) == [0.1, 0.8]
+    assert parse_scores([{"index": 1, "score": 3.5}, {"index": 0, "score": -2}], 2) == [-2.0, 3.5]
