@@ -87,10 +87,15 @@ class CachingEmbedder:
     def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
         return self.inner.embed_documents(texts, titles)
 
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        """The inner model, which the built-in reader runs on."""
+        return self.inner.model  # type: ignore[attr-defined]
+
 
 def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
-                                 lexical_weight=args.lexical_weight)
+                                 lexical_weight=args.lexical_weight, reader=args.reader)
     isnad = Isnad(settings, embedder=embedder)
     isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
                                                 passages_considered=args.passages_considered)
@@ -235,6 +240,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lexical-weight", type=float, default=d.lexical_weight)
     p.add_argument("--abstain-below", type=float, default=None,
                    help="answerability threshold (default: the one calibrated with the sentence scorer)")
+    p.add_argument("--reader", default="builtin", choices=["builtin", "off"],
+                   help="the reader stage (RAG_READER): builtin, or off for the sentence scorer alone")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
     p.add_argument("--skip-offtopic", action="store_true")
     p.add_argument("--offtopic-corpus", default="tydi", choices=qa_data.SUBSETS,

@@ -124,7 +124,13 @@ class Answerer:
             return Choice(judgement.ranked, scorer_says_no)
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
-        order = sorted(range(len(top)), key=lambda i: -reading.scores[i])  # stable: ties keep the scorer's order
+        # The order: the reader's score (as a logit when it is a probability), plus `blend` times the
+        # scorer's (calibrated with the built-in reader, 0 for the plug-ins). Stable: ties keep the
+        # scorer's order. Each candidate keeps the reader's own score, which the threshold judges.
+        blend = getattr(self.reader, "blend", 0.0)
+        combined = [(_logit(r) if reading.probabilities else r) + blend * top[i].score
+                    for i, r in enumerate(reading.scores)]
+        order = sorted(range(len(top)), key=lambda i: -combined[i])
         ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
@@ -221,6 +227,11 @@ def cite(n: int, cand: Candidate, retrieval: Retrieval, reader_score: float | No
         return None
     return Citation(n, article.id, article.title, cand.text, cand.start, cand.end,
                     article.date, article.source, article.url, reader_score)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def read_item(cand: Candidate, retrieval: Retrieval, cands: list[Candidate]) -> ReadItem:

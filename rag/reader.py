@@ -104,6 +104,12 @@ class BuiltinReader:
     def threshold(self) -> float | None:
         return float(self.config["threshold"]) if self._threshold is None else self._threshold
 
+    @property
+    def blend(self) -> float:
+        """How much of the sentence scorer's score joins the reader's logit in the order (calibrated
+        with the reader on held-out training questions)."""
+        return float(self.config.get("blend", 0.0))
+
     def _load(self):  # type: ignore[no-untyped-def]
         from . import reader_net
 
@@ -172,13 +178,12 @@ def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     """The reader the settings ask for; None when off (RAG_READER=off) or when the embedder is not a
     neural model (the hash embedder of the fast tests) and no plug-in is configured. Nothing is
     loaded here: a reader reads its model on first use."""
-    from .embedder import SentenceTransformerEmbedder
-
     if settings.reader == "off":
         return None
     threshold = None if settings.reader_abstain_below < 0 else settings.reader_abstain_below
-    builtin = BuiltinReader(embedder, threshold=threshold) if isinstance(embedder, SentenceTransformerEmbedder) \
-        else None
+    # The built-in reader runs on the embedder's own model: only a neural embedder (one with a
+    # `model`, loaded on first use) has one.
+    builtin = BuiltinReader(embedder, threshold=threshold) if hasattr(type(embedder), "model") else None
     if settings.rerank_url:
         from .reader_api import RemoteReader
 

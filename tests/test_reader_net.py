@@ -1,0 +1,91 @@
+"""The built-in reader's network on a tiny random Gemma3 (no model download): the layers are copies
+(the embedder's model is never changed), token embeddings are shared, merging the LoRA updates
+changes no output, and the shipped weights load back into the same reader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from rag import reader_net
+
+
+@pytest.fixture
+def tiny_gemma():  # type: ignore[no-untyped-def]
+    from transformers import Gemma3TextConfig
+    from transformers.models.gemma3.modeling_gemma3 import Gemma3TextModel
+
+    torch.manual_seed(0)
+    cfg = Gemma3TextConfig(vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+                           num_attention_heads=2, num_key_value_heads=1, head_dim=16, sliding_window=8,
+                           layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+                           use_bidirectional_attention=True, max_position_embeddings=64)
+    return Gemma3TextModel(cfg).eval()
+
+
+def batch() -> tuple[torch.Tensor, torch.Tensor]:
+    ids = torch.tensor([[2, 5, 9, 11, 3, 0], [2, 7, 7, 1, 0, 0]])
+    return ids, (ids != 0).long()
+
+
+def test_the_reader_copies_layers_and_shares_the_embeddings(tiny_gemma) -> None:  # type: ignore[no-untyped-def]
+    before = {k: v.clone() for k, v in tiny_gemma.state_dict().items()}
+    net = reader_net.build(tiny_gemma, layers=2, rank=4, alpha=8.0)
+    assert len(net.backbone.layers) == 2
+    assert net.backbone.embed_tokens is tiny_gemma.embed_tokens  # shared, not copied
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.requires_grad:
+                p.add_(0.1)
+    reader_net.merge_lora(net)
+    after = tiny_gemma.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # the embedder's model is untouched
+
+
+def test_merging_the_updates_changes_no_output(tiny_gemma) -> None:  # type: ignore[no-untyped-def]
+    net = reader_net.build(tiny_gemma, layers=2, rank=4, alpha=8.0)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name.endswith(".b"):
+                p.normal_(0, 0.05)  # B starts at zero: give the update something to say
+    ids, mask = batch()
+    net.eval()
+    with torch.no_grad():
+        unmerged = net(ids, mask)
+        reader_net.merge_lora(net)
+        merged = net(ids, mask)
+    assert unmerged.shape == (2,)
+    assert torch.allclose(unmerged, merged, atol=1e-5)
+    assert not any(isinstance(m, reader_net.LoRA) for m in net.modules())
+
+
+def test_the_shipped_weights_load_back(tiny_gemma, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safetensors.torch import save_file
+
+    net = reader_net.build(tiny_gemma, layers=2, rank=4, alpha=8.0)
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.requires_grad:
+                p.normal_(0, 0.05)
+    state = reader_net.trained_state(net)
+    assert state and all(k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm.")) for k in state)
+    path = tmp_path / "reader.safetensors"
+    save_file(state, str(path))
+    config = {"layers": 2, "rank": 4, "alpha": 8.0}
+    ids, mask = batch()
+    net.eval()
+    with torch.no_grad():
+        want = net(ids, mask)
+        got = reader_net.load(tiny_gemma, path, config)(ids, mask)
+    assert torch.allclose(want, got, atol=1e-5)
+    with pytest.raises(ValueError, match="do not fit"):
+        reader_net.load(tiny_gemma, path, {**config, "layers": 3})
+    json.dumps(config)
+
+
+def test_pair_text_names_question_title_and_sentence() -> None:
+    assert reader_net.pair_text(" من توسط؟ ", "", "نص.") == "question: من توسط؟ | title: none | text: نص."
