@@ -175,15 +175,16 @@ class CrossEncoderReader:
 
 
 def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
-    """The reader the settings ask for; None when off (RAG_READER=off) or when the embedder is not a
-    neural model (the hash embedder of the fast tests) and no plug-in is configured. Nothing is
-    loaded here: a reader reads its model on first use."""
-    if settings.reader == "off":
-        return None
+    """The reader the settings ask for: a plug-in when RAG_RERANK_URL or RAG_RERANK_MODEL is set (the
+    built-in reader stands in for a failing API when RAG_READER=builtin), else the built-in reader
+    with RAG_READER=builtin; None otherwise (the sentence scorer alone) and for an embedder that is
+    no neural model (the hash embedder of the fast tests). Nothing is loaded here: a reader loads its
+    model on first use."""
     threshold = None if settings.reader_abstain_below < 0 else settings.reader_abstain_below
     # The built-in reader runs on the embedder's own model: only a neural embedder (one with a
     # `model`, loaded on first use) has one.
-    builtin = BuiltinReader(embedder, threshold=threshold) if hasattr(type(embedder), "model") else None
+    neural = hasattr(type(embedder), "model")
+    builtin = BuiltinReader(embedder, threshold=threshold) if neural and settings.reader == "builtin" else None
     if settings.rerank_url:
         from .reader_api import RemoteReader
 

@@ -125,10 +125,11 @@ class Settings:
                        "RAG_ABSTAIN_BELOW"),
     )
     reader: str = field(
-        default="builtin",
-        metadata=_meta("the reader that judges whether a candidate sentence states the answer: builtin (a small "
-                       "cross-encoder on EmbeddingGemma's first layers, shipped in rag/data) or off (the sentence "
-                       "scorer alone); RAG_RERANK_MODEL or RAG_RERANK_URL, when set, replace the built-in one",
+        default="off",
+        metadata=_meta("the reader that judges whether a candidate sentence states the answer: off (the sentence "
+                       "scorer alone, the default: the built-in reader does not beat it yet, BENCHMARKS.md) or "
+                       "builtin (a small cross-encoder on EmbeddingGemma's first layers, shipped in rag/data, "
+                       "experimental); RAG_RERANK_MODEL or RAG_RERANK_URL, when set, are the reader",
                        "RAG_READER"),
     )
     reader_candidates: int = field(
@@ -224,7 +225,7 @@ class Settings:
             raise SettingsError(f"{_label('abstain_below')} must be between 0 and 1, or -1 for the calibrated "
                                 f"threshold; got {self.abstain_below}")
         if self.reader not in ("builtin", "off"):
-            raise SettingsError(f"{_label('reader')} must be builtin or off, got {self.reader!r}")
+            raise SettingsError(f"{_label('reader')} must be off or builtin, got {self.reader!r}")
         if self.reader_candidates <= 0:
             raise SettingsError(f"{_label('reader_candidates')} must be a positive number, "
                                 f"got {self.reader_candidates}")

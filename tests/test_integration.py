@@ -141,3 +141,16 @@ def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, suppo
     assert verdict.supported is supported, verdict.reason
     for c in [*verdict.citations, *([verdict.closest] if verdict.closest else [])]:
         assert engine.get(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_the_built_in_reader_runs_on_the_loaded_model(engine: Isnad) -> None:
+    """RAG_READER=builtin: the shipped reader weights load on top of the embedder's EmbeddingGemma
+    (no second model), read the candidates, and every quote it chooses is verbatim with its score."""
+    isnad = Isnad(engine.settings.replace(reader="builtin"), engine.embedder)
+    answer = isnad.ask(QUESTION_EN, k=K)
+    assert answer.reader.startswith("built-in")
+    assert answer.citations and all(c.reader_score is not None and 0.0 <= c.reader_score <= 1.0
+                                    for c in answer.citations)
+    check_verbatim(isnad, answer)
+    reader = isnad.answerer.reader
+    assert reader is not None and reader._net[0].backbone.embed_tokens is engine.embedder.model[0].auto_model.embed_tokens  # type: ignore[attr-defined]

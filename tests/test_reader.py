@@ -18,7 +18,7 @@ from rag.answer import Answerer, AnswerPolicy
 from rag.contract import answer_json
 from rag.engine import Isnad
 from rag.errors import SettingsError
-from rag.reader import CrossEncoderReader, Reading, ReadItem, make_reader
+from rag.reader import BuiltinReader, CrossEncoderReader, Reading, ReadItem, make_reader
 from rag.reader_api import RemoteReader, RerankError, parse_scores
 from rag.settings import Settings
 
@@ -103,11 +103,24 @@ def test_reader_settings_are_checked() -> None:
 def test_make_reader_follows_the_settings(engine: Isnad) -> None:
     s = engine.settings
     assert make_reader(s, engine.embedder) is None
-    assert make_reader(s.replace(reader="off", rerank_model="x"), engine.embedder) is None
+    assert isinstance(make_reader(s.replace(reader="off", rerank_model="x"), engine.embedder), CrossEncoderReader)
     local = make_reader(s.replace(rerank_model="some/model"), engine.embedder)
     assert isinstance(local, CrossEncoderReader) and local.name == "cross-encoder some/model"
     remote = make_reader(s.replace(rerank_url="http://127.0.0.1:9/rerank", rerank_model="x"), engine.embedder)
     assert isinstance(remote, RemoteReader) and remote.fallback is None  # the hash embedder has no built-in
+
+    class Neural:  # what the built-in reader needs of an embedder: a model of its own
+        name = "neural"
+
+        @property
+        def model(self) -> None:
+            raise AssertionError("nothing is loaded when the reader is made")
+
+    assert make_reader(s, Neural()) is None  # RAG_READER=off, the default: the sentence scorer alone
+    builtin = make_reader(s.replace(reader="builtin"), Neural())
+    assert isinstance(builtin, BuiltinReader) and builtin.name == "built-in (on neural)"
+    api = make_reader(s.replace(reader="builtin", rerank_url="http://127.0.0.1:9/rerank"), Neural())
+    assert isinstance(api, RemoteReader) and isinstance(api.fallback, BuiltinReader)
 
 
 # -- a local CrossEncoder, built and saved by the test ---------------------------------------------------
