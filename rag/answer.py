@@ -71,6 +71,7 @@ class Choice:
     ranked: list[Scored]
     abstain: bool
     reader: Reading | None = None
+    ms: float = 0.0  # how long choosing took (scoring and reading)
 
 
 class Answerer:
@@ -90,7 +91,8 @@ class Answerer:
         return self._scorer
 
     def answer(self, question: str, retrieval: Retrieval, choice: Choice | None = None) -> Answer:
-        t0 = time.perf_counter()
+        # A choice made before (the engine keeps it to order an LLM's passages) counts as answer time.
+        t0 = time.perf_counter() - (choice.ms / 1000 if choice is not None else 0.0)
         passages = [_passage(h, retrieval) for h in retrieval.hits]
         choice = choice or self.choose(question, retrieval)
         reader = choice.reader
@@ -115,13 +117,14 @@ class Answerer:
     def choose(self, question: str, retrieval: Retrieval) -> Choice:
         """The sentence scorer ranks every candidate; a reader, when there is one, reads the scorer's
         best and decides their order and (with a calibrated threshold) whether any answers."""
+        t0 = time.perf_counter()
         passages = self.policy.reader_passages if self.reader is not None else None
         cands = self.candidates(retrieval, passages)
         judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
         threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
         scorer_says_no = not judgement.ranked or judgement.answerable < threshold
         if self.reader is None or not judgement.ranked:
-            return Choice(judgement.ranked, scorer_says_no)
+            return Choice(judgement.ranked, scorer_says_no, ms=(time.perf_counter() - t0) * 1000)
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
         # The order: the reader's score (as a logit when it is a probability), plus `blend` times the
@@ -134,7 +137,7 @@ class Answerer:
         ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
-        return Choice(ranked, abstain, reading)
+        return Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000)
 
     @staticmethod
     def reader_order(choice: Choice, retrieval: Retrieval) -> Retrieval:
