@@ -146,7 +146,8 @@ def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, suppo
 def test_the_built_in_reader_runs_on_the_loaded_model(engine: Isnad) -> None:
     """RAG_READER=builtin: the shipped reader weights load on top of the embedder's EmbeddingGemma
     (no second model), read the candidates, and every quote it chooses is verbatim with its score."""
-    isnad = Isnad(engine.settings.replace(reader="builtin"), engine.embedder)
+    # A threshold of 0 never declines, so that there are quotes whose scores can be checked.
+    isnad = Isnad(engine.settings.replace(reader="builtin", reader_abstain_below=0.0), engine.embedder)
     answer = isnad.ask(QUESTION_EN, k=K)
     assert answer.reader.startswith("built-in")
     assert answer.citations and all(c.reader_score is not None and 0.0 <= c.reader_score <= 1.0
