@@ -468,3 +468,17 @@ def test_refused_generated_sentences_are_struck_through_in_a_fold_and_escaped() 
     note = Answer("q", "x", False, [c], [], "en", {}, [AnswerSentence("x", 1)], note="the language model <timed out>")
     turn.answer = note
     assert '<p class="note" dir="auto">the language model &lt;timed out&gt;</p>' in render_chat([turn])
+    assert 'class="reader"' not in render_chat([turn])  # the sentence scorer alone: nothing to say
+
+
+def test_the_reader_in_force_is_named_under_the_answer() -> None:
+    from rag.types import Answer, Citation
+    from rag.web.render import Turn, render_chat
+
+    c = Citation(1, "a", "t", "نص مقتبس.", 0, 9, reader_score=0.9)
+    turn = Turn("من توسط؟")
+    turn.answer = Answer("من توسط؟", "نص مقتبس. [1]", False, [c], [], "ar", {}, [AnswerSentence("نص مقتبس.", 1)],
+                         reader="rerank API http://h/rerank <x>")
+    out = render_chat([turn])
+    assert ('<p class="reader" dir="auto">اختيرت الجمل بواسطة: <span dir="ltr">rerank API http://h/rerank &lt;x&gt;</span></p>'
+            in out)

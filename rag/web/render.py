@@ -29,6 +29,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "link": {"ar": "الرابط", "en": "link"},
     "error": {"ar": "تعذّر الإجابة", "en": "Could not answer"},
     "unsupported": {"ar": "جمل لا تدعمها المقالات", "en": "Not supported by the articles"},
+    "reader": {"ar": "اختيرت الجمل بواسطة", "en": "Sentences chosen by"},
 }
 EMPTY_CHAT = ('<div class="isnad-empty"><p dir="rtl" lang="ar">اسأل سؤالاً عن المقالات بالعربية أو بالإنجليزية.</p>'
               '<p dir="ltr" lang="en">Ask a question about the articles, in Arabic or English.</p></div>')
@@ -117,9 +118,12 @@ def _answer_body(i: int, turn: Turn) -> str:
 
 
 def _aside(ans: Answer) -> str:
-    """Below a finished answer: why it is extractive (a note), and the generated sentences that
-    verification refused, struck through in a closed fold."""
+    """Below a finished answer: why it is extractive (a note), the reader that chose its sentences,
+    and the generated sentences that verification refused, struck through in a closed fold."""
     out = f'<p class="note" dir="auto">{esc(ans.note)}</p>' if ans.note else ""
+    if ans.reader:  # which reader is in force (none: the sentence scorer, nothing to say)
+        out += (f'<p class="reader" dir="auto">{esc(phrase("reader", ans.language))}: '
+                f'<span dir="ltr">{esc(ans.reader)}</span></p>')
     refused = [g for g in ans.generated if not g.supported]
     if refused:
         items = "".join(f'<li dir="{text_dir(g.text)}"><s>{esc(g.text)}</s> '
