@@ -2,13 +2,15 @@
 
 Retrieval finds passages and the sentence scorer (scorer.py) ranks their sentences by similarity
 features; a reader then reads the question with each of the best candidates and gives one score
-each. Three kinds, chosen by settings (`make_reader`):
+each. Three kinds, chosen by settings (`make_reader`); none by default (the sentence scorer alone):
 
-* built-in (default): EmbeddingGemma's first layers as a cross-encoder we train and ship
-  (reader_net.py, `python benchmarks/train_reader.py`); shares the embedder's loaded weights;
+* built-in (`RAG_READER=builtin`): EmbeddingGemma's first layers as a cross-encoder we train and ship
+  (reader_net.py, `python benchmarks/train_reader.py`); shares the embedder's loaded weights. Off by
+  default: the first one trained does not beat the scorer (BENCHMARKS.md, "A reader");
 * a local sentence-transformers `CrossEncoder` (`RAG_RERANK_MODEL`: a folder or a hub id);
 * a rerank API (`RAG_RERANK_URL`): Cohere/Jina/vLLM/Infinity/LocalAI shape or text-embeddings-inference
-  shape (reader_api.py); when it fails, the built-in reader answers and the answer carries a note.
+  shape (reader_api.py); when it fails, the built-in reader (with RAG_READER=builtin) or the scorer's
+  order stands in, and the answer carries a note saying why.
 
     >>> reading = reader.read("who mediated?", [ReadItem("Russia mediated the truce.", "Talks")])  # doctest: +SKIP
     >>> reading.scores                                                                              # doctest: +SKIP

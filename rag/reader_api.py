@@ -5,11 +5,12 @@
 * Hugging Face text-embeddings-inference: POST {"query", "texts": [str], "raw_scores": false,
   "truncate": true} -> [{"index", "score"}, …]
 
-The URL is the endpoint itself (http://127.0.0.1:8080/rerank, https://api.cohere.com/v2/rerank); the
-shape is the one that answers: TEI's when the URL's server is known to be TEI (RAG_RERANK_API_MODEL
-empty, as TEI serves one model), the other when a model name is set. Anything that goes wrong (a
+The URL is the endpoint itself (http://127.0.0.1:8080/rerank, https://api.cohere.com/v2/rerank). The
+request's shape follows RAG_RERANK_API_MODEL: with a model name, the {model, query, documents} shape;
+without one, TEI's (a TEI server serves one model). A reply of either shape is understood. Anything that goes wrong (a
 timeout, an HTTP error, a reply that is not JSON, misses a document or names one twice) makes the
-fallback reader answer, with a note that says why, as a failed language model does.
+fallback reader (the built-in one, with RAG_READER=builtin) answer, or the scorer's order stay, with a
+note that says why, as a failed language model does.
 """
 
 from __future__ import annotations
