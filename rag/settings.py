@@ -153,8 +153,8 @@ class Settings:
                                    "Jina, vLLM, Infinity, LocalAI); empty: text-embeddings-inference's "
                                    "{query, texts} shape", "RAG_RERANK_API_MODEL"))
     rerank_api_key: str = field(default="", metadata=_meta("API key for the rerank API", "RAG_RERANK_API_KEY"))
-    rerank_timeout: float = field(default=10.0, metadata=_meta("seconds to wait for the rerank API before the "
-                                                               "built-in reader answers", "RAG_RERANK_TIMEOUT"))
+    rerank_timeout: float = field(default=10.0, metadata=_meta("seconds to wait for the rerank API before answering "
+                                                               "without it (with a note)", "RAG_RERANK_TIMEOUT"))
     llm_base_url: str = field(
         default="",
         metadata=_meta("OpenAI-compatible server that generates answers, e.g. http://127.0.0.1:11434/v1 (Ollama); "
