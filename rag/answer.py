@@ -127,11 +127,10 @@ class Answerer:
             return Choice(judgement.ranked, scorer_says_no, ms=(time.perf_counter() - t0) * 1000)
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
-        # The order: the reader's score (as a logit when it is a probability), plus `blend` times the
-        # scorer's (calibrated with the built-in reader, 0 for the plug-ins). Stable: ties keep the
+        # The order: the reader's score (as a logit when it is a probability), plus the reading's `blend`
+        # times the scorer's (calibrated with the built-in reader, 0 for the plug-ins). Stable: ties keep the
         # scorer's order. Each candidate keeps the reader's own score, which the threshold judges.
-        blend = getattr(self.reader, "blend", 0.0)
-        combined = [(_logit(r) if reading.probabilities else r) + blend * top[i].score
+        combined = [(_logit(r) if reading.probabilities else r) + reading.blend * top[i].score
                     for i, r in enumerate(reading.scores)]
         order = sorted(range(len(top)), key=lambda i: -combined[i])
         ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]

@@ -59,6 +59,9 @@ class Reading:
     reader: str
     probabilities: bool
     note: str = ""
+    # How much of the sentence scorer's score joins this reading's logit in the order (calibrated with
+    # the built-in reader; 0 for the plug-ins).
+    blend: float = 0.0
 
 
 class Reader(Protocol):
@@ -138,7 +141,7 @@ class BuiltinReader:
                 enc = tokenizer(texts[i: i + self.batch], return_tensors="pt", padding=True, truncation=True,
                                 max_length=MAX_TOKENS)
                 out += torch.sigmoid(net(enc["input_ids"], enc["attention_mask"])).float().tolist()
-        return Reading(out, self.name, True)
+        return Reading(out, self.name, True, blend=self.blend)
 
 
 class CrossEncoderReader:

@@ -20,6 +20,7 @@ import math
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .reader import Reader, Reading, ReadItem, document
 
@@ -50,8 +51,7 @@ class RemoteReader:
                 # No reader to stand in: keep the scorer's order (equal scores), and say so.
                 return Reading([0.0] * len(items), "none", False, note + "; sentences are in the scorer's order")
             reading = self.fallback.read(question, items)
-            return Reading(reading.scores, reading.reader, reading.probabilities,
-                           f"{note}; the {reading.reader} reader chose the sentences")
+            return replace(reading, note=f"{note}; the {reading.reader} reader chose the sentences")
         return Reading(scores, self.name, all(0.0 <= s <= 1.0 for s in scores))
 
     def scores(self, question: str, documents: list[str]) -> list[float]:
