@@ -60,6 +60,7 @@ class CachingEmbedder:
 
     def __init__(self, inner: Embedder):
         self.inner, self.name, self.cache, self.bypass = inner, inner.name, {}, False
+        self.query_side = getattr(inner, "query_side", "base")  # the cache is only good for the same encoder
 
     def prime(self, texts: list[str], batch: int = 128) -> None:
         todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
@@ -69,13 +70,13 @@ class CachingEmbedder:
     def load(self, path: Path) -> None:
         if path.is_file():
             z = np.load(path, allow_pickle=False)
-            if str(z["model"]) == self.name:
+            if str(z["model"]) == self.name and str(z.get("query_side", "base")) == self.query_side:
                 self.cache.update(zip(json.loads(str(z["texts"])), z["vectors"], strict=True))
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         texts = list(self.cache)
-        np.savez(path, model=self.name, texts=json.dumps(texts, ensure_ascii=False),
+        np.savez(path, model=self.name, query_side=self.query_side, texts=json.dumps(texts, ensure_ascii=False),
                  vectors=np.stack([self.cache[t] for t in texts]))
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -231,8 +232,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="retrieval modes to ask in (hybrid is what the app does)")
     p.add_argument("--skip-holdout", action="store_true")
     p.add_argument("--out", type=Path, default=OUT / "quality.json")
-    p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz",
-                   help="question vectors kept between runs (same model); 'none' to disable")
+    p.add_argument("--query-cache", type=Path, default=None,
+                   help="question vectors kept between runs (same model and question encoder; default "
+                        "benchmarks/out/query-vectors[-tuned].npz); 'none' to disable")
+    p.add_argument("--query-lora", type=Path, help="embed questions with this tuned question encoder "
+                                                   "(benchmarks/train_query.py); documents stay as they are")
     p.add_argument("--model", default="", help="embedding model folder (default: EmbeddingGemma)")
     p.add_argument("-k", type=int, default=10)
     d = Settings()
@@ -262,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     questions = data.questions
     log(f"{len(data.articles)} passages, {len(questions)} questions")
     real = make_embedder(Settings.from_env({}, embed_model=args.model))
+    if args.query_lora:
+        from query_net import TunedQueries
+
+        real = TunedQueries(real, args.query_lora)
+    args.query_cache = args.query_cache or OUT / f"query-vectors{'-tuned' if args.query_lora else ''}.npz"
     emb = CachingEmbedder(real)
     isnad = open_isnad(args, args.db, emb)
     if args.seed_db:

@@ -87,15 +87,31 @@ def truncated(full: Any, layers: int) -> Any:
     return model
 
 
-def add_lora(net: ReaderNet, rank: int, alpha: float) -> None:
-    """Freeze the copied layers and give each target linear layer a trainable low-rank update."""
-    for p in net.backbone.parameters():
-        p.requires_grad_(False)
-    for layer in net.backbone.layers:
+def lora_layers(layers: nn.ModuleList, rank: int, alpha: float) -> None:
+    """Give each target linear layer of these decoder layers a trainable low-rank update."""
+    for layer in layers:
         for parent in (layer.self_attn, layer.mlp):
             for name in TARGETS:
                 if isinstance(getattr(parent, name, None), nn.Linear):
                     setattr(parent, name, LoRA(getattr(parent, name), rank, alpha))
+
+
+def merge_layers(layers: nn.ModuleList) -> None:
+    """Fold every LoRA update of these layers into its linear layer: inference then costs what the
+    plain layers cost."""
+    for layer in layers:
+        for parent in (layer.self_attn, layer.mlp):
+            for name in TARGETS:
+                module = getattr(parent, name, None)
+                if isinstance(module, LoRA):
+                    setattr(parent, name, module.merged())
+
+
+def add_lora(net: ReaderNet, rank: int, alpha: float) -> None:
+    """Freeze the copied layers and give each target linear layer a trainable low-rank update."""
+    for p in net.backbone.parameters():
+        p.requires_grad_(False)
+    lora_layers(net.backbone.layers, rank, alpha)
     for p in net.backbone.norm.parameters():
         p.data = p.data.float() if p.dtype != torch.float32 else p.data
         p.requires_grad_(True)
@@ -108,13 +124,7 @@ def trained_state(net: ReaderNet) -> dict[str, torch.Tensor]:
 
 
 def merge_lora(net: ReaderNet) -> None:
-    """Fold every LoRA update into its linear layer: inference then costs what the plain layers cost."""
-    for layer in net.backbone.layers:
-        for parent in (layer.self_attn, layer.mlp):
-            for name in TARGETS:
-                module = getattr(parent, name, None)
-                if isinstance(module, LoRA):
-                    setattr(parent, name, module.merged())
+    merge_layers(net.backbone.layers)
 
 
 def build(full: Any, layers: int, rank: int, alpha: float) -> ReaderNet:
