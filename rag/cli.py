@@ -261,9 +261,9 @@ def _verify(isnad: Any, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(verdict_json(verdict))
         return 0
-    print(("SUPPORTED" if verdict.supported else "NOT SUPPORTED") + f" ({verdict.reason}; score {verdict.score})")
+    print(verdict.verdict.upper() + f" ({verdict.reason}; score {verdict.score})")
     for c in verdict.citations or ([verdict.closest] if verdict.closest else []):
-        label = "supported by" if verdict.supported else "closest"
+        label = {"supported": "supported by", "contradicted": "contradicted by"}.get(verdict.verdict, "closest")
         print(f"{label}: {c.quote}\n  {c.title} ({c.article_id}, {c.start}-{c.end})")
     return 0
 

@@ -44,8 +44,8 @@ def verdict_json(v: Verdict, claim_id: object = None) -> dict[str, object]:
     def cite(c: Citation) -> dict[str, object]:
         return {"article_id": c.article_id, "title": c.title, "quote": c.quote, "start": c.start, "end": c.end}
 
-    out: dict[str, object] = {"id": claim_id, "claim": v.claim, "supported": v.supported, "score": v.score,
-                              "reason": v.reason, "citations": [cite(c) for c in v.citations]}
+    out: dict[str, object] = {"id": claim_id, "claim": v.claim, "supported": v.supported, "verdict": v.verdict,
+                              "score": v.score, "reason": v.reason, "citations": [cite(c) for c in v.citations]}
     if v.closest is not None:
         out["closest"] = cite(v.closest)
     return out

@@ -44,12 +44,12 @@ def _table(pairs: str) -> dict[str, float]:
 
 
 _UNITS = _table("""
-    ثلاث=3 ثلاثة=3 أربع=4 أربعة=4 خمس=5 خمسة=5 ست=6 ستة=6
+    صفر=0 ثلاث=3 ثلاثة=3 أربع=4 أربعة=4 خمس=5 خمسة=5 ست=6 ستة=6
     سبع=7 سبعة=7 ثمان=8 ثماني=8 ثمانية=8 تسع=9 تسعة=9 عشر=10 عشرة=10 عشرون=20 عشرين=20 ثلاثون=30 ثلاثين=30
     أربعون=40 أربعين=40 خمسون=50 خمسين=50 ستون=60 ستين=60 سبعون=70 سبعين=70 ثمانون=80 ثمانين=80 تسعون=90
     تسعين=90 مئة=100 مائة=100 مئتان=200 مئتين=200 مائتان=200 مائتين=200 ألف=1000 ألفان=2000 ألفين=2000
     مليون=1000000 مليونان=2000000 مليونين=2000000 مليار=1000000000 ملياران=2000000000 مليارين=2000000000
-    three=3 four=4 five=5 six=6 seven=7 eight=8 nine=9 ten=10 eleven=11 twelve=12 thirteen=13
+    zero=0 three=3 four=4 five=5 six=6 seven=7 eight=8 nine=9 ten=10 eleven=11 twelve=12 thirteen=13
     fourteen=14 fifteen=15 sixteen=16 seventeen=17 eighteen=18 nineteen=19 twenty=20 thirty=30 forty=40
     fifty=50 sixty=60 seventy=70 eighty=80 ninety=90 hundred=100 thousand=1000 million=1000000
     billion=1000000000 dozen=12
@@ -59,6 +59,7 @@ _SCALES = _table("""
     بليون=1000000000 thousand=1000 thousands=1000 million=1000000 millions=1000000 billion=1000000000
     billions=1000000000
 """)
+_PERCENT = {"بالمئه", "بالمائه", "percent", "per"}
 _MONTHS = _table("""
     يناير=1 جانفي=1 كانون_الثاني=1 فبراير=2 فيفري=2 شباط=2 مارس=3 آذار=3 أبريل=4 ابريل=4 أفريل=4 نيسان=4
     مايو=5 ماي=5 أيار=5 يونيو=6 يونيه=6 جوان=6 حزيران=6 يوليو=7 يوليه=7 جويلية=7 تموز=7 أغسطس=8 اغسطس=8
@@ -66,6 +67,11 @@ _MONTHS = _table("""
     كانون_الأول=12
     january=1 february=2 march=3 april=4 may=5 june=6 july=7 august=8 september=9 october=10 november=11
     december=12
+""")
+_WEEKDAYS = _table("""
+    الاثنين=1 الإثنين=1 اثنين=1 الثلاثاء=2 ثلاثاء=2 الأربعاء=3 الاربعاء=3 أربعاء=3 الخميس=4 خميس=4 الجمعة=5
+    جمعة=5 السبت=6 سبت=6 الأحد=7 الاحد=7 أحد=7
+    monday=1 tuesday=2 wednesday=3 thursday=4 friday=5 saturday=6 sunday=7
 """)
 # Sentence negation only: "غير", "عدم", "دون" (non-, lack of, without) and English "un-" words
 # negate a word, not the statement, and translations move between the two forms.
@@ -90,6 +96,8 @@ def numbers(text: str) -> frozenset[float]:
         value = None
         if w[0].isdigit() and i + 1 < len(ws) and ws[i + 1] == "s":
             continue  # a decade, "the 1990s": Arabic says "التسعينيات", with no digits
+        if w in _PERCENT or (w in ("المئه", "المائه") and i and ws[i - 1] == "في"):
+            continue  # "63 بالمئة", "في المئة": per cent, not a hundred
         if w[0].isdigit():
             try:
                 value = float(w.replace(",", "").replace("٫", "."))
@@ -121,8 +129,102 @@ def months(text: str) -> frozenset[int]:
 
 
 @lru_cache(maxsize=50_000)
+def weekdays(text: str) -> frozenset[int]:
+    """The days of the week the text names (1 = Monday). "يوم الأحد" and "on Sunday" agree; "أحد"
+    alone is also "one"/"someone", so it counts only after "يوم"."""
+    ws = [normalize(w).lower() for w in re.findall(r"[^\W\d_]+", text)]
+    found = set()
+    for i, w in enumerate(ws):
+        day = _WEEKDAYS.get(w)
+        if day is None and w.startswith(("و", "ب")) and len(w) > 4:
+            day = _WEEKDAYS.get(w[1:])
+        if day is None:
+            continue
+        if w in ("احد", "اثنين", "جمعه", "سبت") and not (i and ws[i - 1] in ("يوم", "ليله")):
+            continue  # "أحد" (one), "جمعة" (a gathering), "سبت" alone are not days
+        found.add(int(day))
+    return frozenset(found)
+
+
+@lru_cache(maxsize=50_000)
 def negated(text: str) -> bool:
     """Does the sentence say that something did not happen / is not so?"""
     norm = " ".join(_words(text))
     norm = _STILL.sub(" ", norm)
-    return any(w in _NEGATIONS or (w[:1] in ("و", "ف") and w[1:] in _NEGATIONS) for w in norm.split())
+    return negations(text) % 2 == 1
+
+
+@lru_cache(maxsize=50_000)
+def negations(text: str) -> int:
+    """How many negations the sentence has: "ليس صحيحا أن لا …" has two, and says "…"."""
+    norm = _STILL.sub(" ", " ".join(_words(text)))
+    ws = norm.split()
+    is_neg = [w in _NEGATIONS or (w[:1] in ("و", "ف") and w[1:] in _NEGATIONS) for w in ws]
+    count = 0
+    for i, neg in enumerate(is_neg):
+        if not neg:
+            continue
+        # "لم يتخل إلا عن 308 نقاط" / "لا يضم سوى": "only", not a negation (the next negation
+        # word, if it comes first, owns the "إلا")
+        after = ws[i + 1: i + 8]
+        only = next((j for j, x in enumerate(after) if x in ("الا", "سوي")), None)
+        if only is not None and not any(is_neg[i + 1: i + 1 + only]):
+            continue
+        count += 1
+    return count
+
+
+# Actions and their opposites, in both languages (normalised Arabic; English stems as written).
+# Each concept lists the forms a news sentence uses: past, present, noun.
+_ACTIONS = {
+    "win": ("فاز يفوز تفوز فوز فوزه بفوز", "won win wins winning victory victorious"),
+    "lose": ("خسر يخسر تخسر خساره هزم هزيمه انهزم", "lost lose loses losing defeat defeated"),
+    "arrest": ("اعتقل اعتقال اعتقلت القبض اوقف توقيف احتجز احتجاز", "arrested arrest arrests detained detention"),
+    "release": ("افرج الافراج اطلق سراح اخلي", "released release releases freed"),
+    "rise": ("ارتفع ارتفاع ارتفعت يرتفع زاد زياده تزايد صعد", "rose rise rises risen increased increase"),
+    "fall": ("انخفض انخفاض انخفضت ينخفض تراجع تراجعت هبط هبوط", "fell fall falls fallen decreased decrease dropped"),
+    "accept": ("قبل وافق موافقه وافقت قبول اقر", "accepted accept approved approve agreed"),
+    "reject": ("رفض رفضت يرفض الرفض رفضه", "rejected reject refused refuse declined"),
+    "open": ("فتح افتتح افتتاح فتحت", "opened reopened"),
+    "close": ("اغلق اغلاق اغلقت", "closed shut"),
+    "resign": ("استقال استقاله", "resigned resign resignation"),
+    "appoint": ("عين تعيين عينت", "appointed appoint named"),
+    "sign": ("وقع توقيع وقعت", "signed sign"),
+    "cancel": ("الغي الغاء الغت", "cancelled canceled cancel scrapped"),
+    "support": ("ايد تاييد دعم يدعم", "supported backed endorsed"),
+    "oppose": ("عارض معارضه يعارض", "opposed oppose"),
+    "north": ("شمال شمالي شماليه الشمال الشماليه", "north northern"),
+    "south": ("جنوب جنوبي جنوبيه الجنوب الجنوبيه", "south southern"),
+    "east": ("شرق شرقي شرقيه", "eastern"),
+    "west": ("غرب غربي غربيه", "western"),
+}
+_OPPOSITE = {"win": "lose", "lose": "win", "arrest": "release", "release": "arrest", "rise": "fall", "fall": "rise",
+             "accept": "reject", "reject": "accept", "open": "close", "close": "open", "resign": "appoint",
+             "appoint": "resign", "sign": "cancel", "cancel": "sign", "support": "oppose", "oppose": "support",
+             "north": "south", "south": "north", "east": "west", "west": "east"}
+_ACTION_OF = {w: concept for concept, (ar, en) in _ACTIONS.items() for w in (ar + " " + en).split()}
+
+
+@lru_cache(maxsize=50_000)
+def actions(text: str) -> dict[str, str]:
+    """The actions the text states: concept -> the word that states it ("won", "فاز")."""
+    out: dict[str, str] = {}
+    for raw in re.findall(r"[^\W\d_]+", text):
+        w = normalize(raw).lower()
+        forms = [f for base in _forms(w) for f in (base, *(base[:-len(x)] for x in ("ت", "وا", "ه", "ها", "هم")
+                                                         if base.endswith(x) and len(base) - len(x) >= 3))]
+        concept = next((_ACTION_OF[f] for f in forms if f in _ACTION_OF), None)
+        if concept is not None and concept not in out:
+            out[concept] = raw
+    return out
+
+
+def opposite_action(claim: str, support: str) -> tuple[str, str] | None:
+    """(the support's word, the claim's word) when the claim states the opposite action of the
+    support ("lost" against "فاز") and the support does not also state the claim's."""
+    said, claimed = actions(support), actions(claim)
+    for concept, word in claimed.items():
+        other = _OPPOSITE[concept]
+        if other in said and concept not in said:
+            return said[other], word
+    return None

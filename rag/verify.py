@@ -27,26 +27,41 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .answer import Answerer, cite, read_item
-from .arabic import language, terms
+from .arabic import language, normalize, terms
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
-from .facts import months, negated, numbers
+from .facts import months, negated, numbers, opposite_action, weekdays
 from .index import Index
+from .names import arabic_place, is_place, name_in, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
 from .scorer import Candidate
 from .settings import Settings
 from .types import Article, Chunk, Citation, Hit
 
 MAX_CLAIM_CHARS = 2000
+SUPPORTED, CONTRADICTED, NOT_FOUND = "supported", "contradicted", "not found"
+_DAYS = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _SENTENCE_START = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "This", "That", "These", "There",
                    "According", "After", "Before", "During", "When", "While", "By", "From", "For", "With", "As"}
+_TITLE_WORDS = {"President", "Minister", "Prime", "Foreign", "Defense", "Defence", "Interior", "Ministry", "Council",
+                "Group", "Army", "Forces", "Union", "Republic", "Government", "Parliament", "Court", "Party",
+                "Organization", "Organisation", "Security", "General", "Secretary", "King", "Prince", "Crown",
+                "Sheikh", "Emir", "Mr", "Mrs", "Ms", "Dr", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December", "National", "International", "Committee",
+                "Agency", "News", "Bank", "Central", "Supreme", "High", "Office", "Department", "Police", "Navy",
+                "Air", "Force", "Cup", "League", "World", "North", "South", "East", "Western", "Eastern",
+                "Northern", "Southern", "Co", "Cooperation", "Assembly", "Health", "Education", "Economy", "Middle",
+                "Earth", "Sea", "Coast", "River", "Island", "Islands", "Province", "City", "Capital", "Minutes"}
 
 
 @dataclass(frozen=True)
 class VerifyPolicy:
     # Chosen on claims made from ARCD-train (`python benchmarks/claims.py --calibrate`), see BENCHMARKS.md.
     min_similarity: float = 0.45
+    contradict_similarity: float = 0.45  # a differing fact is a contradiction only in a passage this close
+    swap_context: float = 0.6  # share of an Arabic claim's other words its sentence must have for a swap
     lexical_weight: float = Settings.lexical_weight  # share of the claim's words in the sentence, as in retrieval
     rare_idf: float = 3.0  # an Arabic claim word this rare in the index must be in the support
     passages: int = 5
@@ -59,8 +74,13 @@ class Verdict:
     score: float  # similarity of the claim and its best supporting sentence
     reason: str
     citations: list[Citation] = field(default_factory=list)  # the supporting span, when supported
-    closest: Citation | None = None  # the closest span, when not supported
+    closest: Citation | None = None  # the closest span, when not supported (the contradicting one, when contradicted)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    verdict: str = ""  # supported, contradicted or not found
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", SUPPORTED if self.supported else NOT_FOUND)
 
 
 class Verifier:
@@ -115,19 +135,27 @@ class Verifier:
     def _judge(self, claim: str, cands: list[Candidate], retrieval: Retrieval, qvec: np.ndarray, lang: str,
                t0: float) -> Verdict:
         if not cands:
-            return Verdict(claim, False, 0.0, "no passage to check it against",
+            return Verdict(claim, False, 0.0, "no passage to check it against", verdict=NOT_FOUND,
                            timings_ms={"total": (time.perf_counter() - t0) * 1000})
         query_terms = QueryTerms.of(self.index, claim)
         # A term no indexed chunk contains gets infinity: nothing in the index can support it.
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
         best, sim = self._support(cands, qvec, query_terms.known())
-        reason = self._check(claim, best.text, sim, idf, lang) or self._read(claim, best, cands, retrieval)
+        conflict = self._conflict(claim, best.text, lang, idf)
+        missing = None if conflict else self._missing(claim, best.text, sim, idf, lang)
+        if conflict is None and missing is None:
+            missing = self._read(claim, best, cands, retrieval)
         citation = cite(1, best, retrieval)
         timings = {"total": (time.perf_counter() - t0) * 1000}
-        if reason is None and citation is not None:
-            return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings)
-        return Verdict(claim, False, round(sim, 4), reason or "the supporting quote could not be checked",
-                       [], citation, timings)
+        if citation is None:
+            return Verdict(claim, False, round(sim, 4), "the closest quote could not be checked", verdict=NOT_FOUND,
+                           timings_ms=timings)
+        if conflict is None and missing is None:
+            return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings, SUPPORTED)
+        if conflict is not None and sim >= self.policy.contradict_similarity:
+            return Verdict(claim, False, round(sim, 4), conflict, [], citation, timings, CONTRADICTED)
+        return Verdict(claim, False, round(sim, 4), missing or f"no passage says this ({conflict})", [], citation,
+                       timings, NOT_FOUND)
 
     def _support(self, cands: list[Candidate], qvec: np.ndarray, known: QueryTerms) -> tuple[Candidate, float]:
         """The candidate closest to the claim (similarity plus the share of its words), and its similarity."""
@@ -149,35 +177,178 @@ class Verifier:
             return None
         return f"the reader does not find the claim stated in the closest passage (score {reading.scores[0]:.2f})"
 
-    def _check(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str) -> str | None:
-        """Why `support` does not support `claim`, or None when it does."""
+    def _conflict(self, claim: str, support: str, lang: str, idf: dict[str, float]) -> str | None:
+        """What the support states differently from the claim: another number, month, name or place,
+        the opposite action, or the negation. None when nothing differs."""
+        claim_numbers, support_numbers = numbers(claim), numbers(support)
+        for extra in sorted(claim_numbers - support_numbers):
+            # Another value of the same order ("16" for "12", "17.75" for "18.75"); a number far from
+            # every one of the article's ("three months" against "52 billion") is only missing.
+            close = [v for v in support_numbers - claim_numbers if _same_order(v, extra)]
+            if close:
+                other = min(close, key=lambda v: abs(v - extra))
+                return f"the article says {_fmt(other)}, the claim {_fmt(extra)}"
+        claim_months, support_months = months(claim), months(support)
+        if claim_months - support_months and support_months - claim_months:
+            return (f"the article says month {min(support_months - claim_months)}, "
+                    f"the claim month {min(claim_months - support_months)}")
+        claim_days, support_days = weekdays(claim), weekdays(support)
+        if claim_days - support_days and support_days - claim_days:
+            return (f"the article says {_DAYS[min(support_days - claim_days)]}, "
+                    f"the claim {_DAYS[min(claim_days - support_days)]}")
+        flipped = opposite_action(claim, support)
+        if flipped is not None:
+            return f"the article says {flipped[0]!r}, the claim {flipped[1]!r}"
+        if negated(claim) != negated(support):
+            return ("the article says the opposite (it negates it)" if negated(support)
+                    else "the claim denies what the article says")
+        latin = language(support) == "en"  # a Latin-script passage writes every name as the claim does
+        absent = [n for n in claim_names(claim) if (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
+        if absent:
+            named = _other_name(claim, support, idf)
+            return (f"the article names {named!r}, the claim {absent[0]!r}" if named
+                    else f"the claim names {absent[0]!r}; the article does not")
+        if lang == "ar":
+            swapped = _swapped_word(claim, support, idf, self.policy.rare_idf, self.policy.swap_context)
+            # Without a model that reads, only a swap of one country, city or people for another
+            # ("قطرية" for "مصرية") is sure to be a different fact; another word in that slot may
+            # be the paraphrase's own (it is then only "not in the closest passage").
+            if swapped is not None and all(arabic_place(w) for w in swapped):
+                return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
+        return None
+
+    def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str) -> str | None:
+        """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
         missing_numbers = sorted(numbers(claim) - numbers(support))
         if missing_numbers:
             return f"the number {_fmt(missing_numbers[0])} is not in the closest passage"
         missing_months = sorted(months(claim) - months(support))
         if missing_months:
             return f"the month {missing_months[0]} (of the year) is not in the closest passage"
-        if negated(claim) != negated(support):
-            return ("the closest passage says the opposite" if negated(support)
-                    else "the claim denies what the closest passage says")
-        # Latin-script names can be checked against a passage in Latin script, or against the
-        # Latin names an Arabic passage gives in parentheses for an Arabic claim that has them too;
-        # an English claim's names are usually transliterated in an Arabic passage.
-        names = [w for w in _LATIN_NAME.findall(claim) if w not in _SENTENCE_START]
-        if names and (language(support) == "en" or (lang == "ar" and _LATIN_NAME.search(support))):
-            lowered = support.lower()
-            absent = [w for w in names if w.lower() not in lowered]
-            if absent:
-                return f"{absent[0]!r} is not in the closest passage"
         if lang == "ar":
+            swapped = _swapped_word(claim, support, idf, self.policy.rare_idf, self.policy.swap_context)
+            if swapped is not None:  # another word where the claim has a rare one: a name may differ
+                return f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)"
+            # Every rare word of the claim (names, places, but also a paraphrase's own verbs: without a
+            # model that reads, they cannot be told apart) must be in its sentence.
             present = set(terms(support))
-            rare = [t for t, w in idf.items() if w >= self.policy.rare_idf and t not in present]
-            if rare:
-                word = next((w for w in re.findall(r"[^\W_]+", claim) if rare[0] in terms(w)), rare[0])
+            rare = [t for t, w in idf.items() if w >= self.policy.rare_idf]
+            gone = [t for t in rare if t not in present]
+            if gone:
+                word = next((w for w in re.findall(r"[^\W_]+", claim) if gone[0] in terms(w)), gone[0])
                 return f"{word!r} is not in the closest passage"
         if sim < self.policy.min_similarity:
             return f"no passage says this (closest similarity {sim:.2f})"
         return None
+
+
+def claim_names(claim: str) -> list[str]:
+    """The Latin-script names a claim states: runs of capitalised words ("Charles Michel", one name:
+    a passage may give only the surname) that are not a sentence's first word, a title or a common
+    noun written with a capital."""
+    names: list[str] = []
+    last_end = -2
+    first = re.match(r"\W*([A-Za-z]+)(\W+([A-Za-z]+))?", claim)
+    for m in _LATIN_NAME.finditer(claim):
+        w = m.group()
+        # The claim's first word is capitalised anyway ("Three members…", "Hundreds of…"): a name
+        # only when the next word is one too ("Mahmoud Abbas") or it is a country or city ("Egypt's").
+        opening = first is not None and m.start() == first.start(1) and not (
+            first.group(3) and first.group(3)[:1].isupper()) and not is_place(w)
+        if w in _SENTENCE_START or w in _TITLE_WORDS or opening:
+            last_end = -2
+            continue
+        if names and claim[last_end:m.start()] == " ":
+            names[-1] += " " + w
+        else:
+            names.append(w)
+        last_end = m.end()
+    return names
+
+
+_PERSON_TITLES = {"President", "Minister", "Prince", "King", "Sheikh", "Emir", "Secretary", "General", "Mr", "Mrs",
+                  "Ms", "Dr", "Ambassador", "Spokesman", "Spokeswoman", "Chancellor", "Governor", "Mayor", "Senator",
+                  "counterpart", "leader", "president", "minister", "spokesman", "envoy", "coach", "striker"}
+
+
+def _checkable_name(name: str, claim: str) -> bool:
+    """A name whose absence from an Arabic passage means something: a country, city or people the
+    exonym table knows, or a person named after a title ("Prince Mohammed bin Salman", "counterpart
+    Sergei Lavrov"). Other capitalised words ("Academy Award", "Championship Game") are often
+    translated, not transliterated, and cannot be looked for letter by letter."""
+    if any(is_place(part) for part in name.split()):
+        return True
+    before = claim[: claim.find(name)].split()
+    return bool(before) and before[-1].strip(",") in _PERSON_TITLES
+
+
+def _name_differs(name: str, support: str) -> bool:
+    """No part of the name is in the support (a passage may give only the surname, "ميشيل", or
+    translate a part: "Saxon Garden"), or an English support gives it another first name
+    ("Donald Michel" against "Charles Michel")."""
+    parts = name.split()
+    found = [p for p in parts if name_in(p, support)]
+    if not found:
+        return True
+    for p in found:
+        m = re.search(r"\b([A-Z][a-z]+) " + re.escape(p) + r"\b", support)
+        if m and m.group(1) not in parts and m.group(1) not in _TITLE_WORDS | _SENTENCE_START:
+            return True
+    return False
+
+
+def _other_name(claim: str, support: str, idf: dict[str, float]) -> str | None:
+    """The support's name that the claim does not have (what the article names instead): a «quoted»
+    name first (Arabic news marks names so), then a Latin-script one, then a lone rare word."""
+    claim_terms = set(terms(claim))
+    parts = [n for name in claim_names(claim) for n in name.split()]
+    for q in re.findall(r"«([^»]{2,40})»", support):
+        if not any(same_name(n, word) for n in parts for word in q.split()):
+            return q
+    words = re.findall(r"[^\W\d_]+", support)
+    latin = [w for w in words if _LATIN_NAME.fullmatch(w) and w not in _SENTENCE_START and w not in claim]
+    if latin:
+        return latin[0]
+    rare = [w for w in words if len(w) > 3 and not (set(terms(w)) & claim_terms)]
+    return rare[0] if len(rare) == 1 else None
+
+
+def _swapped_word(claim: str, support: str, idf: dict[str, float], rare_idf: float,
+                  context: float) -> tuple[str, str] | None:
+    """A rare word of an Arabic claim in a slot where the support has another word: the same word
+    before it (or after it) in both, a different word between ("زار مدينة سوسة" / "زار مدينة صفاقس"),
+    and the rest of the claim said by the support (at least `context` of its other words): a claim
+    that differs in one name, not a paraphrase that differs in many words."""
+    c_words = re.findall(r"[^\W_]+", claim)
+    s_words = re.findall(r"[^\W_]+", support)
+    c_norm = [normalize(w) for w in c_words]
+    s_norm = [normalize(w) for w in s_words]
+    s_terms = set(terms(support))
+    claim_terms = list(dict.fromkeys(terms(claim)))
+    for i, w in enumerate(c_words):
+        t = terms(w)
+        if not t or t[0] in s_terms or idf.get(t[0], 0.0) < rare_idf:
+            continue
+        others = [x for x in claim_terms if x != t[0]]
+        if not others or sum(x in s_terms for x in others) < context * len(others):
+            continue
+        for j, sw in enumerate(s_norm):
+            before = i > 0 and j > 0 and c_norm[i - 1] == s_norm[j - 1] and len(sw) > 1
+            after = i + 1 < len(c_norm) and j + 1 < len(s_norm) and c_norm[i + 1] == s_norm[j + 1]
+            if (before or after) and sw != c_norm[i] and not (set(terms(s_words[j])) & set(terms(claim))) \
+                    and len(sw) > 2 and not _is_function_word(sw):
+                return s_words[j], w
+    return None
+
+
+def _same_order(a: float, b: float) -> bool:
+    """Values a changed fact could swap for each other: within a factor of ten."""
+    lo, hi = sorted((abs(a), abs(b)))
+    return hi == 0 or (lo > 0 and hi / lo <= 10)
+
+
+def _is_function_word(word: str) -> bool:
+    return not terms(word)
 
 
 def _fmt(value: float) -> str:

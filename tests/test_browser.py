@@ -317,8 +317,9 @@ def test_check_a_claim_panel_shows_the_span_or_why_not(page):
     shot(page, "check.png")
     page.fill("#claim textarea", CLAIM_BAD)
     page.click("#check-btn")
-    page.wait_for_selector("#claim-result .verdict.unsupported", timeout=ANSWER_MS)
+    page.wait_for_selector("#claim-result .verdict.contradicted", timeout=ANSWER_MS)
     assert "1998" in page.inner_text("#claim-result .reason")
+    assert page.inner_text("#claim-result mark.differs") == "1992"  # what the article says, highlighted
     page.fill("#claim textarea", "   ")
     page.click("#check-btn")
     page.wait_for_selector("#claim-result .error", timeout=ANSWER_MS)
@@ -333,3 +334,4 @@ def test_gradio_client_verify(app_url):
     assert ok["supported"] is True and ok["citations"][0]["article_id"] == SEED_ID
     bad = client.predict(claim=CLAIM_BAD, article_id=SEED_ID, api_name="/verify")
     assert bad["supported"] is False and "1998" in bad["reason"] and bad["closest"]["article_id"] == SEED_ID
+    assert bad["verdict"] == "contradicted"

@@ -482,3 +482,18 @@ def test_the_reader_in_force_is_named_under_the_answer() -> None:
     out = render_chat([turn])
     assert ('<p class="reader" dir="auto">اختيرت الجمل بواسطة: <span dir="ltr">rerank API http://h/rerank &lt;x&gt;</span></p>'
             in out)
+
+
+def test_a_contradicted_claim_shows_its_verdict_and_what_differs_highlighted() -> None:
+    from rag.verify import Verdict
+    from rag.web.render import render_verdict
+
+    quote = "صدم بسيارته 3 من أفراد الأمن في شمال إسرائيل"
+    span = Citation(1, "ram", "عربي يدهس شرطيا", quote, 10, 10 + len(quote))
+    v = Verdict("صدم سائق ثلاثة من أفراد الأمن في جنوب إسرائيل", False, 0.8,
+                "the article says 'شمال', the claim 'جنوب'", [], span, verdict="contradicted")
+    out = render_verdict(v)
+    assert "Contradicted by the articles" in out and 'class="verdict contradicted"' in out
+    assert '<mark class="differs">شمال</mark>' in out and "contradicting span" in out
+    nothing = Verdict("x", False, 0.2, "no passage says this (closest similarity 0.20)", [], span)
+    assert "Not found in the articles" in render_verdict(nothing) and "<mark" not in render_verdict(nothing)

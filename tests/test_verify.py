@@ -42,15 +42,17 @@ def test_a_claim_the_article_states_is_supported_with_its_span(engine: Isnad) ->
     check_verbatim(engine, v)
 
 
-@pytest.mark.parametrize(("claim", "reason"), [
-    ("ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين", "the number 4.5"),  # changed number
-    ("ويستمر المعرض حتى 13 ديسمبر بمشاركة 1632 دار نشر", "the month 12"),  # changed month
-    ("لم ترتفع أسعار النفط 3.5 في المئة يوم الاثنين", "denies"),  # negated
-    ("ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "اسكندنافية"),  # a name added
+@pytest.mark.parametrize(("claim", "verdict", "reason"), [
+    ("ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين", "contradicted", "the article says 3.5, the claim 4.5"),
+    ("ويستمر المعرض حتى 13 ديسمبر بمشاركة 1632 دار نشر", "contradicted", "article says month 11, the claim month 12"),
+    ("لم ترتفع أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "denies"),  # negated
+    ("انخفضت أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "the article says ارتفعت, the claim انخفضت"),
+    ("ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "not found", "اسكندنافية"),  # added
 ])
-def test_a_changed_fact_is_not_supported_and_says_why(engine: Isnad, claim: str, reason: str) -> None:
+def test_a_changed_fact_is_not_supported_and_says_why(engine: Isnad, claim: str, verdict: str, reason: str) -> None:
     v = engine.verify(claim)
     assert not v.supported
+    assert v.verdict == verdict, v.reason
     assert reason in v.reason.replace("'", "").replace("إ", "ا"), v.reason
     assert v.citations == [] and v.closest is not None
     check_verbatim(engine, v)
@@ -78,7 +80,8 @@ def test_empty_or_huge_claims_are_refused(engine: Isnad, claim: str) -> None:
 
 def test_json_contract(engine: Isnad) -> None:
     out = verdict_json(engine.verify("ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين"), "c1")
-    assert set(out) == {"id", "claim", "supported", "score", "reason", "citations"}
+    assert set(out) == {"id", "claim", "supported", "verdict", "score", "reason", "citations"}
+    assert out["verdict"] == "supported"
     assert out["id"] == "c1" and out["supported"] is True
     assert set(out["citations"][0]) == {"article_id", "title", "quote", "start", "end"}  # type: ignore[index]
 
@@ -121,3 +124,35 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
     v = engine.verify(claim)
     assert isinstance(v.supported, bool) and v.reason
     check_verbatim(engine, v)
+
+
+@pytest.mark.parametrize(("claim", "support", "says"), [
+    # an English claim with another name than the Arabic passage: transliterations are compared
+    ("Charles Michel spoke with President Aliyev and President Macron.",
+     "أفاد «ميشيل» في تغريدة أنه تحدث مع كل من الرئيس الأذربيجاني «إلهام علييف» ورئيس وزراء أرمينيا «نيكول باشينيان»",
+     "the claim 'Macron'"),
+    ("Hamas said the truce came through Qatari and UN efforts.",
+     "أعلن المتحدث باسم حركة حماس التوصل لاتفاق لعودة التهدئة في قطاع غزة بجهود مصرية وأممية", "'Qatari'"),
+    ("Al-Faisaly lost to Al-Ahli in the King's Cup.",
+     "فجّر الفيصلي مفاجأة بعد اقصائه أهلي جدة من مسابقة كأس الملك بفوزه عليه 1-صفر", "'بفوزه', the claim 'lost'"),
+    ("The Yemeni army foiled a naval attack on Tuesday.", "أفشلت قوات الجيش اليمني، الجمعة، هجوماً بحرياً",
+     "the article says Friday, the claim Tuesday"),
+    ("صدم سائق ثلاثة من أفراد الأمن في جنوب إسرائيل", "صدم بسيارته 3 من أفراد الأمن في شمال إسرائيل",
+     "'شمال', the claim 'جنوب'"),
+])
+def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, support: str, says: str) -> None:
+    reason = engine.verifier._conflict(claim, support, "en" if claim.isascii() else "ar", {})
+    assert reason is not None and says in reason, reason
+
+
+@pytest.mark.parametrize(("claim", "support"), [
+    ("Charles Michel spoke with Ilham Aliyev and Nikol Pashinyan.",
+     "أفاد «ميشيل» في تغريدة أنه تحدث مع كل من الرئيس الأذربيجاني «إلهام علييف» ورئيس وزراء أرمينيا «نيكول باشينيان»"),
+    ("Egypt's central bank kept rates unchanged at 16.75% for a third time.",
+     "قرار البنك المركزي المصري الإبقاء على سعر عائد الإيداع دون تغيير عند مستوى 16.75% للمرة الثالثة"),
+    ("Qatar will invest ten billion euros in Germany over five years.",
+     "تخطط قطر لضخ استثمارات بقيمة 10 مليارات يورو في الاقتصاد الألماني خلال الـ5 سنوات المقبلة"),
+    ("صرّح ماكرون بأن استقرار الشرق الأوسط أولوية", "قال ماكرون إن الأولوية هي إرساء الاستقرار في الشرق الأوسط"),
+])
+def test_a_faithful_paraphrase_has_nothing_that_differs(engine: Isnad, claim: str, support: str) -> None:
+    assert engine.verifier._conflict(claim, support, "en" if claim.isascii() else "ar", {}) is None

@@ -166,8 +166,9 @@ def _add_tab(h: Handlers) -> list[Any]:
 
 
 def _check_tab(h: Handlers) -> None:
-    gr.Markdown("A sentence to check against the articles: it is supported only by a passage that states "
-                "it with the same numbers, dates, names and polarity.")
+    gr.Markdown("A sentence to check against the articles: **supported** by a passage that states it with the same "
+                "numbers, dates, names and polarity; **contradicted** by one about the same thing that states "
+                "something else (what differs is named and highlighted); or **not found**.")
     claim = gr.Textbox(label="Claim · الخبر", lines=2, max_lines=6, elem_id="claim")
     article = gr.Textbox(label="Only in article (id, optional) · في مقال واحد", elem_id="claim-article")
     check = gr.Button("Check · تحقق", variant="primary", elem_id="check-btn")

@@ -10,6 +10,7 @@ text is data from anywhere (pasted pages, fetched URLs) and must never become li
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -212,21 +213,39 @@ def render_sources(turns: list[Turn], index: int | None = None, active: tuple[st
 # ---------------------------------------------------------------- claim check
 
 
+def _differing(verdict: Verdict) -> str:
+    """What the article says instead, as the reason quotes it ("the article says 'شمال', the claim …")."""
+    if verdict.verdict != "contradicted":
+        return ""
+    m = re.match(r"the article (?:says|names) '?(.+?)'?, the claim ", verdict.reason)
+    return m.group(1) if m and not m.group(1).startswith("month ") else ""
+
+
+def _marked(quote: str, word: str) -> str:
+    """The escaped quote with every occurrence of `word` highlighted (the quote itself is unchanged)."""
+    if not word or word not in quote:
+        return esc(quote)
+    return f'<mark class="differs">{esc(word)}</mark>'.join(esc(part) for part in quote.split(word))
+
+
 def render_verdict(verdict: Verdict | None, error: str = "") -> str:
     """The "Check a claim" result: the verdict, the reason, and the (verbatim) span it rests on."""
     if error:
         return f'<p class="error" dir="auto">{esc(error)}</p>'
     if verdict is None:
         return ""
-    label = ("Supported by the articles · تدعمه المقالات" if verdict.supported
-             else "Not supported by the articles · لا تدعمه المقالات")
-    css = "verdict supported" if verdict.supported else "verdict unsupported"
+    label = {"supported": "Supported by the articles · تدعمه المقالات",
+             "contradicted": "Contradicted by the articles · تناقضه المقالات"}.get(
+        verdict.verdict, "Not found in the articles · لم يرد في المقالات")
+    css = {"supported": "verdict supported", "contradicted": "verdict contradicted"}.get(
+        verdict.verdict, "verdict unsupported")
     head = (f'<p class="{css}"><strong>{esc(label)}</strong> '
             f'<span class="reason" dir="ltr">({esc(verdict.reason)}; score {verdict.score:.2f})</span></p>')
     spans = verdict.citations or ([verdict.closest] if verdict.closest else [])
-    kind = "supporting span" if verdict.supported else "closest span"
+    kind = {"supported": "supporting span", "contradicted": "contradicting span"}.get(verdict.verdict, "closest span")
+    differs = _differing(verdict)
     body = "".join(
-        f'<blockquote class="claim-span" dir="{text_dir(c.quote)}">{esc(c.quote)}</blockquote>'
+        f'<blockquote class="claim-span" dir="{text_dir(c.quote)}">{_marked(c.quote, differs)}</blockquote>'
         f'<p class="claim-source" dir="auto">{esc(kind)}: <strong>{esc(c.title)}</strong> '
         f'<span dir="ltr">({esc(c.article_id)}, {c.start}-{c.end})</span></p>'
         for c in spans)

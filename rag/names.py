@@ -1,0 +1,157 @@
+"""Names across scripts: is "Aliyev" in «علييف» ... «إلهام علييف»? Is "Sousse" in a passage that says صفاقس?
+
+A name keeps its consonants when it is transliterated; vowels come and go (Arabic writes few,
+English guesses them). Both spellings are reduced to a skeleton of consonant classes — letters a
+transliteration confuses share a class (p/b, v/f, the Arabic emphatics and their plain letters,
+z/s/ذ, g/j/ج/غ, h/ح/ه/خ), vowels, w and y and the Arabic long vowels, hamza and ع drop out, runs
+collapse — and two names match when their skeletons are equal (or one letter apart, for long ones).
+Names that are translated rather than transliterated (Egypt/مصر, Germany/ألمانيا) come from a
+short table of countries and cities.
+
+    >>> same_name("Aliyev", "علييف"), same_name("Pashinyan", "باشينيان"), same_name("Michel", "ميشيل")
+    (True, True, True)
+    >>> same_name("Sousse", "صفاقس"), same_name("Egypt", "مصر")
+    (False, True)
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .arabic import normalize, terms
+
+_LATIN_RULES = (("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("zh", "G"), ("dj", "G"), ("kh", "H"),
+                ("gh", "G"), ("ph", "F"), ("th", "T"), ("dh", "Z"), ("ck", "K"), ("ng", "N"), ("x", "KZ"),
+                ("ce", "Ze"), ("ci", "Zi"), ("cy", "Zy"), ("c", "K"), ("q", "K"), ("k", "K"), ("j", "G"),
+                ("g", "G"), ("p", "B"), ("b", "B"), ("v", "F"), ("f", "F"), ("t", "T"), ("d", "D"), ("s", "Z"),
+                ("z", "Z"), ("h", "H"), ("l", "L"), ("m", "M"), ("n", "N"), ("r", "R"))
+_ARABIC = {"ب": "B", "پ": "B", "ف": "F", "ڤ": "F", "ت": "T", "ط": "T", "ث": "T", "د": "D", "ض": "D",
+           "ذ": "Z", "ظ": "Z", "ز": "Z", "س": "Z", "ص": "Z", "ش": "S", "ج": "G", "غ": "G", "گ": "G",
+           "ق": "K", "ك": "K", "ح": "H", "ه": "H", "خ": "H", "ل": "L", "م": "M", "ن": "N", "ر": "R"}
+_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")
+
+# Translated, not transliterated: English name -> its Arabic forms (normalised when used).
+_EXONYMS = {
+    "egypt": "مصر", "egyptian": "مصر مصري مصريه", "germany": "المانيا", "german": "الماني المانيا",
+    "greece": "اليونان", "jordan": "الاردن", "morocco": "المغرب", "moroccan": "المغرب مغربي",
+    "algeria": "الجزائر", "algiers": "الجزائر", "algerian": "الجزائر جزائري", "syria": "سوريا سوريه",
+    "iraq": "العراق", "saudi": "السعوديه سعودي", "emirates": "الامارات", "uae": "الامارات", "kuwait": "الكويت",
+    "bahrain": "البحرين", "oman": "عمان", "yemen": "اليمن", "palestine": "فلسطين", "palestinian": "فلسطيني",
+    "israel": "اسرائيل", "israeli": "اسرائيلي", "sudan": "السودان", "libya": "ليبيا", "tunisia": "تونس",
+    "tunisian": "تونسي", "turkey": "تركيا", "turkish": "تركي تركيا", "iran": "ايران", "china": "الصين",
+    "chinese": "الصين صيني", "japan": "اليابان", "india": "الهند", "indian": "الهند هندي", "france": "فرنسا",
+    "french": "فرنسي فرنسا", "britain": "بريطانيا", "british": "بريطاني بريطانيا", "uk": "بريطانيا المتحده",
+    "america": "امريكا اميركا الامريكيه", "american": "امريكي اميركي", "us": "الولايات امريكا", "usa": "الولايات",
+    "spain": "اسبانيا", "italy": "ايطاليا", "netherlands": "هولندا", "sweden": "السويد", "switzerland": "سويسرا",
+    "austria": "النمسا", "belgium": "بلجيكا", "russia": "روسيا", "russian": "روسي روسيا", "ukraine": "اوكرانيا",
+    "europe": "اوروبا", "european": "اوروبي الاوروبي", "armenia": "ارمينيا", "armenian": "ارميني الارميني",
+    "azerbaijan": "اذربيجان", "azerbaijani": "اذربيجاني الاذربيجاني اذري الاذري", "cairo": "القاهره",
+    "riyadh": "الرياض", "mecca": "مكه", "medina": "المدينه", "jerusalem": "القدس", "damascus": "دمشق",
+    "baghdad": "بغداد", "beirut": "بيروت", "rabat": "الرباط", "tunis": "تونس", "gaza": "غزه",
+    "jeddah": "جده", "aleppo": "حلب", "mosul": "الموصل", "basra": "البصره", "alexandria": "الاسكندريه",
+    "casablanca": "الدار البيضاء", "africa": "افريقيا", "african": "افريقي افارقه الافارقه افريقيا",
+    "asia": "اسيا", "arab": "العربيه عربي",
+    "gulf": "الخليج", "lebanon": "لبنان", "lebanese": "لبناني", "qatar": "قطر", "qatari": "قطري",
+    "white": "البيت", "house": "البيت", "united": "المتحده", "nations": "الامم", "kingdom": "المملكه",
+    "states": "الولايات", "west": "الغربيه الغرب", "bank": "الضفه البنك", "red": "الاحمر", "cross": "الصليب",
+    "crescent": "الهلال", "korean": "الكوري كوريا الكوريه", "korea": "كوريا", "syrian": "السوري سوريا",
+    "iraqi": "العراقي", "iranian": "الايراني ايران", "yemeni": "اليمني اليمن", "libyan": "الليبي ليبيا",
+    "malian": "مالي", "mali": "مالي", "italian": "الايطالي ايطاليا", "spanish": "الاسباني اسبانيا",
+    "muslim": "المسلمين مسلم", "brotherhood": "الاخوان", "islamic": "الاسلامي", "state": "الدوله",
+}
+
+
+def arabic_place(word: str) -> bool:
+    """Is this Arabic word a country, city or people of the exonym table ("القطرية", "اللبناني")?"""
+    w = normalize(word)
+    forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 3}
+    forms |= {f[:-len(x)] for f in list(forms) for x in ("يه", "ي", "ه") if f.endswith(x) and len(f) - len(x) >= 3}
+    return bool(forms & _ARABIC_PLACES)
+
+
+def is_place(word: str) -> bool:
+    """A country, city or people the exonym table knows ("Egypt", "Lebanese")."""
+    return word.lower() in _EXONYMS
+
+_PLACE_KEYS = tuple(k for k in _EXONYMS if k not in {"white", "house", "united", "nations", "kingdom", "states", "west",
+                                                "bank", "red", "cross", "crescent", "muslim", "brotherhood",
+                                                "islamic", "state", "middle", "arab"})
+_ARABIC_PLACES = frozenset(f2 for k in _PLACE_KEYS for f in _EXONYMS[k].split()
+                           for f2 in (f, f[2:] if f.startswith("ال") else f) if len(f2) >= 3)
+
+
+def _latin_skeleton(word: str) -> str:
+    w = word.lower()
+    out, i = [], 0
+    while i < len(w):
+        for src, dst in _LATIN_RULES:
+            if w.startswith(src, i):
+                out.append(dst.rstrip("aeiouy"))
+                i += len(src) - (1 if dst[-1:].islower() else 0)
+                break
+        else:
+            i += 1  # a vowel, w, y, an apostrophe
+    return _collapse("".join(out))
+
+
+def _arabic_skeleton(word: str) -> str:
+    if len(word) > 1 and word.endswith("ه"):  # ة, or a final ه that writes a vowel ("خوسيه")
+        word = word[:-1]
+    return _collapse("".join(_ARABIC.get(ch, "") for ch in word))
+
+
+def _collapse(s: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+@lru_cache(maxsize=65536)
+def skeletons(word: str) -> frozenset[str]:
+    """The consonant skeletons a written word may stand for (an Arabic word with and without its
+    attached prefixes: "وميشيل" is "ميشيل")."""
+    if re.search(r"[A-Za-z]", word):
+        skeleton = _latin_skeleton(word)
+        plural = {skeleton[:-1]} if word.lower().endswith("s") and len(skeleton) > 2 else set()
+        # a final "ng" is written نغ or نج ("Turing", "تورنغ"); inside a word it is a plain n ("Washington")
+        final_g = {skeleton + "G"} if word.lower().endswith("ng") else set()
+        return frozenset({skeleton} | plural | final_g - {""})
+    w = normalize(word)
+    forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 2}
+    # "الحوثيين" is the Houthis, "الأمريكية" America's: the plural and adjective endings go too
+    forms |= {f[:-len(x)] for f in list(forms) for x in ("يين", "ين", "ون", "ات", "يه", "ي")
+              if f.endswith(x) and len(f) - len(x) >= 3}
+    return frozenset({_arabic_skeleton(f) for f in forms} - {""})
+
+
+def _close(a: str, b: str) -> bool:
+    if len(a) > 2 and len(b) > 2:  # a final h is a vowel as often as not: Abdullah / عبدالل(ه)
+        a, b = a.removesuffix("H"), b.removesuffix("H")
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def same_name(latin: str, other: str) -> bool:
+    """Could `other` (a word in any script) be the name `latin` written another way?"""
+    exonym = _EXONYMS.get(latin.lower())
+    if exonym and not re.search(r"[A-Za-z]", other):
+        w = normalize(other)
+        forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p)}
+        for ex in exonym.split():  # "مصري" and "المصرية" are Egypt's too; "الماني" is Germany's
+            if any(f == ex or (len(f) >= 3 and len(ex) >= 3 and (f.startswith(ex) or ex.startswith(f)))
+                   for f in forms):
+                return True
+    return any(_close(a, b) for a in skeletons(latin) for b in skeletons(other))
+
+
+def name_in(latin: str, text: str) -> bool:
+    """Does `text` (any script) contain the name `latin`, as written or transliterated?"""
+    if latin.lower() in text.lower():
+        return True
+    # A function word ("وقال" is K-L, like "Kelly") is never a name.
+    return any(same_name(latin, w) for w in re.findall(r"[^\W\d_]+", text) if terms(w))

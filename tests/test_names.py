@@ -1,0 +1,37 @@
+"""Names across scripts (rag/names.py): an English claim's name against an Arabic passage, and back."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.names import name_in, same_name
+
+# Real pairs: the English spelling news agencies use and the Arabic spelling of Arabic news sites.
+SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", "ميشيل"), ("Charles", "تشارلز"),
+        ("Putin", "بوتين"), ("Erdogan", "أردوغان"), ("Macron", "ماكرون"), ("Biden", "بايدن"), ("Kais", "قيس"),
+        ("Saied", "سعيد"), ("Azerbaijan", "أذربيجان"), ("Armenia", "أرمينيا"), ("Minsk", "مينسك"),
+        ("Washington", "واشنطن"), ("Moscow", "موسكو"), ("Sfax", "صفاقس"), ("Sousse", "سوسة"), ("Trump", "ترامب"),
+        ("Netanyahu", "نتنياهو"), ("Lavrov", "لافروف"), ("Zelensky", "زيلينسكي"), ("Mohammed", "محمد"),
+        ("Abdullah", "عبدالله"), ("Khalid", "خالد"), ("Ghannouchi", "الغنوشي"), ("Tebboune", "تبون"),
+        ("Interfax", "انترفاكس"), ("Grigoryan", "غريغوريان"), ("Egypt", "مصر"), ("Germany", "ألمانيا"),
+        ("Jordan", "الأردن"), ("Cairo", "القاهرة"), ("Michel", "وميشيل")]
+# Near misses: another person, another city, another country of the same story.
+OTHER = [("Sousse", "صفاقس"), ("Aliyev", "باشينيان"), ("Putin", "بايدن"), ("Cairo", "الرياض"), ("Michel", "ماكرون"),
+         ("Moscow", "مينسك"), ("Ahmed", "محمد"), ("Baku", "يريفان"), ("Egypt", "الأردن"),
+         ("Tunis", "طرابلس"), ("Trump", "بايدن"), ("Lavrov", "بلينكن"), ("Armenia", "أذربيجان")]
+
+
+@pytest.mark.parametrize(("latin", "arabic"), SAME)
+def test_the_same_name_matches_across_scripts(latin: str, arabic: str) -> None:
+    assert same_name(latin, arabic)
+
+
+@pytest.mark.parametrize(("latin", "arabic"), OTHER)
+def test_another_name_does_not_match(latin: str, arabic: str) -> None:
+    assert not same_name(latin, arabic)
+
+
+def test_a_name_is_found_in_a_passage_whatever_its_script() -> None:
+    passage = "أفاد «ميشيل» في تغريدة أنه تحدث مع الرئيس الأذربيجاني «إلهام علييف» (Ilham Aliyev)"
+    assert name_in("Michel", passage) and name_in("Ilham", passage) and name_in("Aliyev", passage)
+    assert not name_in("Pashinyan", passage) and not name_in("Macron", passage)
