@@ -82,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
+    from rag.feeds import Refresher
     from rag.web.page import build_app
 
+    # Subscribed feeds (`python -m rag feed add URL`) are refreshed when due, in the background.
+    Refresher(isnad.feeds, log=lambda m: print(m, file=sys.stderr, flush=True)).start()
     demo, launch_kwargs = build_app(isnad)
     # Gradio's MCP tools call the app without the login, so with a login they would only fail.
     mcp = settings.mcp and not logins

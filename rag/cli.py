@@ -76,6 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("info", "settings in force and index counts")
     p.add_argument("--json", action="store_true")
 
+    p = add("feed", "subscribe to RSS/Atom feeds: their new entries become articles")
+    feed = p.add_subparsers(dest="feed_command", required=True)
+    f = feed.add_parser("add", help="subscribe to a feed (its entries are added at the first refresh)")
+    f.add_argument("url")
+    f.add_argument("--every", type=int, default=60, help="minutes between refreshes by the running app (60)")
+    f.add_argument("--source", default="", help="the outlet's name for its articles (default: the host name)")
+    f = feed.add_parser("list", help="the feeds, with their last fetch, new articles and last error")
+    f.add_argument("--json", action="store_true")
+    f = feed.add_parser("remove", help="unsubscribe (articles already added stay)")
+    f.add_argument("url")
+    f = feed.add_parser("refresh", help="fetch one feed, or every feed, now and add the new entries")
+    f.add_argument("url", nargs="?")
+    f.add_argument("--json", action="store_true")
+    for f in feed.choices.values():  # `rag feed add URL --db DIR` as well as `rag feed --db DIR add URL`
+        f.add_argument("--db", default=argparse.SUPPRESS, help="index folder")
+
     sub.add_parser("setup-model", help="download, assemble and verify EmbeddingGemma-300M (idempotent)")
     sub.add_parser("setup-test-llm", help="download, assemble and verify the small GGUF model of the local-LLM "
                                           "tests (1.1 GB; idempotent)")
@@ -123,6 +139,8 @@ def _run(args: argparse.Namespace) -> int:
         return _verify(isnad, args)
     if args.command == "export":
         return _export(isnad, args)
+    if args.command == "feed":
+        return _feed(isnad, args)
     if args.command == "check":
         report = isnad.check(repair=args.repair)
         if args.json:
@@ -168,6 +186,42 @@ def _run(args: argparse.Namespace) -> int:
             print("reader:", info["reader"])
         return 0
     raise AssertionError(args.command)
+
+
+def _feed(isnad: Any, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    feeds = isnad.feeds
+    if args.feed_command == "add":
+        feed = feeds.add(args.url, args.every, args.source)
+        print(f"subscribed to {feed.url} ({feed.source}, every {feed.every_minutes} min); "
+              "`python -m rag feed refresh` fetches it now")
+        return 0
+    if args.feed_command == "remove":
+        feeds.remove(args.url)
+        print(f"unsubscribed from {args.url}; its articles stay")
+        return 0
+    if args.feed_command == "list":
+        rows = feeds.all()
+        if args.json:
+            _print_json([dataclasses.asdict(f) for f in rows])
+            return 0
+        if not rows:
+            print("no feeds; add one with `python -m rag feed add URL`")
+        for f in rows:
+            last = f"last fetch {f.last_fetch}, {f.last_new} new" if f.last_fetch else "never fetched"
+            print(f"{f.url}  ({f.source}, every {f.every_minutes} min; {last})"
+                  + (f"\n  last error: {f.last_error}" if f.last_error else ""))
+        return 0
+    reports = feeds.refresh(args.url)
+    if args.json:
+        _print_json([dataclasses.asdict(r) for r in reports])
+    else:
+        for r in reports:
+            print(f"{r.url}: {r.status}, {r.new} new, {r.seen} already in the archive")
+            for e in r.errors:
+                print(f"  error: {e}", file=sys.stderr)
+    return 1 if any(r.status == "error" for r in reports) else 0
 
 
 def _ingest(isnad: Any, args: argparse.Namespace) -> int:

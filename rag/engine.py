@@ -91,6 +91,9 @@ class Isnad:
                                  reader=make_reader(s, self.embedder))
         self._verifier: Verifier | None = None
         self._chat_model: ChatModel | None = chat_model
+        from .feeds import Feeds
+
+        self.feeds = Feeds(self)  # subscribed RSS/Atom feeds: add, list, remove, refresh
 
     # -- adding -----------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None

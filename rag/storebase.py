@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from .feeds import Feed
 from .types import Article, Chunk, Filters
 
 
@@ -116,6 +117,12 @@ class ArticleStore(Protocol):
     def vector_page(self, after: str, n: int) -> list[tuple[str, np.ndarray]]: ...
     def has_ready_articles(self) -> bool: ...
     def counts(self) -> dict[str, int]: ...
+    def put_feed(self, feed: Feed) -> None: ...
+    def get_feed(self, url: str) -> Feed | None: ...
+    def list_feeds(self) -> list[Feed]: ...
+    def delete_feed(self, url: str) -> bool: ...
+    def feed_items_seen(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
+    def add_feed_items(self, feed_url: str, items: Sequence[tuple[str, str]]) -> None: ...
 
 
 ARTICLE_COLUMNS = "id, title, text, date, source, url"
@@ -306,6 +313,64 @@ class SqlStore:
                             " WHERE a.state = 'ready'")[0][0]),
             "cached_vectors": int(q("SELECT count(*) FROM vectors")[0][0]),
         }
+
+    # -- feeds ------------------------------------------------------------------------------
+    def put_feed(self, feed: Feed) -> None:
+        values = (feed.url, feed.source, feed.every_minutes, feed.etag, feed.last_modified, feed.last_fetch,
+                  feed.last_error, feed.last_new, feed.added_at)
+        with self.transaction() as conn:
+            self._execute(conn, f"INSERT INTO feeds({FEED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT (url) DO UPDATE SET source = excluded.source, "
+                                "every_minutes = excluded.every_minutes, etag = excluded.etag, "
+                                "last_modified = excluded.last_modified, last_fetch = excluded.last_fetch, "
+                                "last_error = excluded.last_error, last_new = excluded.last_new", values)
+
+    def get_feed(self, url: str) -> Feed | None:
+        rows = self._select(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return Feed(*rows[0]) if rows else None
+
+    def list_feeds(self) -> list[Feed]:
+        return [Feed(*row) for row in self._select(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, url")]
+
+    def delete_feed(self, url: str) -> bool:
+        with self.transaction() as conn:
+            self._execute(conn, "DELETE FROM feed_items WHERE feed_url = ?", (url,))
+            return bool(self._execute(conn, "DELETE FROM feeds WHERE url = ?", (url,)).rowcount)
+
+    def feed_items_seen(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        seen: set[str] = set()
+        for condition, params in self._in("guid", list(dict.fromkeys(guids))):
+            seen |= {row[0] for row in self._select(f"SELECT guid FROM feed_items WHERE feed_url = ? AND {condition}",
+                                                    [feed_url, *params])}
+        return seen
+
+    def add_feed_items(self, feed_url: str, items: Sequence[tuple[str, str]]) -> None:
+        with self.transaction() as conn:
+            for guid, article_id in items:
+                self._execute(conn, "INSERT INTO feed_items(feed_url, guid, article_id) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (feed_url, guid) DO NOTHING", (feed_url, guid, article_id))
+
+
+FEED_COLUMNS = "url, source, every_minutes, etag, last_modified, last_fetch, last_error, last_new, added_at"
+FEEDS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    every_minutes INTEGER NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_fetch TEXT,
+    last_error TEXT,
+    last_new INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed_url TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (feed_url, guid)
+);
+"""
 
 
 def _article(row: Sequence[Any]) -> Article:

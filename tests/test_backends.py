@@ -132,3 +132,23 @@ def test_the_vector_cache_pages_through_whole_and_seeds_another_index(make) -> N
         target.index.cache_vectors(page)
     assert target.add_articles(ARTICLES).embedded == 0
     assert answers(target) == answers(source)
+
+
+def test_feeds_and_the_entries_seen_are_kept_by_every_store(make) -> None:  # type: ignore[no-untyped-def]
+    from rag.feeds import Feed
+
+    isnad = make()
+    isnad.index.open()
+    store = isnad.index.store
+    feed = Feed("https://example.com/rss", "Example", 30, added_at="2026-12-05T10:00:00+00:00")
+    store.put_feed(feed)
+    store.put_feed(Feed("https://example.com/rss", "Example", 30, '"v1"', None, "2026-12-05T10:05:00+00:00",
+                        None, 2, "ignored: added_at is kept"))
+    store.add_feed_items(feed.url, [("g1", "a1"), ("g2", "a2"), ("g1", "a1")])
+    again = make()  # another process opening the same index sees them
+    again.index.open()
+    [stored] = again.index.store.list_feeds()
+    assert (stored.etag, stored.last_new, stored.added_at) == ('"v1"', 2, "2026-12-05T10:00:00+00:00")
+    assert again.index.store.feed_items_seen(feed.url, ["g1", "g2", "g3"]) == {"g1", "g2"}
+    assert again.index.store.delete_feed(feed.url) and again.index.store.list_feeds() == []
+    assert again.index.store.feed_items_seen(feed.url, ["g1"]) == set()

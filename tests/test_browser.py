@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -80,7 +81,8 @@ def running_app(work: Path, **env_extra: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("app")) as url:
+    # RAG_FETCH_PRIVATE: the feed test serves its feed on 127.0.0.1
+    with running_app(tmp_path_factory.mktemp("app"), RAG_FETCH_PRIVATE="1") as url:
         yield url
 
 
@@ -299,6 +301,33 @@ def test_gradio_client_ask_and_add_article(app_url):
     assert bad["status"] == "error" and bad["errors"]
     answer = client.predict("ما طول الجسر فوق وادي سنجرلان؟", api_name="/ask")
     assert any(c["article_id"] == added["id"] for c in answer["citations"])
+
+
+# ---------------------------------------------------------------- feeds
+
+
+def test_subscribing_to_a_feed_adds_its_entries_and_lists_it(page):
+    from test_feeds import FeedServer, items
+
+    server = FeedServer()
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = server.feed("/rss", [dict(it, title=f"خلاصة تجريبية {i}") for i, it in enumerate(items(2))])
+        open_tab(page, "Add articles")
+        page.fill("#feed-url textarea", url)
+        page.fill("#feed-source textarea", "Loopback News")
+        page.click("#feed-add-btn")
+        page.wait_for_selector("#feed-list table.feeds", timeout=ANSWER_MS)
+        listed = page.inner_text("#feed-list")
+        assert "2 new" in listed and url in listed and "Loopback News" in listed
+        page.click("#feed-refresh-btn")  # unchanged: one conditional request, nothing added
+        page.wait_for_function("document.querySelector('#feed-list').innerText.includes('unchanged')",
+                               timeout=ANSWER_MS)
+        open_tab(page, "Library")
+        page.wait_for_selector("text=خلاصة تجريبية 1", timeout=ANSWER_MS)
+    finally:
+        server.httpd.shutdown()
 
 
 # ---------------------------------------------------------------- claim check

@@ -38,6 +38,9 @@ class Page:
     body: bytes
     content_type: str
     charset: str | None
+    etag: str | None = None  # validators for a conditional GET of the same URL later
+    last_modified: str | None = None
+    unchanged: bool = False  # the server answered 304 Not Modified: body is empty
 
 
 
@@ -119,11 +122,20 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch(url: str, max_bytes: int, timeout: float = TIMEOUT_S, allow_private: bool = False) -> Page:
-    """GET `url`; InputError for a refused address, an HTTP or network error, or a page over max_bytes."""
+def fetch(url: str, max_bytes: int, timeout: float = TIMEOUT_S, allow_private: bool = False,
+          accept: str = "text/html,text/plain,*/*", etag: str | None = None, last_modified: str | None = None
+          ) -> Page:
+    """GET `url`; InputError for a refused address, an HTTP or network error, or a page over max_bytes.
+    With `etag` / `last_modified` (from an earlier Page) the GET is conditional: a 304 answer comes
+    back as a Page with `unchanged` set and no body."""
     url = check_url(url)
     opener = urllib.request.build_opener(*_handlers(allow_private))
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"})
+    headers = {"User-Agent": USER_AGENT, "Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    request = urllib.request.Request(url, headers=headers)
     limit_mb = max_bytes / (1024 * 1024)
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -137,10 +149,13 @@ def fetch(url: str, max_bytes: int, timeout: float = TIMEOUT_S, allow_private: b
                 if size > max_bytes:
                     raise InputError(f"the page is over the {limit_mb:.0f} MB limit (RAG_MAX_UPLOAD_MB)")
                 chunks.append(piece)
-            headers: Message = response.headers
-            return Page(response.geturl(), b"".join(chunks), headers.get_content_type(),
-                        headers.get_content_charset())
+            got: Message = response.headers
+            return Page(response.geturl(), b"".join(chunks), got.get_content_type(), got.get_content_charset(),
+                        got.get("ETag"), got.get("Last-Modified"))
     except urllib.error.HTTPError as exc:
+        if exc.code == 304 and (etag or last_modified):
+            return Page(url, b"", "", None, exc.headers.get("ETag") or etag,
+                        exc.headers.get("Last-Modified") or last_modified, unchanged=True)
         raise InputError(f"the server answered {exc.code} {exc.reason} for {url}") from None
     except urllib.error.URLError as exc:
         reason = exc.reason

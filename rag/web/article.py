@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError
+from ..feeds import Feed, FeedReport
 from ..storebase import ArticleInfo
 from ..types import Article
 from .render import esc, lang_of, meta_html, text_dir
@@ -134,3 +135,21 @@ def render_added(added: Sequence[str], replaced: Sequence[str], unchanged: Seque
 
 def render_notice(text: str, kind: str = "error") -> str:
     return f'<div class="isnad-result {esc(kind)}"><p dir="auto">{esc(text)}</p></div>'
+
+
+def render_feeds(feeds: list[Feed], reports: list[FeedReport] = ()) -> str:  # type: ignore[assignment]
+    """The subscribed feeds (last fetch, new articles, last error) and what a refresh just did."""
+    done = "".join(
+        f'<li dir="ltr"><strong>{esc(r.url)}</strong>: {esc(r.status)}, {r.new} new, {r.seen} already here'
+        + "".join(f'<br><span class="error" dir="auto">{esc(e)}</span>' for e in r.errors[:5]) + "</li>"
+        for r in reports)
+    head = f'<ul class="feed-report">{done}</ul>' if done else ""
+    if not feeds:
+        return head + '<p class="feed-none">No feeds yet · لا خلاصات بعد</p>'
+    rows = "".join(
+        f'<tr><td dir="ltr">{esc(f.url)}</td><td dir="auto">{esc(f.source)}</td><td>{f.every_minutes} min</td>'
+        f'<td dir="ltr">{esc(f.last_fetch or "never · أبدا")}</td><td>{f.last_new}</td>'
+        f'<td class="error" dir="auto">{esc(f.last_error or "")}</td></tr>' for f in feeds)
+    return (head + '<table class="feeds"><thead><tr><th>Feed · الخلاصة</th><th>Source · المصدر</th><th>Every · كل</th>'
+            '<th>Last fetch · آخر جلب</th><th>New · جديد</th><th>Last error · آخر خطأ</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")

@@ -20,6 +20,7 @@ from .article import (
     render_added,
     render_article,
     render_confirm,
+    render_feeds,
     render_library,
     render_missing,
     render_notice,
@@ -133,6 +134,26 @@ class Handlers:
 
     def add_url(self, url: str) -> str:
         return _render_one(self.isnad.add_url(url))
+
+    # -- feeds ------------------------------------------------------------------------------
+    def feeds(self) -> str:
+        return render_feeds(self.isnad.feeds.all())
+
+    def add_feed(self, url: str, every: float | None, source: str) -> str:
+        """Subscribe and fetch the feed at once (its entries become articles)."""
+        try:
+            feed = self.isnad.feeds.add((url or "").strip(), int(every or 60), source or "")
+            reports = self.isnad.feeds.refresh(feed.url)
+        except RagError as exc:
+            return render_notice(str(exc)) + render_feeds(self.isnad.feeds.all())
+        return render_feeds(self.isnad.feeds.all(), reports)
+
+    def refresh_feeds(self) -> str:
+        try:
+            reports = self.isnad.feeds.refresh()
+        except RagError as exc:
+            return render_notice(str(exc)) + render_feeds(self.isnad.feeds.all())
+        return render_feeds(self.isnad.feeds.all(), reports)
 
     def _titles(self, ids: list[str]) -> dict[str, str]:
         titles = {}

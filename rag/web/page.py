@@ -148,6 +148,17 @@ def _add_tab(h: Handlers) -> list[Any]:
             page_url = gr.Textbox(show_label=False, placeholder="https://…", elem_id="fetch-url")
             fetch = gr.Button("Fetch and add · اجلب وأضف", elem_id="fetch-btn")
             fetch_result = gr.HTML("", elem_id="fetch-result", js_on_load=None)
+            gr.Markdown("### Feeds · الخلاصات\nRSS or Atom: new entries become articles; the app refreshes each "
+                        "feed at its interval · تضاف الأخبار الجديدة تلقائياً")
+            feed_url = gr.Textbox(show_label=False, placeholder="https://…/rss", elem_id="feed-url")
+            with gr.Row():
+                feed_every = gr.Number(value=60, precision=0, minimum=1, label="Every (min) · كل (دقيقة)",
+                                       elem_id="feed-every")
+                feed_source = gr.Textbox(label="Source · المصدر", elem_id="feed-source")
+            with gr.Row():
+                feed_add = gr.Button("Subscribe and fetch · اشترك واجلب", elem_id="feed-add-btn")
+                feed_refresh = gr.Button("Refresh all · حدّث الكل", elem_id="feed-refresh-btn")
+            feed_list = gr.HTML(h.feeds, elem_id="feed-list", js_on_load=None)
 
     def import_files(paths: list[str] | None, progress: gr.Progress = PROGRESS) -> str:
         def report(done: int, total: int) -> None:
@@ -162,6 +173,9 @@ def _add_tab(h: Handlers) -> list[Any]:
         upload.click(import_files, [files], [upload_result], **WRITES, **PRIVATE),
         gr.on([fetch.click, page_url.submit], h.add_url, [page_url], [fetch_result], **WRITES,
               **PRIVATE),
+        gr.on([feed_add.click, feed_url.submit], h.add_feed, [feed_url, feed_every, feed_source], [feed_list],
+              **WRITES, **PRIVATE),
+        feed_refresh.click(h.refresh_feeds, None, [feed_list], **WRITES, **PRIVATE),
     ]
 
 
