@@ -21,7 +21,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "citations": [
             {"n": c.n, "article_id": c.article_id, "title": c.title, "date": c.date, "source": c.source,
              "url": c.url, "quote": c.quote, "start": c.start, "end": c.end,
-             "reader_score": None if c.reader_score is None else round(c.reader_score, 4)}
+             "reader_score": None if c.reader_score is None else round(c.reader_score, 4),
+             **corroboration_json(answer.corroboration.get(c.n))}
             for c in answer.citations
         ],
         "passages": [
@@ -39,6 +40,20 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def corroboration_json(found: Any) -> dict[str, Any]:
+    """A citation's "corroborated_by", "disputed_by" and "copies" (empty lists when none or not looked up)."""
+    def echo(e: Any, reason: bool) -> dict[str, Any]:
+        out = {"article_id": e.article_id, "source": e.source, "date": e.date, "quote": e.quote,
+               "start": e.start, "end": e.end}
+        return {**out, "reason": e.reason} if reason else out
+
+    if found is None:
+        return {"corroborated_by": [], "disputed_by": [], "copies": []}
+    return {"corroborated_by": [echo(e, False) for e in found.corroborated_by],
+            "disputed_by": [echo(e, True) for e in found.disputed_by],
+            "copies": [{"article_id": a, "source": s} for a, s in found.copies]}
+
+
 def verdict_json(v: Verdict, claim_id: object = None) -> dict[str, object]:
     """The `rag verify --json` contract."""
     def cite(c: Citation) -> dict[str, object]:
@@ -48,4 +63,6 @@ def verdict_json(v: Verdict, claim_id: object = None) -> dict[str, object]:
                               "score": v.score, "reason": v.reason, "citations": [cite(c) for c in v.citations]}
     if v.closest is not None:
         out["closest"] = cite(v.closest)
+    found = corroboration_json(v.corroboration)
+    out["corroborated_by"], out["disputed_by"] = found["corroborated_by"], found["disputed_by"]
     return out

@@ -203,9 +203,22 @@ class Isnad:
         chat = None if extractive else self.chat_model
         if chat is not None and retrieval.hits:
             answer = self._generated(question, self.answerer.reader_order(choice, retrieval), answer, chat)
+        if self.settings.corroborate and answer.citations:
+            answer = self.corroborate(answer)
         timings = answer.timings_ms
         return replace(answer, timings_ms={**timings, "retrieve": timings["embed"] + timings["search"],
                                            "total": (time.perf_counter() - start) * 1000})
+
+    def corroborate(self, answer: Answer) -> Answer:
+        """The answer with, for each citation, the other articles that state its sentence, state it
+        differently, or are copies of its article (rag/corroborate.py)."""
+        from .corroborate import Corroborator
+
+        t0 = time.perf_counter()
+        found = Corroborator(self.index, self.retriever, self.answerer, self.verifier)
+        corroboration = {c.n: found.of(c) for c in answer.citations}
+        return replace(answer, corroboration=corroboration,
+                       timings_ms={**answer.timings_ms, "corroborate": (time.perf_counter() - t0) * 1000})
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         """The passages hybrid retrieval finds for `query`, best first, with their articles (no answer
@@ -261,8 +274,16 @@ class Isnad:
 
     def verify(self, claim: str, article_id: str | None = None) -> Verdict:
         """Is `claim` supported by the articles (or by the one article `article_id`)? The verdict
-        carries the verbatim supporting span, or the reason it is not supported."""
-        return self.verifier.verify(claim, article_id)
+        carries the verbatim supporting span, or the reason it is not supported; with
+        RAG_CORROBORATE, also the other articles that state the supporting sentence or state it
+        differently."""
+        verdict = self.verifier.verify(claim, article_id)
+        if self.settings.corroborate and verdict.citations:
+            from .corroborate import Corroborator
+
+            found = Corroborator(self.index, self.retriever, self.answerer, self.verifier).of(verdict.citations[0])
+            verdict = replace(verdict, corroboration=found)
+        return verdict
 
     @property
     def verifier(self) -> Verifier:

@@ -110,12 +110,17 @@ class Retriever:
         self.policy = policy or RetrievalPolicy()
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None,
-                 lang: str | None = None, mode: str = "hybrid") -> Retrieval:
-        """`mode` is "hybrid", "dense" or "lexical" (the last two for evaluation)."""
+                 lang: str | None = None, mode: str = "hybrid", vector: np.ndarray | None = None) -> Retrieval:
+        """`mode` is "hybrid", "dense" or "lexical" (the last two for evaluation). `vector`: the
+        query's vector when the caller has it (a stored sentence's), so nothing is embedded."""
         filters = filters or Filters()
         lang = lang or language(query)
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_queries([query])[0] if mode != "lexical" else np.zeros(0)
+        qvec: np.ndarray
+        if vector is not None:
+            qvec = np.asarray(vector, np.float32)
+        else:
+            qvec = self.embedder.embed_queries([query])[0] if mode != "lexical" else np.zeros(0, np.float32)
         t1 = time.perf_counter()
         dense: dict[str, float] = {}
         if mode != "lexical":  # sentences, best first: a chunk keeps its best one

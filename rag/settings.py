@@ -177,6 +177,11 @@ class Settings:
         default=False,
         metadata=_meta("allow binding beyond 127.0.0.1 without a login", "RAG_ALLOW_PUBLIC"),
     )
+    corroborate: bool = field(
+        default=True,
+        metadata=_meta("look up each cited sentence in the other articles: who else reports it, who reports it "
+                       "differently, which articles are copies of the cited one", "RAG_CORROBORATE"),
+    )
     fetch_private: bool = field(
         default=False,
         metadata=_meta("let \"add from a URL\" fetch pages on loopback, private and link-local addresses "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 def is_iso_date(value: object) -> bool:
@@ -116,6 +116,8 @@ class Answer:
     note: str = ""  # why a generated answer fell back to the extractive one
     generated: list[GeneratedSentence] = field(default_factory=list)  # every generated sentence, kept or not
     reader: str = ""  # the reader that chose the quotes ("" when none did)
+    # citation number -> corroborate.Corroboration: other articles that state, dispute or copy it
+    corroboration: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +78,7 @@ class Verdict:
     closest: Citation | None = None  # the closest span, when not supported (the contradicting one, when contradicted)
     timings_ms: dict[str, float] = field(default_factory=dict)
     verdict: str = ""  # supported, contradicted or not found
+    corroboration: Any = None  # corroborate.Corroboration of the supporting span, when looked up
 
     def __post_init__(self) -> None:
         if not self.verdict:

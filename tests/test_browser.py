@@ -364,3 +364,21 @@ def test_gradio_client_verify(app_url):
     bad = client.predict(claim=CLAIM_BAD, article_id=SEED_ID, api_name="/verify")
     assert bad["supported"] is False and "1998" in bad["reason"] and bad["closest"]["article_id"] == SEED_ID
     assert bad["verdict"] == "contradicted"
+
+
+# ---------------------------------------------------------------- corroboration (last: it adds articles)
+
+
+def test_sources_say_which_other_outlets_agree_and_which_differ(page):
+    paste_article(page, "مفاوضات مينسك", "قال دبلوماسيون إن المفاوضات للتوصل إلى تسوية سلمية للنزاع بدأت منذ عام "
+                  "1992 في إطار مجموعة مينسك التابعة لمنظمة الأمن والتعاون في أوروبا.", source="Loopback Daily")
+    paste_article(page, "تاريخ المفاوضات", "بدأت المفاوضات للتوصل إلى تسوية سلمية للنزاع منذ عام 1994 في إطار "
+                  "مجموعة مينسك التابعة لمنظمة الأمن والتعاون في أوروبا.", source="Other Wire")
+    open_tab(page, "Ask")
+    ask(page, "متى بدأت المفاوضات في إطار مجموعة مينسك؟")
+    page.wait_for_selector("#sources details.echoes summary", timeout=ANSWER_MS)
+    summary = page.inner_text("#sources details.echoes summary")
+    assert "توافق" in summary and "تختلف" in summary, summary
+    page.click("#sources details.echoes summary")
+    why = page.inner_text("#sources details.echoes li.differs .why")
+    assert "1992" in why and "1994" in why, why

@@ -14,7 +14,8 @@ from rag.cli import main
 SUMMARY = re.compile(
     r"^added (\d+), unchanged (\d+), replaced (\d+), failed (\d+) \((\d+) chunks, (\d+) sentences embedded, [\d.]+ s\)$")
 ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages", "timings_ms", "reader"}
-CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end", "reader_score"}
+CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end", "reader_score",
+                 "corroborated_by", "disputed_by", "copies"}
 PASSAGE_KEYS = {"article_id", "title", "start", "end", "score"}
 QUESTION = "من توسط بين أرمينيا وأذربيجان؟"
 

@@ -80,7 +80,8 @@ def test_empty_or_huge_claims_are_refused(engine: Isnad, claim: str) -> None:
 
 def test_json_contract(engine: Isnad) -> None:
     out = verdict_json(engine.verify("ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين"), "c1")
-    assert set(out) == {"id", "claim", "supported", "verdict", "score", "reason", "citations"}
+    assert set(out) == {"id", "claim", "supported", "verdict", "score", "reason", "citations", "corroborated_by",
+                        "disputed_by"}
     assert out["verdict"] == "supported"
     assert out["id"] == "c1" and out["supported"] is True
     assert set(out["citations"][0]) == {"article_id", "title", "quote", "start", "end"}  # type: ignore[index]

@@ -43,7 +43,7 @@ def build_app(isnad: Isnad) -> tuple[gr.Blocks, dict[str, Any]]:
             with gr.Tab("Library · المكتبة", id="library") as library_tab:
                 query, table = _library_tab(h)
             with gr.Tab("Add articles · أضف مقالات", id="add"):
-                added = _add_tab(h)
+                feed_list, added = _add_tab(h)
             with gr.Tab("Check a claim · تحقق من خبر", id="check"):
                 _check_tab(h)
         # The list is re-read whenever it may have changed: on load, on opening the tab, after adds.
@@ -51,6 +51,8 @@ def build_app(isnad: Isnad) -> tuple[gr.Blocks, dict[str, Any]]:
         for event in added:
             event.then(h.library, [query], [table], show_progress="hidden", **PRIVATE)
         demo.load(h.library, [query], [table], show_progress="hidden", **PRIVATE)
+        # filled on load, privately (a component value given as a function would be an API endpoint)
+        demo.load(h.feeds, None, [feed_list], show_progress="hidden", **PRIVATE)
         _api(h)
     theme = gr.themes.Default(primary_hue="teal", secondary_hue="amber", neutral_hue="slate")
     launch = {"css": page_css(), "theme": theme, "allowed_paths": [str(p) for p in font_files()]}
@@ -126,7 +128,7 @@ def _library_tab(h: Handlers) -> tuple[gr.Textbox, gr.HTML]:
     return query, table
 
 
-def _add_tab(h: Handlers) -> list[Any]:
+def _add_tab(h: Handlers) -> tuple[gr.HTML, list[Any]]:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
             gr.Markdown("### Paste an article · الصق مقالاً")
@@ -158,7 +160,7 @@ def _add_tab(h: Handlers) -> list[Any]:
             with gr.Row():
                 feed_add = gr.Button("Subscribe and fetch · اشترك واجلب", elem_id="feed-add-btn")
                 feed_refresh = gr.Button("Refresh all · حدّث الكل", elem_id="feed-refresh-btn")
-            feed_list = gr.HTML(h.feeds, elem_id="feed-list", js_on_load=None)
+            feed_list = gr.HTML("", elem_id="feed-list", js_on_load=None)
 
     def import_files(paths: list[str] | None, progress: gr.Progress = PROGRESS) -> str:
         def report(done: int, total: int) -> None:
@@ -167,7 +169,7 @@ def _add_tab(h: Handlers) -> list[Any]:
         progress(0.0, desc="Reading files")  # the bar shows before the first batch ends
         return h.import_files(paths, report)
 
-    return [
+    return feed_list, [
         paste.click(h.add_pasted_html, [title, text, date, source, url], [paste_result], **WRITES,
                     **PRIVATE),
         upload.click(import_files, [files], [upload_result], **WRITES, **PRIVATE),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..arabic import language
 from ..ingest.urls import safe_url
@@ -162,12 +162,37 @@ def render_chat(turns: list[Turn]) -> str:
 # ---------------------------------------------------------------- sources panel
 
 
-def _citation_item(i: int, c: Citation, lang: str, active: bool) -> str:
+def _citation_item(i: int, c: Citation, lang: str, active: bool, found: Any = None) -> str:
     return (f'<li class="source{" active" if active else ""}">'
             f'<div class="src-head">{marker(i, "c", c.n, f"[{c.n}]", c.title)} '
             f'<span class="stitle" dir="auto">{esc(c.title)}</span></div>'
             f'{meta_html(c.source, c.date, c.url, lang)}'
-            f'<blockquote dir="{text_dir(c.quote)}">{esc(c.quote)}</blockquote></li>')
+            f'<blockquote dir="{text_dir(c.quote)}">{esc(c.quote)}</blockquote>{_echoes(found, lang)}</li>')
+
+
+def _echoes(found: Any, lang: str) -> str:
+    """Under a source: "2 other outlets agree · 1 differs", opening the other articles' spans."""
+    if found is None or not (found.corroborated_by or found.disputed_by or found.copies):
+        return ""
+    ar = lang == "ar"
+    parts = []
+    if found.corroborated_by:
+        parts.append(f"{len(found.corroborated_by)} " + ("مصادر أخرى توافق" if ar else "other outlets agree"
+                                                         if len(found.corroborated_by) > 1 else "other outlet agrees"))
+    if found.disputed_by:
+        parts.append(f"{len(found.disputed_by)} " + ("تختلف" if ar else "differ" if len(found.disputed_by) > 1
+                                                      else "differs"))
+    if found.copies:
+        parts.append(("نُشر أيضاً لدى " if ar else "also published by ")
+                     + ", ".join(esc(s or a) for a, s in found.copies))
+    items = "".join(
+        f'<li class="{kind}"><span class="echo-source" dir="auto">{esc(e.source or e.article_id)}</span> '
+        f'<span class="echo-date" dir="ltr">{esc(e.date or "")}</span>'
+        + (f' <span class="why" dir="ltr">({esc(e.reason)})</span>' if e.reason else "")
+        + f'<blockquote dir="{text_dir(e.quote)}">{esc(e.quote)}</blockquote></li>'
+        for kind, echoes in (("agrees", found.corroborated_by), ("differs", found.disputed_by)) for e in echoes)
+    return (f'<details class="echoes"><summary>{" · ".join(parts)}</summary>'
+            f'<ul>{items}</ul></details>')
 
 
 def _preview(text: str, limit: int) -> str:
@@ -203,7 +228,8 @@ def render_sources(turns: list[Turn], index: int | None = None, active: tuple[st
         items = "".join(_passage_item(index, j, p, active == ("p", j)) for j, p in enumerate(ans.passages))
     else:
         heading = phrase("sources", lang)
-        items = "".join(_citation_item(index, c, lang, active == ("c", c.n)) for c in ans.citations)
+        items = "".join(_citation_item(index, c, lang, active == ("c", c.n), ans.corroboration.get(c.n))
+                        for c in ans.citations)
     dir_ = "rtl" if lang == "ar" else "ltr"
     question = f'<p class="for-q" dir="{text_dir(ans.question)}">{esc(ans.question)}</p>'
     return (f'<div class="isnad-sources" dir="{dir_}" lang="{lang}"><h3>{esc(heading)}</h3>{question}'

@@ -1,0 +1,100 @@
+"""Corroboration (rag/corroborate.py): who else states a cited sentence, who states it differently,
+and which articles are copies of the cited one (hash embedder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.contract import answer_json
+from rag.corroborate import CorroborationPolicy, Corroborator, jaccard, shingles
+from rag.engine import Isnad
+from rag.settings import Settings
+from rag.types import Article, Citation
+
+FACT = "قتل 12 شخصا في انفجار سيارة مفخخة في سوق ببغداد يوم الاثنين."
+ARTICLES = [
+    Article("a", "انفجار في بغداد", FACT + " وقالت الشرطة إن الانفجار وقع في ساعة الذروة. وأغلقت القوات المنطقة.",
+            date="2021-05-03", source="وكالة أ"),
+    Article("b", "تفجير دام في العاصمة العراقية",
+            "أفادت مصادر أمنية بأن 12 شخصا قتلوا في انفجار سيارة مفخخة في سوق ببغداد يوم الاثنين. "
+            "ونقل الجرحى إلى مستشفيات قريبة.", date="2021-05-03", source="وكالة ب"),
+    Article("c", "حصيلة تفجير بغداد", "قتل 15 شخصا في انفجار سيارة مفخخة في سوق ببغداد يوم الاثنين. "
+            "وأعلنت وزارة الصحة حصيلة الجرحى.", date="2021-05-04", source="وكالة ج"),
+    Article("d", "انفجار في بغداد (رويترز)", FACT + " وقالت الشرطة إن الانفجار وقع في ساعة الذروة. "
+            "وأغلقت القوات المنطقة. (رويترز)", date="2021-05-03", source="وكالة د"),
+    Article("e", "افتتاح معرض الكتاب", "افتتح معرض الكتاب في الرياض بمشاركة ألف دار نشر.", source="وكالة ه"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path_factory.mktemp("co") / "db"), embed_model="hash",
+                                    abstain_below=0.0))
+    isnad.add_articles(ARTICLES)
+    return isnad
+
+
+def citation(engine: Isnad, article_id: str, quote: str) -> Citation:
+    article = engine.get(article_id)
+    start = article.text.index(quote)
+    return Citation(1, article_id, article.title, quote, start, start + len(quote), article.date, article.source)
+
+
+def test_agreeing_differing_and_copied_articles_are_told_apart(engine: Isnad) -> None:
+    # the hash embedder's similarities are not the model's: a lower bar for "the same fact"
+    found = Corroborator(engine.index, engine.retriever, engine.answerer, engine.verifier,
+                         CorroborationPolicy(same_fact=0.3)).of(citation(engine, "a", FACT))
+    assert [e.article_id for e in found.corroborated_by] == ["b"]
+    assert [(e.article_id, e.reason) for e in found.disputed_by] == [("c", "the article says 15, the claim 12")]
+    assert found.copies == [("d", "وكالة د")]  # a republished wire story is one report, not a second one
+    for e in found.corroborated_by + found.disputed_by:
+        assert engine.get(e.article_id).text[e.start:e.end] == e.quote  # verbatim spans
+    assert "e" not in {e.article_id for e in found.corroborated_by + found.disputed_by}
+
+
+def test_ask_json_carries_the_three_lists_for_every_citation(engine: Isnad) -> None:
+    out = answer_json(engine.ask("كم شخصا قتل في انفجار بغداد يوم الاثنين؟"))
+    assert out["citations"]
+    for c in out["citations"]:
+        assert {"corroborated_by", "disputed_by", "copies"} <= set(c)
+    off = Isnad(engine.settings.replace(corroborate=False), engine.embedder)
+    c0 = answer_json(off.ask("كم شخصا قتل في انفجار بغداد يوم الاثنين؟"))["citations"][0]
+    assert (c0["corroborated_by"], c0["disputed_by"], c0["copies"]) == ([], [], [])
+
+
+def test_shingle_jaccard_sees_a_copy_and_not_a_rewrite() -> None:
+    a, d, b = (shingles(x.text) for x in (ARTICLES[0], ARTICLES[3], ARTICLES[1]))
+    assert jaccard(a, d) > 0.7 and jaccard(a, b) < 0.2
+
+
+def test_the_sources_panel_says_who_agrees_and_who_differs(engine: Isnad) -> None:
+    from rag.corroborate import Corroboration, Echo
+    from rag.web.render import Turn, render_sources
+
+    answer = engine.ask("كم شخصا قتل في انفجار بغداد يوم الاثنين؟")
+    n = answer.citations[0].n
+    found = Corroboration([Echo("b", "وكالة ب", "2021-05-03", "قتل 12 شخصا", 0, 10)],
+                          [Echo("c", "وكالة ج", None, "قتل 15 شخصا", 0, 10, "the article says 15, the claim 12")],
+                          [("d", "وكالة د")])
+    turn = Turn(answer.question)
+    turn.answer = answer.__class__(**{**answer.__dict__, "corroboration": {n: found}})
+    html = render_sources([turn])
+    assert "مصادر أخرى توافق" in html and "تختلف" in html and "وكالة د" in html
+    assert "the article says 15, the claim 12" in html and 'class="echoes"' in html
+
+
+def test_settings_switch(tmp_path: Path) -> None:
+    assert Settings.from_env({}).corroborate is True
+    assert Settings.from_env({"RAG_CORROBORATE": "0"}, db_dir=str(tmp_path)).corroborate is False
+
+
+def test_verify_json_lists_who_else_states_the_claim(engine: Isnad) -> None:
+    from rag.contract import verdict_json
+    from rag.verify import VerifyPolicy
+
+    engine.verifier.policy = VerifyPolicy(min_similarity=0.2)
+    out = verdict_json(engine.verify(FACT.rstrip(".")))
+    assert out["verdict"] == "supported"
+    assert isinstance(out["corroborated_by"], list) and isinstance(out["disputed_by"], list)
