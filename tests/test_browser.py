@@ -330,6 +330,23 @@ def test_subscribing_to_a_feed_adds_its_entries_and_lists_it(page):
         server.httpd.shutdown()
 
 
+def test_gradio_client_add_feed(app_url):
+    from gradio_client import Client
+    from test_feeds import FeedServer, items
+
+    server = FeedServer()
+    threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+    try:
+        url = server.feed("/api-rss", [dict(it, title=f"خبر الواجهة {i}") for i, it in enumerate(items(1, 50))])
+        client = Client(app_url, verbose=False)
+        out = client.predict(url=url, every_minutes=30, source="API Feed", api_name="/add_feed")
+        assert out["report"]["new"] == 1 and out["feed"]["every_minutes"] == 30 and out["feed"]["source"] == "API Feed"
+        with pytest.raises(Exception, match="http"):
+            client.predict(url="ftp://example.com/rss", api_name="/add_feed")
+    finally:
+        server.httpd.shutdown()
+
+
 # ---------------------------------------------------------------- claim check
 
 CLAIM_OK = "حث رئيس المجلس الأوروبي زعماء أذربيجان وأرمينيا على وقف كامل لإطلاق النار"

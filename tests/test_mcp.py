@@ -42,7 +42,7 @@ def call(url: str, tool: str | None, args: dict) -> tuple[list[str], object]:  #
 def test_mcp_lists_the_named_endpoints_and_answers_and_verifies(app: str) -> None:
     names, _ = call(app, None, {})
     assert {n.rsplit("_", 1)[-1] for n in names} >= {"ask", "verify"}
-    assert len(names) == 3, names  # ask, verify, add_article: no internal UI event
+    assert len(names) == 4, names  # ask, verify, add_article, add_feed: no internal UI event
     _, answer = call(app, "ask", {"question": SEED_AR})
     assert answer["citations"][0]["article_id"] == SEED_ID  # type: ignore[index]
     _, verdict = call(app, "verify", {"claim": "بدأت المفاوضات في إطار مجموعة مينسك منذ عام 1998"})

@@ -139,7 +139,7 @@ class Handlers:
     def feeds(self) -> str:
         return render_feeds(self.isnad.feeds.all())
 
-    def add_feed(self, url: str, every: float | None, source: str) -> str:
+    def subscribe_feed(self, url: str, every: float | None, source: str) -> str:
         """Subscribe and fetch the feed at once (its entries become articles)."""
         try:
             feed = self.isnad.feeds.add((url or "").strip(), int(every or 60), source or "")
@@ -147,6 +147,17 @@ class Handlers:
         except RagError as exc:
             return render_notice(str(exc)) + render_feeds(self.isnad.feeds.all())
         return render_feeds(self.isnad.feeds.all(), reports)
+
+    def api_add_feed(self, url: str, every_minutes: int, source: str) -> dict[str, Any]:
+        """Subscribe and fetch now: {"feed": {url, source, every_minutes, last_fetch, last_new, last_error},
+        "report": {status, new, seen, errors}}; a bad address raises (the client sees the message)."""
+        import dataclasses
+
+        feed = self.isnad.feeds.add((url or "").strip(), int(every_minutes or 60), source or "")
+        [report] = self.isnad.feeds.refresh(feed.url)
+        stored = next(f for f in self.isnad.feeds.all() if f.url == feed.url)
+        return {"feed": {k: v for k, v in dataclasses.asdict(stored).items() if k not in ("etag", "last_modified")},
+                "report": dataclasses.asdict(report)}
 
     def refresh_feeds(self) -> str:
         try:

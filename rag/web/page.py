@@ -175,7 +175,7 @@ def _add_tab(h: Handlers) -> tuple[gr.HTML, list[Any]]:
         upload.click(import_files, [files], [upload_result], **WRITES, **PRIVATE),
         gr.on([fetch.click, page_url.submit], h.add_url, [page_url], [fetch_result], **WRITES,
               **PRIVATE),
-        gr.on([feed_add.click, feed_url.submit], h.add_feed, [feed_url, feed_every, feed_source], [feed_list],
+        gr.on([feed_add.click, feed_url.submit], h.subscribe_feed, [feed_url, feed_every, feed_source], [feed_list],
               **WRITES, **PRIVATE),
         feed_refresh.click(h.refresh_feeds, None, [feed_list], **WRITES, **PRIVATE),
     ]
@@ -229,6 +229,20 @@ def _api(h: Handlers) -> None:
         except RagError as exc:
             raise gr.Error(str(exc)) from exc
 
+    def add_feed(url: str, every_minutes: int = 60, source: str = "") -> dict:
+        """Subscribe the archive to an RSS or Atom feed and fetch it now; its new entries become articles.
+
+        Args:
+            url: the feed's address (http or https)
+            every_minutes: how often the running app refreshes it
+            source: the outlet's name for its articles (default: the host name)
+        """
+        try:
+            return h.api_add_feed(url, every_minutes, source)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from exc
+
     gr.api(ask, api_name="ask")
     gr.api(verify, api_name="verify")
     gr.api(add_article, api_name="add_article", **WRITES)
+    gr.api(add_feed, api_name="add_feed", **WRITES)
