@@ -8,7 +8,7 @@ included), with the peak RSS of its process tree sampled every 0.1 s:
 
 * Isnad:  `python -m rag ingest FILE --db DIR --quiet` (the real CLI);
 * naive:  `python benchmarks/perf_naive.py ingest` (RecursiveCharacterTextSplitter 1000/200 +
-  HuggingFaceEmbeddings on the same model in bf16 + Chroma.from_documents).
+  HuggingFaceEmbeddings on the same model with its defaults, float32 + Chroma.from_documents).
 
 Then Isnad re-ingests the same file (a no-op by content hash), and a copy with 10 articles edited
 (one sentence added in the middle of each): only their changed chunks should reach the model.

@@ -3,7 +3,7 @@
 What a first LangChain tutorial builds, on the same model and the same pooled passages:
 
 * `RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)` over each passage;
-* `HuggingFaceEmbeddings` on the same EmbeddingGemma folder in bf16, normalised vectors, and
+* `HuggingFaceEmbeddings` on the same EmbeddingGemma folder with its defaults (float32), normalised vectors, and
   **no retrieval prompts** (the plain `encode`: no "task: search result | query: " for questions,
   no "title: … | text: " for passages) -- that is the tutorial default;
 * `langchain_chroma.Chroma` (its default L2 space; on unit vectors the same order as cosine);
@@ -47,13 +47,12 @@ def split(articles: list[Article]) -> list[Any]:
 class NaivePipeline:
     def __init__(self, model_dir: str, db_dir: Path):
         apply_offline_env()
-        import torch
         from langchain_chroma import Chroma
         from langchain_huggingface import HuggingFaceEmbeddings
 
         self.embeddings = HuggingFaceEmbeddings(
             model_name=model_dir,
-            model_kwargs={"device": "cpu", "model_kwargs": {"torch_dtype": torch.bfloat16}},
+            model_kwargs={"device": "cpu"},  # the tutorial's defaults: float32
             encode_kwargs={"normalize_embeddings": True},
         )
         db_dir.mkdir(parents=True, exist_ok=True)

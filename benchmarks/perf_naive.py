@@ -6,7 +6,7 @@
 
 What a first LangChain tutorial builds (the same set-up as benchmarks/naive.py, which the
 quality benchmark uses): `RecursiveCharacterTextSplitter(1000, 200)` over each article,
-`HuggingFaceEmbeddings` on the same EmbeddingGemma folder in bf16 with normalised vectors and no
+`HuggingFaceEmbeddings` on the same EmbeddingGemma folder with its defaults (float32), normalised vectors, no
 retrieval prompts, and `langchain_chroma.Chroma`. `ingest` stores everything with
 `Chroma.from_documents` in one call, as the tutorial does; `build` adds in resumable batches
 (the 2,300-article index for the latency benchmark). Each prints one JSON object on stdout.
@@ -31,12 +31,11 @@ from rag.settings import Settings, apply_offline_env, default_model_dir  # noqa:
 
 
 def embeddings(model_dir: str):  # type: ignore[no-untyped-def]
-    import torch
     from langchain_huggingface import HuggingFaceEmbeddings
 
     return HuggingFaceEmbeddings(
         model_name=model_dir,
-        model_kwargs={"device": "cpu", "model_kwargs": {"torch_dtype": torch.bfloat16}},
+        model_kwargs={"device": "cpu"},  # the tutorial's defaults: float32
         encode_kwargs={"normalize_embeddings": True},
     )
 

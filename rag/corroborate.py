@@ -32,6 +32,7 @@ from .answer import Answerer
 from .arabic import language, normalize
 from .index import Index, embed_key
 from .retrieve import QueryTerms, Retriever
+from .scorer import Candidate
 from .types import Article, Citation
 from .verify import Verifier
 
@@ -111,7 +112,7 @@ class Corroborator:
             return Corroboration()
         cands = [c for c in self.answerer.candidates(retrieval, passages=len(retrieval.hits))
                  if c.article_id in others]
-        best: dict[str, tuple[float, object]] = {}
+        best: dict[str, tuple[float, Candidate]] = {}
         for c in cands:
             sim = float(c.vector @ vector)
             if c.article_id not in best or sim > best[c.article_id][0]:
@@ -128,7 +129,7 @@ class Corroborator:
                 copies.append((article_id, article.source))
                 continue
             echo = _echo(article, cand)
-            reason = self.verifier._conflict(citation.quote, cand.text, lang, idf)  # type: ignore[attr-defined]
+            reason = self.verifier.differs(citation.quote, cand.text, lang, idf)
             if reason is None:
                 if not (article.source and article.source == cited.source):  # an outlet does not corroborate itself
                     agree.append(echo)
@@ -145,7 +146,7 @@ class Corroborator:
         return self.index.embedder.embed_documents([citation.quote], [citation.title])[0]
 
 
-def _echo(article: Article, cand) -> Echo:  # type: ignore[no-untyped-def]
+def _echo(article: Article, cand: Candidate) -> Echo:
     return Echo(article.id, article.source, article.date, cand.text, cand.start, cand.end)
 
 

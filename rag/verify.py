@@ -143,7 +143,7 @@ class Verifier:
         # A term no indexed chunk contains gets infinity: nothing in the index can support it.
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
         best, sim = self._support(cands, qvec, query_terms.known())
-        conflict = self._conflict(claim, best.text, lang, idf)
+        conflict = self.differs(claim, best.text, lang, idf)
         missing = None if conflict else self._missing(claim, best.text, sim, idf, lang)
         if conflict is None and missing is None:
             missing = self._read(claim, best, cands, retrieval)
@@ -179,7 +179,7 @@ class Verifier:
             return None
         return f"the reader does not find the claim stated in the closest passage (score {reading.scores[0]:.2f})"
 
-    def _conflict(self, claim: str, support: str, lang: str, idf: dict[str, float]) -> str | None:
+    def differs(self, claim: str, support: str, lang: str, idf: dict[str, float]) -> str | None:
         """What the support states differently from the claim: another number, month, name or place,
         the opposite action, or the negation. None when nothing differs."""
         claim_numbers, support_numbers = numbers(claim), numbers(support)

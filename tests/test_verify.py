@@ -142,7 +142,7 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
      "'شمال', the claim 'جنوب'"),
 ])
 def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, support: str, says: str) -> None:
-    reason = engine.verifier._conflict(claim, support, "en" if claim.isascii() else "ar", {})
+    reason = engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {})
     assert reason is not None and says in reason, reason
 
 
@@ -156,4 +156,4 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("صرّح ماكرون بأن استقرار الشرق الأوسط أولوية", "قال ماكرون إن الأولوية هي إرساء الاستقرار في الشرق الأوسط"),
 ])
 def test_a_faithful_paraphrase_has_nothing_that_differs(engine: Isnad, claim: str, support: str) -> None:
-    assert engine.verifier._conflict(claim, support, "en" if claim.isascii() else "ar", {}) is None
+    assert engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {}) is None
