@@ -10,7 +10,8 @@ feedparser; each entry not seen before (by its guid, else its link) becomes an a
 entry's full content when the feed carries one (`content:encoded`, Atom `content`), else its page,
 fetched and reduced to its main text as "add from a URL" does. Title, date, source and url come
 from the feed. An entry that fails (no link and no text, a page that does not answer) is reported
-and tried again at the next refresh; the other entries are kept. The feeds and the entries seen
+and the other entries are kept; an entry whose page failed is tried again at the next refresh, even
+when the feed has not changed (the validators of that answer are not kept). The feeds and the entries seen
 live in the article store (SQLite or PostgreSQL), so server mode and every process share them.
 Every fetch keeps the rules of URL import: public addresses only (RAG_FETCH_PRIVATE=1 lifts that),
 redirects checked hop by hop, size and time limits.
@@ -186,11 +187,13 @@ class Feeds:
         todo = [e for e in entries if e.guid not in seen]
         report.seen = len(entries) - len(todo)
         articles, guids = [], []
+        retry = False  # an entry's page failed: worth trying again even if the feed does not change
         for entry in todo:
             try:
                 article = self._article(entry, feed)
             except InputError as exc:
                 report.errors.append(f"{entry.link or entry.title or entry.guid or 'an entry'}: {exc.reason}")
+                retry |= bool(entry.guid and entry.link and len(entry.text) < MIN_FULL_TEXT)
                 continue
             articles.append(article)
             guids.append(entry.guid)
@@ -203,8 +206,11 @@ class Feeds:
                 self._save(feed, report, feed.etag, feed.last_modified)
                 return report
             report.new = len(result.added)
-        self._save(feed, report, page.etag, page.last_modified,
-                   [(g, a.id) for g, a in zip(guids, articles, strict=True)])
+        # When an entry's page failed, the validators are not kept: the next refresh must not be told
+        # "304 unchanged" before it has tried that page again. (An entry that can never be read, with
+        # no link and no text, does not hold the feed back.)
+        etag, last_modified = (feed.etag, feed.last_modified) if retry else (page.etag, page.last_modified)
+        self._save(feed, report, etag, last_modified, [(g, a.id) for g, a in zip(guids, articles, strict=True)])
         return report
 
     def _article(self, entry: Entry, feed: Feed) -> Article:
