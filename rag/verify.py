@@ -42,6 +42,7 @@ from .types import Article, Chunk, Citation, Hit
 MAX_CLAIM_CHARS = 2000
 SUPPORTED, CONTRADICTED, NOT_FOUND = "supported", "contradicted", "not found"
 _DAYS = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
+WEEKDAYS = tuple(_DAYS.values())
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _SENTENCE_START = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "This", "That", "These", "There",
                    "According", "After", "Before", "During", "When", "While", "By", "From", "For", "With", "As"}
