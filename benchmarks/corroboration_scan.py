@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         c = Citation(1, a.id, a.title, a.text[s:e], s, e, a.date, a.source)
         co = found.of(c)
         rows.append({"article_id": a.id, "source": a.source, "quote": c.quote,
-                     "agree": [{"source": x.source, "quote": x.quote, "article_id": x.article_id}
-                               for x in co.corroborated_by],
+                     "agree": [{"source": x.source, "quote": x.quote, "article_id": x.article_id,
+                                "score": x.score} for x in co.corroborated_by],
                      "differ": [{"source": x.source, "quote": x.quote, "reason": x.reason, "article_id": x.article_id}
                                 for x in co.disputed_by],
                      "copies": [{"article_id": i, "source": s} for i, s in co.copies]})
