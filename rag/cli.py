@@ -189,8 +189,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _feed(isnad: Any, args: argparse.Namespace) -> int:
-    import dataclasses
-
     feeds = isnad.feeds
     if args.feed_command == "add":
         feed = feeds.add(args.url, args.every, args.source)
@@ -204,7 +202,7 @@ def _feed(isnad: Any, args: argparse.Namespace) -> int:
     if args.feed_command == "list":
         rows = feeds.all()
         if args.json:
-            _print_json([dataclasses.asdict(f) for f in rows])
+            _print_json([asdict(f) for f in rows])
             return 0
         if not rows:
             print("no feeds; add one with `python -m rag feed add URL`")
@@ -215,7 +213,7 @@ def _feed(isnad: Any, args: argparse.Namespace) -> int:
         return 0
     reports = feeds.refresh(args.url)
     if args.json:
-        _print_json([dataclasses.asdict(r) for r in reports])
+        _print_json([asdict(r) for r in reports])
     else:
         for r in reports:
             print(f"{r.url}: {r.status}, {r.new} new, {r.seen} already in the archive")

@@ -57,18 +57,6 @@ class Corroboration:
     disputed_by: list[Echo] = field(default_factory=list)
     copies: list[tuple[str, str | None]] = field(default_factory=list)  # (article_id, source)
 
-    def summary(self) -> str:
-        """"2 other outlets agree · 1 differs · also published by 1" (empty when there is nothing)."""
-        parts = []
-        if self.corroborated_by:
-            n = len(self.corroborated_by)
-            parts.append(f"{n} other {'outlet agrees' if n == 1 else 'outlets agree'}")
-        if self.disputed_by:
-            parts.append(f"{len(self.disputed_by)} {'differs' if len(self.disputed_by) == 1 else 'differ'}")
-        if self.copies:
-            parts.append(f"also published by {len(self.copies)}")
-        return " · ".join(parts)
-
 
 @dataclass(frozen=True)
 class CorroborationPolicy:
