@@ -10,11 +10,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
 from .contract import answer_json
-from .errors import RagError
+from .errors import InputError, RagError
 from .settings import Settings, apply_offline_env, settings_help
 from .types import Filters
 
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("export", "write every article as JSONL (the fields `ingest` reads)")
     p.add_argument("--out", help="file to write (default: standard output)")
+    p.add_argument("--feeds", metavar="FILE.jsonl",
+                   help="also write the feed subscriptions here (`feed add --from` reads them back)")
 
     p = add("check", "do the article store, the lexical index and Chroma agree? exit 0 only when healthy")
     p.add_argument("--repair", action="store_true", help="fix what is found (re-index from the vector cache)")
@@ -79,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("feed", "subscribe to RSS/Atom feeds: their new entries become articles")
     feed = p.add_subparsers(dest="feed_command", required=True)
     f = feed.add_parser("add", help="subscribe to a feed (its entries are added at the first refresh)")
-    f.add_argument("url")
+    f.add_argument("url", nargs="?")
+    f.add_argument("--from", dest="from_file", metavar="FILE.jsonl",
+                   help='subscribe to every feed of a file written by `export --feeds` ({"url", "source", '
+                        '"every_minutes"} per line)')
     f.add_argument("--every", type=int, default=60, help="minutes between refreshes by the running app (60)")
     f.add_argument("--source", default="", help="the outlet's name for its articles (default: the host name)")
     f = feed.add_parser("list", help="the feeds, with their last fetch, new articles and last error")
@@ -191,6 +197,11 @@ def _run(args: argparse.Namespace) -> int:
 def _feed(isnad: Any, args: argparse.Namespace) -> int:
     feeds = isnad.feeds
     if args.feed_command == "add":
+        if args.from_file:
+            return _feeds_from(feeds, args.from_file)
+        if not args.url:
+            print("error: give a feed URL or --from FILE.jsonl", file=sys.stderr)
+            return 2
         feed = feeds.add(args.url, args.every, args.source)
         print(f"subscribed to {feed.url} ({feed.source}, every {feed.every_minutes} min); "
               "`python -m rag feed refresh` fetches it now")
@@ -220,6 +231,29 @@ def _feed(isnad: Any, args: argparse.Namespace) -> int:
             for e in r.errors:
                 print(f"  error: {e}", file=sys.stderr)
     return 1 if any(r.status == "error" for r in reports) else 0
+
+
+def _feeds_from(feeds: Any, path: str) -> int:
+    """Subscribe to each feed of a JSONL file (what `export --feeds` writes); a bad line is
+    reported and skipped, the others are kept."""
+    lines = _read_jsonl(path, '{"url", "source", "every_minutes"}')
+    if lines is None:
+        return 2
+    added, failed = 0, 0
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("url"), str):
+                raise InputError('expected an object with "url" (and "source", "every_minutes")')
+            feeds.add(row["url"], row.get("every_minutes", 60), row.get("source") or "")
+            added += 1
+        except (ValueError, RagError) as exc:
+            failed += 1
+            print(f"error: {path} line {n}: {exc}; the line is skipped", file=sys.stderr)
+    print(f"subscribed to {added} feeds from {path}" + (f"; {failed} lines skipped" if failed else ""))
+    return 1 if failed else 0
 
 
 def _ingest(isnad: Any, args: argparse.Namespace) -> int:
@@ -349,17 +383,32 @@ def _export(isnad: Any, args: argparse.Namespace) -> int:
              for a in articles)
     if not args.out:
         sys.stdout.writelines(lines)
-        return 0
-    tmp = f"{args.out}.partial"
+        return _export_feeds(isnad, args.feeds) if args.feeds else 0
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.writelines(lines)
-        os.replace(tmp, args.out)  # a crash never leaves half an export under the real name
+        _write_atomically(args.out, lines)
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc}", file=sys.stderr)
         return 2
     print(f"exported {len(articles)} articles to {args.out}", file=sys.stderr)
+    return _export_feeds(isnad, args.feeds) if args.feeds else 0
+
+
+def _export_feeds(isnad: Any, path: str) -> int:
+    rows = [{"url": f.url, "source": f.source, "every_minutes": f.every_minutes} for f in isnad.feeds.all()]
+    try:
+        _write_atomically(path, (json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc}", file=sys.stderr)
+        return 2
+    print(f"exported {len(rows)} feeds to {path}", file=sys.stderr)
     return 0
+
+
+def _write_atomically(path: str, lines: Iterable[str]) -> None:
+    tmp = f"{path}.partial"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.writelines(lines)
+    os.replace(tmp, path)  # a crash never leaves half a file under the real name
 
 
 def _print_json(value: Any) -> None:

@@ -10,26 +10,24 @@ other article the sentence closest to it is read with the claim checks of `rag v
     disputed_by       articles whose closest sentence is nearly the same (similarity ≥ `dispute_similarity`)
                       but states another number, date, name, place or the opposite, with the reason
                       ("the article says 16, the claim 12" — "the claim" is the cited sentence)
-    copies            articles that are the same report republished (a wire story): near-duplicate
-                      text, word 5-shingle Jaccard ≥ `copy_jaccard` against the cited article. A copy
-                      is one report: it is listed as "also published by", never as corroboration.
+    copies            articles that are the same report republished (a wire story): the other members
+                      of the cited article's copy group, found at ingest (rag/copies.py: MinHash
+                      candidates, word 5-shingle Jaccard ≥ 0.5). A copy is one report: it is listed as
+                      "also published by", never as corroboration.
 
-Copies are found by comparing the few articles each citation retrieves (exact Jaccard over word
-5-shingles of the first `copy_chars` characters), not by indexing signatures at ingest: with at
-most `articles` candidates per citation an exact comparison costs less than keeping MinHash bands
-current, and it needs nothing stored.
+A copy group counts once: of the articles that agree (or differ), one per group is listed, and
+none of the cited article's own group.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .answer import Answerer
-from .arabic import language, normalize
+from .arabic import language
 from .index import Index, embed_key
 from .retrieve import QueryTerms, Retriever
 from .scorer import Candidate
@@ -70,17 +68,6 @@ class CorroborationPolicy:
     # sentences on the same story that differ in a fact are as often two different facts (Hadi "called on
     # Wednesday" and "arrived on Thursday"); 2 of 2 disputes read at 0.70 on the latency questions were so
     dispute_similarity: float = 0.85
-    copy_jaccard: float = 0.5
-    copy_chars: int = 3000
-
-
-def shingles(text: str, n: int = 5) -> set[int]:
-    words = re.findall(r"[^\W_]+", normalize(text))
-    return {hash(" ".join(words[i: i + n])) for i in range(max(1, len(words) - n + 1))}
-
-
-def jaccard(a: set[int], b: set[int]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 class Corroborator:
@@ -97,9 +84,12 @@ class Corroborator:
         cited = retrieval.articles.get(citation.article_id) or self.index.article(citation.article_id)
         if cited is None:
             return Corroboration()
-        others = {h.chunk.article_id for h in retrieval.hits} - {citation.article_id}
+        copies = self.index.copies_of([cited.id]).get(cited.id, [])
+        others = {h.chunk.article_id for h in retrieval.hits} - {citation.article_id} - set(copies)
+        published = self.index.articles(copies)
+        also = [(a, published[a].source) for a in copies if a in published]
         if not others:
-            return Corroboration()
+            return Corroboration(copies=also)
         cands = [c for c in self.answerer.candidates(retrieval, passages=len(retrieval.hits))
                  if c.article_id in others]
         best: dict[str, tuple[float, Candidate]] = {}
@@ -109,23 +99,27 @@ class Corroborator:
                 best[c.article_id] = (sim, c)
         query_terms = QueryTerms.of(self.index, citation.quote)
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
-        own = shingles(cited.text[: p.copy_chars])
-        agree, differ, copies = [], [], []
+        groups = self.index.copy_groups(best)
+        counted: set[str] = set()  # copy groups already listed: a republished report counts once
+        agree, differ = [], []
         for article_id, (sim, cand) in sorted(best.items(), key=lambda kv: -kv[1][0]):
             article = retrieval.articles.get(article_id)
-            if article is None or sim < p.same_fact:
-                continue
-            if jaccard(own, shingles(article.text[: p.copy_chars])) >= p.copy_jaccard:
-                copies.append((article_id, article.source))
+            if article is None or sim < p.same_fact or groups.get(article_id) in counted:
                 continue
             echo = _echo(article, cand, sim)
             reason = self.verifier.differs(citation.quote, cand.text, lang, idf)
             if reason is None:
                 if not (article.source and article.source == cited.source):  # an outlet does not corroborate itself
                     agree.append(echo)
+                else:
+                    continue
             elif sim >= p.dispute_similarity and not _weak(reason):
                 differ.append(Echo(**{**echo.__dict__, "reason": reason}))
-        return Corroboration(agree, _other_sources_first(differ, cited), copies)
+            else:
+                continue
+            if article_id in groups:
+                counted.add(groups[article_id])
+        return Corroboration(agree, _other_sources_first(differ, cited), also)
 
     def _vector(self, citation: Citation) -> np.ndarray:
         """The cited sentence's stored vector; embedded as a document when it is not one sentence."""

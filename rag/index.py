@@ -11,7 +11,8 @@ Adding an article:
 1. embed what is not in the vector cache (nothing is written yet);
 2. one SQLite transaction: the article's new rows marked `pending` + its vectors in the cache;
 3. Chroma: delete the article's old vectors, upsert the new ones (ids are deterministic);
-4. one SQLite transaction: mark it `ready`.
+4. its copies (the same report republished: rag/copies.py) looked for and its group stored;
+5. one SQLite transaction: mark it `ready`.
 Search only sees `ready` articles, so after a crash at any step the article is either fully
 searchable or absent. `heal()` (run on open) finishes pending articles from the vector cache
 and removes the vectors of deleted ones; upserts by id mean no duplicates.
@@ -31,6 +32,7 @@ import numpy as np
 
 from .arabic import terms
 from .chunking import chunk_article, text_hash
+from .copies import CopyPolicy, band_keys, jaccard, shingles
 from .embedder import Embedder
 from .errors import InputError, StoreError, UnreachableError
 from .ids import unit_id
@@ -115,6 +117,7 @@ class Index:
         self.chunk_chars = chunk_chars
         self.overlap_sentences = overlap_sentences
         self.batch_articles = batch_articles
+        self.copy_policy = CopyPolicy()
         self.store: Store | PgStore
         self.lock: WriteLock | AdvisoryLock
         if database_url:  # server mode: PostgreSQL (+ a Chroma server)
@@ -158,6 +161,9 @@ class Index:
         self.heal_or_rebuild()
         if self.vectors.url or not self.vectors.has_files():  # (Chroma's files there: not lost, and not loaded here)
             self.restore_lost_vectors()
+        missing = self.store.ids_without_bands()  # stored before copies were looked for, or a write cut short
+        if missing:
+            self.find_copies(missing)
 
     def restore_lost_vectors(self) -> bool:
         """If Chroma holds no vector while articles are stored — a Chroma server that came back
@@ -430,6 +436,7 @@ class Index:
         metas = [metadata(p.article.id, p.article.date, p.article.source) for p in todo for _ in p.units]
         if ids:
             self.vectors.upsert(ids, np.stack([vectors[u.key] for p in todo for u in p.units]), metas)
+        self.find_copies([p.article.id for p in todo])
         for p in todo:
             self.store.mark_ready(p.article.id)
         result.chunks += sum(len(p.chunks) for p in todo)
@@ -452,6 +459,33 @@ class Index:
             vectors.update(zip(missing, embedded, strict=True))
             result.embedded += len(missing)
         return vectors
+
+    def find_copies(self, article_ids: Sequence[str]) -> None:
+        """Look for each article's copies among the stored ones (MinHash bands, then the exact
+        Jaccard of the texts) and store its bands and group. Called with the write lock held."""
+        policy = self.copy_policy
+        texts = self.store.texts(article_ids)
+        for article_id in article_ids:
+            if article_id not in texts:
+                continue
+            own, keys = band_keys(texts[article_id], policy)
+            candidates = self.store.copy_candidates(keys, exclude=article_id)
+            others = self.store.texts(candidates) if candidates else {}
+            same = [c for c, text in others.items() if jaccard(own, shingles(text[: policy.chars])) >= policy.jaccard]
+            self.store.put_copies(article_id, keys, same)
+
+    def copies_of(self, article_ids: Iterable[str]) -> dict[str, list[str]]:
+        """article id -> the other ready articles of its copy group (only articles that have copies)."""
+        self.open()
+        groups = self.store.copy_groups(article_ids)
+        members = self.store.group_members(set(groups.values())) if groups else {}
+        out = {a: [m for m in members.get(g, []) if m != a] for a, g in groups.items()}
+        return {a: m for a, m in out.items() if m}
+
+    def copy_groups(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """article id -> its copy group, for articles that have copies."""
+        self.open()
+        return self.store.copy_groups(article_ids)
 
     def delete(self, article_id: str) -> bool:
         with self.writing():

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError, UnreachableError
-from .storebase import FEEDS_SCHEMA, ScoredId, SqlStore
+from .storebase import COPIES_SCHEMA, FEEDS_SCHEMA, ScoredId, SqlStore
 from .types import Article, Chunk, Filters
 from .writelock import ReentrantLock
 
@@ -66,6 +66,7 @@ CREATE TABLE vectors (text_hash TEXT PRIMARY KEY, vector BYTEA NOT NULL);
 CREATE TABLE tombstones (article_id TEXT PRIMARY KEY);
 """),
     (2, FEEDS_SCHEMA),
+    (3, COPIES_SCHEMA),
 ]
 _MIGRATION_LOCK = 0x15AD0001  # advisory key: one process migrates at a time
 K1, B = 1.2, 0.75  # FTS5's bm25() constants

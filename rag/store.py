@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import StoreError
-from .storebase import FEEDS_SCHEMA, ScoredId, SqlStore
+from .storebase import COPIES_SCHEMA, FEEDS_SCHEMA, ScoredId, SqlStore
 from .types import Article, Chunk, Filters
 
 SCHEMA = """
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS vectors (
     vector BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tombstones (article_id TEXT PRIMARY KEY);
-""" + FEEDS_SCHEMA
+""" + FEEDS_SCHEMA + COPIES_SCHEMA
 
 
 class Store(SqlStore):

@@ -123,6 +123,12 @@ class ArticleStore(Protocol):
     def delete_feed(self, url: str) -> bool: ...
     def feed_items_seen(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
     def add_feed_items(self, feed_url: str, items: Sequence[tuple[str, str]]) -> None: ...
+    def copy_candidates(self, bands: Sequence[str], exclude: str) -> list[str]: ...
+    def texts(self, ids: Iterable[str]) -> dict[str, str]: ...
+    def put_copies(self, article_id: str, bands: Sequence[str], copies_of: Sequence[str]) -> None: ...
+    def copy_groups(self, ids: Iterable[str]) -> dict[str, str]: ...
+    def group_members(self, group_ids: Iterable[str]) -> dict[str, list[str]]: ...
+    def ids_without_bands(self) -> list[str]: ...
 
 
 ARTICLE_COLUMNS = "id, title, text, date, source, url"
@@ -195,6 +201,7 @@ class SqlStore:
     def _write_article(self, conn: Any, article: Article, content_hash: str, vectors: dict[str, np.ndarray]) -> None:
         """The shared part of `write_pending`: the old version's rows out, the new one in as `pending`."""
         self._delete_rows(conn, article.id)
+        self._delete_copies(conn, article.id)
         # The caller deletes the article's old vectors next, which is all a tombstone asks for;
         # leaving it would make the next heal delete the new version's vectors.
         self._execute(conn, "DELETE FROM tombstones WHERE article_id = ?", (article.id,))
@@ -224,6 +231,7 @@ class SqlStore:
         """Remove the article's rows and remember that its vectors still have to go."""
         with self.transaction() as conn:
             found = self._delete_rows(conn, article_id)
+            self._delete_copies(conn, article_id)
             self._execute(conn, "INSERT INTO tombstones(article_id) VALUES (?) ON CONFLICT DO NOTHING", (article_id,))
         return found
 
@@ -351,6 +359,60 @@ class SqlStore:
                                     "ON CONFLICT (feed_url, guid) DO NOTHING", (feed_url, guid, article_id))
 
 
+    # -- copies (rag/copies.py) -------------------------------------------------------------
+    def _delete_copies(self, conn: Any, article_id: str) -> None:
+        self._execute(conn, "DELETE FROM copy_bands WHERE article_id = ?", (article_id,))
+        self._execute(conn, "DELETE FROM copy_groups WHERE article_id = ?", (article_id,))
+
+    def copy_candidates(self, bands: Sequence[str], exclude: str) -> list[str]:
+        """Articles that share a MinHash band with these (other than `exclude`), in id order."""
+        rows = self._select_in("SELECT DISTINCT article_id FROM copy_bands WHERE", "band", bands)
+        return sorted({r[0] for r in rows} - {exclude})
+
+    def texts(self, ids: Iterable[str]) -> dict[str, str]:
+        """The stored text of these articles, ready or pending."""
+        return {i: t for i, t in self._select_in("SELECT id, text FROM articles WHERE", "id", ids)}
+
+    def put_copies(self, article_id: str, bands: Sequence[str], copies_of: Sequence[str]) -> None:
+        """Store an article's bands; it joins the groups of the articles it is a copy of (merged into
+        one, named by its smallest id)."""
+        with self.transaction() as conn:
+            self._delete_copies(conn, article_id)
+            for band in dict.fromkeys(bands):
+                self._execute(conn, "INSERT INTO copy_bands(band, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                              (band, article_id))
+            if not copies_of:
+                return
+            groups = {r[0] for r in self._select_in("SELECT group_id FROM copy_groups WHERE", "article_id", copies_of)}
+            members = {article_id, *copies_of}
+            if groups:
+                members |= {r[0] for r in self._select_in("SELECT article_id FROM copy_groups WHERE", "group_id",
+                                                          groups)}
+            group = min(members)
+            for aid in sorted(members):
+                self._execute(conn, "INSERT INTO copy_groups(article_id, group_id) VALUES (?, ?) ON CONFLICT "
+                                    "(article_id) DO UPDATE SET group_id = excluded.group_id", (aid, group))
+
+    def copy_groups(self, ids: Iterable[str]) -> dict[str, str]:
+        """article id -> its copy group, for the articles that have copies."""
+        return {a: g for a, g in self._select_in("SELECT article_id, group_id FROM copy_groups WHERE", "article_id",
+                                                 ids)}
+
+    def group_members(self, group_ids: Iterable[str]) -> dict[str, list[str]]:
+        """copy group -> its ready articles, in id order."""
+        rows = self._select_in(f"SELECT g.group_id, g.article_id FROM copy_groups g JOIN articles a ON a.id = "
+                               f"g.article_id WHERE {self.READY} AND", "g.group_id", group_ids)
+        out: dict[str, list[str]] = {}
+        for g, a in sorted(rows):
+            out.setdefault(g, []).append(a)
+        return out
+
+    def ids_without_bands(self) -> list[str]:
+        """Articles whose copies were never looked for (stored before copies were, or a write cut short)."""
+        return [r[0] for r in self._select(f"SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM "
+                                           f"copy_bands) ORDER BY {self.ORDER}")]
+
+
 FEED_COLUMNS = "url, source, every_minutes, etag, last_modified, last_fetch, last_error, last_new, added_at"
 FEEDS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -370,6 +432,19 @@ CREATE TABLE IF NOT EXISTS feed_items (
     article_id TEXT NOT NULL,
     PRIMARY KEY (feed_url, guid)
 );
+"""
+COPIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS copy_bands (
+    band TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (band, article_id)
+);
+CREATE INDEX IF NOT EXISTS copy_bands_article ON copy_bands(article_id);
+CREATE TABLE IF NOT EXISTS copy_groups (
+    article_id TEXT PRIMARY KEY,
+    group_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS copy_groups_group ON copy_groups(group_id);
 """
 
 

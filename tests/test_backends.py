@@ -152,3 +152,17 @@ def test_feeds_and_the_entries_seen_are_kept_by_every_store(make) -> None:  # ty
     assert again.index.store.feed_items_seen(feed.url, ["g1", "g2", "g3"]) == {"g1", "g2"}
     assert again.index.store.delete_feed(feed.url) and again.index.store.list_feeds() == []
     assert again.index.store.feed_items_seen(feed.url, ["g1"]) == set()
+
+
+def test_copy_groups_are_kept_by_every_store(make) -> None:  # type: ignore[no-untyped-def]
+    wire = ("أعلنت الحكومة اليوم افتتاح سد جديد على نهر العاصي قرب مدينة حماة بعد أعمال استمرت ثلاث سنوات "
+            "بكلفة بلغت عشرين مليون دولار ويخزن السد أربعين مليون متر مكعب من المياه.")
+    isnad = make()
+    isnad.add_articles([*ARTICLES, Article("wire1", "سد حماة", wire, source="وكالة أ"),
+                        Article("wire2", "افتتاح سد حماة", wire + " (رويترز)", source="وكالة ب")])
+    isnad.add_articles([Article("wire3", "سد على العاصي", "حماة - " + wire, source="وكالة ج")])  # a later import
+    again = make()  # another process sees the groups
+    assert again.index.copies_of(["wire1", "wire3", "hama"]) == {"wire1": ["wire2", "wire3"],
+                                                                  "wire3": ["wire1", "wire2"]}
+    isnad.delete("wire2")
+    assert make().index.copies_of(["wire1"]) == {"wire1": ["wire3"]}

@@ -241,6 +241,28 @@ def test_cli_feed_commands(tmp_path: Path, server: FeedServer, capsys: pytest.Ca
     assert main(["feed", "refresh", "https://example.com/unknown", "--db", db]) == 2
 
 
+def test_export_carries_the_feeds_to_another_index(tmp_path: Path, server: FeedServer,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_FETCH_PRIVATE", "1")
+    monkeypatch.setenv("RAG_EMBED_MODEL", "hash")
+    old, new = str(tmp_path / "old"), str(tmp_path / "new")
+    first, second = server.feed("/a", items(1)), server.feed("/b", items(1))
+    assert main(["feed", "add", first, "--every", "5", "--source", "أ", "--db", old]) == 0
+    assert main(["feed", "add", second, "--db", old]) == 0
+    articles, feeds = tmp_path / "articles.jsonl", tmp_path / "feeds.jsonl"
+    assert main(["export", "--db", old, "--out", str(articles), "--feeds", str(feeds)]) == 0
+    feeds.write_text(feeds.read_text(encoding="utf-8") + '{"url": "not a url"}\n{broken\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["feed", "add", "--from", str(feeds), "--db", new]) == 1  # two bad lines: said, skipped
+    out = capsys.readouterr()
+    assert "subscribed to 2 feeds" in out.out and "line 3" in out.err and "line 4" in out.err
+    assert main(["feed", "list", "--db", new, "--json"]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert [(f["url"], f["source"], f["every_minutes"]) for f in moved] == [(first, "أ", 5),
+                                                                           (second, "127.0.0.1", 60)]
+
+
 def test_the_apps_refresher_fetches_only_the_due_feeds(isnad: Isnad, server: FeedServer) -> None:
     import datetime
 
