@@ -25,7 +25,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from perf_common import DATA, OUT, log, meta  # noqa: E402
 
-from rag.corroborate import Corroborator  # noqa: E402
+from rag.corroborate import CorroborationPolicy, Corroborator  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
 from rag.ingest.loaders import article_from_record  # noqa: E402
 from rag.sentences import split_sentences  # noqa: E402
@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--days", nargs="+", default=["2018-05-08", "2018-05-09"])
     p.add_argument("--db", type=Path, default=OUT / "corroboration-db")
+    p.add_argument("--dispute-similarity", type=float, default=CorroborationPolicy.dispute_similarity,
+                   help="similarity from which a differing fact is listed as a dispute")
     p.add_argument("--out", type=Path, default=OUT / "corroboration_scan.json")
     args = p.parse_args(argv)
     if not CORPUS.is_file():
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     report = isnad.add_articles(articles)
     log(f"{len(articles)} articles of {', '.join(args.days)} indexed ({len(report.added)} new) "
         f"in {time.time() - t0:.0f} s")
-    found = Corroborator(isnad.index, isnad.retriever, isnad.answerer, isnad.verifier)
+    found = Corroborator(isnad.index, isnad.retriever, isnad.answerer, isnad.verifier,
+                         CorroborationPolicy(dispute_similarity=args.dispute_similarity))
     rows, t1 = [], time.time()
     for a in articles:
         spans = split_sentences(a.text)
@@ -68,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"article_id": a.id, "source": a.source, "quote": c.quote,
                      "agree": [{"source": x.source, "quote": x.quote, "article_id": x.article_id,
                                 "score": x.score} for x in co.corroborated_by],
-                     "differ": [{"source": x.source, "quote": x.quote, "reason": x.reason, "article_id": x.article_id}
+                     "differ": [{"source": x.source, "quote": x.quote, "reason": x.reason, "article_id": x.article_id,
+                                 "score": x.score}
                                 for x in co.disputed_by],
                      "copies": [{"article_id": i, "source": s} for i, s in co.copies]})
     per = (time.time() - t1) * 1000 / max(1, len(rows))

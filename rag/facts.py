@@ -87,32 +87,133 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalize(text).replace("n't", " not"))
 
 
-@lru_cache(maxsize=50_000)
-def numbers(text: str) -> frozenset[float]:
-    """Every numeric value the text states, with and without its scale word."""
-    out: set[float] = set()
-    ws = _words(text)
+# Units in the forms that combine with "عشر" (11-19: "أحد عشر", "الحادي عشر", "السادسة عشرة") or
+# with a ten ("خمسة وعشرون", "الخامسة والعشرين", "الحادية والثلاثين"): cardinal and ordinal, either gender.
+_COMPOUND_UNITS = _table("""
+    أحد=1 إحدى=1 حادي=1 حادية=1 واحد=1 واحدة=1 اثنا=2 اثنتا=2 اثني=2 اثنتي=2 اثنان=2 اثنين=2 اثنتان=2 اثنتين=2
+    ثاني=2 ثانية=2 ثلاث=3 ثلاثة=3 ثالث=3 ثالثة=3 أربع=4 أربعة=4 رابع=4 رابعة=4 خمس=5 خمسة=5 خامس=5 خامسة=5
+    ست=6 ستة=6 سادس=6 سادسة=6 سبع=7 سبعة=7 سابع=7 سابعة=7 ثمان=8 ثماني=8 ثمانية=8 ثامن=8 ثامنة=8 تسع=9 تسعة=9
+    تاسع=9 تاسعة=9
+""")
+_TENS = {v for k, v in _UNITS.items() if v in (20, 30, 40, 50, 60, 70, 80, 90)}
+
+
+def _number_token(w: str) -> float | None:
+    """A number written in digits: "1,200" and "1,200,000" (thousands), "1,2" and "943,4" (a decimal
+    comma, as French-style and Arabic-style texts write it), "3.5", "3٫5"."""
+    parts = w.replace("٫", ".").split(",")
+    if len(parts) > 1 and not all(len(x) == 3 and x.isdigit() for x in parts[1:]):
+        if len(parts) > 2 or "." in w:
+            return None
+        w = parts[0] + "." + parts[1]
+    try:
+        return float(w.replace(",", "").replace("٫", "."))
+    except ValueError:
+        return None
+
+
+def _compound(ws: list[str], i: int) -> tuple[float, int] | None:
+    """A number of two words at ws[i]: a unit and "عشر/عشرة" (11-19), or a unit, "و" and a ten
+    (21-99). Returns its value and how many words it takes."""
+    unit = next((_COMPOUND_UNITS[f] for f in _forms(ws[i]) if f in _COMPOUND_UNITS), None)
+    if unit is None or i + 1 >= len(ws):
+        return None
+    nxt = ws[i + 1]
+    if nxt in ("عشر", "عشره"):
+        return unit + 10, 2
+    if nxt.startswith("و"):
+        ten = next((_UNITS[f] for f in _forms(nxt[1:]) if f in _UNITS), None)
+        if ten in _TENS:
+            return unit + ten, 2
+    return None
+
+
+def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
+    """Each number the words state: its values (with and without a scale word after it) and the
+    span of words it takes, [start, end)."""
+    out = []
+    skip = 0
     for i, w in enumerate(ws):
+        if skip:
+            skip -= 1
+            continue
         value = None
+        taken = 1
         if w[0].isdigit() and i + 1 < len(ws) and ws[i + 1] == "s":
             continue  # a decade, "the 1990s": Arabic says "التسعينيات", with no digits
         if w in _PERCENT or (w in ("المئه", "المائه") and i and ws[i - 1] == "في"):
             continue  # "63 بالمئة", "في المئة": per cent, not a hundred
         if w[0].isdigit():
-            try:
-                value = float(w.replace(",", "").replace("٫", "."))
-            except ValueError:
-                continue
+            value = _number_token(w)
+        elif (both := _compound(ws, i)) is not None:
+            value, taken = both
+            skip = taken - 1
         else:
             value = next((_UNITS[f] for f in _forms(w) if f in _UNITS), None)
         if value is None:
             continue
-        out.add(value)
-        if i + 1 < len(ws):
-            scale = next((_SCALES[f] for f in _forms(ws[i + 1]) if f in _SCALES), None)
+        values = [value]
+        end = i + taken
+        if end < len(ws):
+            scale = next((_SCALES[f] for f in _forms(ws[end]) if f in _SCALES), None)
             if scale is not None and value < 1000:
-                out.add(value * scale)
-    return frozenset(out)
+                values.append(value * scale)
+        out.append((values, i, end))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def numbers(text: str) -> frozenset[float]:
+    """Every numeric value the text states, with and without its scale word."""
+    return frozenset(v for values, _, _ in _number_spans(_words(text)) for v in values)
+
+
+# Words around nearly every year or count, which say nothing about what it counts ("عام 2011", "عام 2015").
+_GENERIC_CONTEXT = frozenset({"عام", "سنه", "year", "years"})
+
+
+@lru_cache(maxsize=50_000)
+def number_contexts(text: str) -> dict[float, frozenset[str]]:
+    """Each value the text states -> the terms of the two content words before and after it: what the
+    number counts or dates ("قتل 9 أشخاص": قتل, اشخاص). Two sentences that give one quantity
+    two values share some of it ("قتل 9 أشخاص" / "قتل 16 مدنيا"); two different quantities
+    seldom do ("رؤية السعودية 2030" / "برنامج تطوير القطاع المالي 2020")."""
+    from .arabic import terms  # (arabic imports nothing from here: no cycle, but keep it local)
+
+    ws = _words(text)
+    out: dict[float, set[str]] = {}
+    for values, start, end in _number_spans(ws):
+        before = [t for w in reversed(ws[max(0, start - 4): start]) if not w[0].isdigit() for t in terms(w)][:2]
+        after = [t for w in ws[end: end + 4] if not w[0].isdigit() for t in terms(w)][:2]
+        context = set(before + after) - _GENERIC_CONTEXT
+        for v in values:
+            out.setdefault(v, set()).update(context)
+    return {v: frozenset(c) for v, c in out.items()}
+
+
+def _decimals(x: float) -> int:
+    text = repr(float(x))
+    return 0 if text.endswith(".0") or "e" in text else len(text.split(".")[1])
+
+
+def same_number(a: float, b: float) -> bool:
+    """Two written values of one quantity: equal, or one rounded to the other's precision ("30.5
+    million" and "31 million", "8.87" and "8.9"); a value with a scale word is compared at that
+    scale ("30.5 مليون" = 30,500,000 against 31,000,000)."""
+    if a == b:
+        return True
+    for scale in (1.0, 1e3, 1e6, 1e9):
+        x, y = a / scale, b / scale
+        if scale > 1 and (max(abs(x), abs(y)) >= 1000 or min(abs(x), abs(y)) < 1):
+            continue
+        if abs(x - y) <= 0.5 * 10 ** -min(_decimals(x), _decimals(y)) + 1e-9:
+            return True
+    return False
+
+
+def unmatched(these: frozenset[float], others: frozenset[float]) -> list[float]:
+    """The values of `these` that no value of `others` states (see same_number), smallest first."""
+    return sorted(x for x in these if not any(same_number(x, y) for y in others))
 
 
 @lru_cache(maxsize=50_000)
@@ -206,11 +307,15 @@ _ACTION_OF = {w: concept for concept, (ar, en) in _ACTIONS.items() for w in (ar 
 
 
 @lru_cache(maxsize=50_000)
-def actions(text: str) -> dict[str, str]:
-    """The actions the text states: concept -> the word that states it ("won", "فاز")."""
+def actions(text: str, names: bool = False) -> dict[str, str]:
+    """The actions the text states: concept -> the word that states it ("won", "فاز"). With `names`,
+    a direction that is part of a country's name ("كوريا الشمالية") is left out."""
     out: dict[str, str] = {}
-    for raw in re.findall(r"[^\W\d_]+", text):
+    raws = re.findall(r"[^\W\d_]+", text)
+    for i, raw in enumerate(raws):
         w = normalize(raw).lower()
+        if names and _in_a_name(raws, i):
+            continue
         forms = [f for base in _forms(w) for f in (base, *(base[:-len(x)] for x in ("ت", "وا", "ه", "ها", "هم")
                                                          if base.endswith(x) and len(base) - len(x) >= 3))]
         concept = next((_ACTION_OF[f] for f in forms if f in _ACTION_OF), None)
@@ -219,10 +324,21 @@ def actions(text: str) -> dict[str, str]:
     return out
 
 
-def opposite_action(claim: str, support: str) -> tuple[str, str] | None:
+_KOREA = {"كوريا", "كوري", "الكوري", "كوريه", "الكوريه", "korea", "korean"}
+
+
+def _in_a_name(raws: list[str], i: int) -> bool:
+    """Is raws[i] a direction that is part of a country's name ("كوريا الشمالية", "South Korea",
+    "جنوب السودان")? North and South Korea are two countries, not two directions."""
+    near = {normalize(w).lower() for w in raws[max(0, i - 1): i + 2]} - {normalize(raws[i]).lower()}
+    return bool(near & _KOREA) or (i + 1 < len(raws) and normalize(raws[i + 1]).lower() in ("السودان", "sudan"))
+
+
+def opposite_action(claim: str, support: str, names: bool = False) -> tuple[str, str] | None:
     """(the support's word, the claim's word) when the claim states the opposite action of the
-    support ("lost" against "فاز") and the support does not also state the claim's."""
-    said, claimed = actions(support), actions(claim)
+    support ("lost" against "فاز") and the support does not also state the claim's. With `names`,
+    North and South Korea are two countries, not opposite directions."""
+    said, claimed = actions(support, names), actions(claim, names)
     for concept, word in claimed.items():
         other = _OPPOSITE[concept]
         if other in said and concept not in said:

@@ -31,7 +31,7 @@ from .answer import Answerer, cite, read_item
 from .arabic import language, normalize, terms
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
-from .facts import months, negated, numbers, opposite_action, weekdays
+from .facts import months, negated, number_contexts, numbers, opposite_action, unmatched, weekdays
 from .index import Index
 from .names import arabic_place, is_place, name_in, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
@@ -180,14 +180,21 @@ class Verifier:
             return None
         return f"the reader does not find the claim stated in the closest passage (score {reading.scores[0]:.2f})"
 
-    def differs(self, claim: str, support: str, lang: str, idf: dict[str, float]) -> str | None:
+    def differs(self, claim: str, support: str, lang: str, idf: dict[str, float],
+                same_slot: bool = False) -> str | None:
         """What the support states differently from the claim: another number, month, name or place,
-        the opposite action, or the negation. None when nothing differs."""
+        the opposite action, or the negation. None when nothing differs. With `same_slot`, two numbers
+        differ only where they count or date the same thing (a word around them in common: "قتل 9
+        أشخاص" / "قتل 16 مدنيا"), as two outlets' sentences on one story hold many numbers, and a
+        direction in a country's name ("كوريا الشمالية") is no opposite of another."""
         claim_numbers, support_numbers = numbers(claim), numbers(support)
-        for extra in sorted(claim_numbers - support_numbers):
+        others = frozenset(unmatched(support_numbers, claim_numbers))
+        claim_near, support_near = (number_contexts(claim), number_contexts(support)) if same_slot else ({}, {})
+        for extra in unmatched(claim_numbers, support_numbers):
             # Another value of the same order ("16" for "12", "17.75" for "18.75"); a number far from
             # every one of the article's ("three months" against "52 billion") is only missing.
-            close = [v for v in support_numbers - claim_numbers if _same_order(v, extra)]
+            close = [v for v in others if _same_order(v, extra)
+                     and (not same_slot or claim_near.get(extra, frozenset()) & support_near.get(v, frozenset()))]
             if close:
                 other = min(close, key=lambda v: abs(v - extra))
                 return f"the article says {_fmt(other)}, the claim {_fmt(extra)}"
@@ -199,7 +206,7 @@ class Verifier:
         if claim_days - support_days and support_days - claim_days:
             return (f"the article says {_DAYS[min(support_days - claim_days)]}, "
                     f"the claim {_DAYS[min(claim_days - support_days)]}")
-        flipped = opposite_action(claim, support)
+        flipped = opposite_action(claim, support, names=same_slot)
         if flipped is not None:
             return f"the article says {flipped[0]!r}, the claim {flipped[1]!r}"
         if negated(claim) != negated(support):
@@ -222,7 +229,7 @@ class Verifier:
 
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str) -> str | None:
         """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
-        missing_numbers = sorted(numbers(claim) - numbers(support))
+        missing_numbers = unmatched(numbers(claim), numbers(support))
         if missing_numbers:
             return f"the number {_fmt(missing_numbers[0])} is not in the closest passage"
         missing_months = sorted(months(claim) - months(support))

@@ -156,3 +156,22 @@ def test_verify_json_lists_who_else_states_the_claim(engine: Isnad) -> None:
     out = verdict_json(engine.verify(FACT.rstrip(".")))
     assert out["verdict"] == "supported"
     assert isinstance(out["corroborated_by"], list) and isinstance(out["disputed_by"], list)
+
+
+def test_a_copy_that_changed_a_number_is_listed_as_differing(tmp_path: Path) -> None:
+    changed = Article("g", "انفجار في بغداد", ARTICLES[0].text.replace("قتل 12 شخصا", "قتل 14 شخصا"),
+                      date="2021-05-03", source="وكالة ز")
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=0.0))
+    isnad.add_articles([*ARTICLES, changed])
+    assert "g" in isnad.index.copies_of(["a"])["a"]  # the same wire story...
+    found = Corroborator(isnad.index, isnad.retriever, isnad.answerer, isnad.verifier,
+                         CorroborationPolicy(same_fact=0.3, dispute_similarity=0.3)).of(citation(isnad, "a", FACT))
+    assert ("g", "the article says 14, the claim 12") in [(e.article_id, e.reason) for e in found.disputed_by]
+    assert "g" not in [e.article_id for e in found.corroborated_by]  # ...republished with another number
+
+
+def test_two_numbers_of_different_things_are_no_dispute(engine: Isnad) -> None:
+    claim = "قتل 12 شخصا في انفجار سيارة مفخخة في بغداد بعد 20 دقيقة من وصول الشرطة"
+    other = "قتل 12 شخصا في انفجار سيارة مفخخة في بغداد ونقل 15 جريحا إلى المستشفى"
+    assert engine.verifier.differs(claim, other, "ar", {}) is not None  # a claim check: "20" is not there
+    assert engine.verifier.differs(claim, other, "ar", {}, same_slot=True) is None  # 20 minutes, 15 injured

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer_types import evidence, question_type
-from rag.facts import months, negated, numbers
+from rag.facts import months, negated, numbers, same_number, unmatched
 from rag.generate import split_claims
 
 
@@ -22,9 +22,37 @@ from rag.generate import split_claims
     ("نما 3.5 في المئة", {3.5, 100}),
     ("و3 آلاف مدني", {3, 3000}),
     ("لا أرقام هنا", set()),
+    ("أكثر من 1,2 مليون شخص", {1.2, 1_000_000, 1_200_000}),  # a decimal comma (French-style texts)
+    ("عجز بقيمة 943,4 مليار ين", {943.4, 1_000_000_000, 943_400_000_000}),
+    ("1,200,000 people", {1_200_000}),
+    ("في الدقيقة السادسة عشر", {16}),  # compounds: a unit with عشر, a unit with و and a ten
+    ("إحدى عشرة دولة", {11}),
+    ("البالغ الخامسة والعشرين من العمر", {25}),
+    ("في المرحلة الحادية والثلاثين", {31}),
+    ("ثلاث سنوات", {3}),
 ])
 def test_numbers(text: str, expected: set[float]) -> None:
     assert numbers(text) == frozenset(float(x) for x in expected)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (30.5, 31, True),  # "30.5 مليون يورو" / "31 مليون يورو": one rounded to the other's precision
+    (30_500_000, 31_000_000, True),  # the same, with the scale word applied
+    (943.4, 943, True),
+    (8.87, 8.9, True),
+    (7, 8, False),  # "سبعة متظاهرين" / "8 متظاهرين": two counts
+    (16, 9, False),
+    (1.2, 12, False),
+    (3.5, 35, False),
+    (2016, 2006, False),
+])
+def test_same_number_allows_rounding_and_nothing_more(a: float, b: float, same: bool) -> None:
+    assert same_number(a, b) is same and same_number(b, a) is same
+
+
+def test_unmatched_numbers() -> None:
+    assert unmatched(numbers("مقابل 30.5 مليون يورو"), numbers("مقابل 31 مليون يورو")) == []
+    assert unmatched(numbers("قتل 9 أشخاص"), numbers("قتل 16 مدنيا")) == [9.0]
 
 
 def test_months_in_any_calendar_and_language() -> None:
@@ -72,3 +100,22 @@ def test_split_claims_takes_any_reply_and_drops_every_marker(reply: str) -> None
         assert text and text == text.strip()
         assert all(isinstance(m, int) for m in markers)
         assert not any(f"[{m}]" in text for m in markers)
+
+
+def test_number_contexts_say_what_a_number_counts() -> None:
+    from rag.facts import number_contexts
+
+    a, b = number_contexts("قتل 9 أشخاص على الأقل الجمعة"), number_contexts("قتل 16 مدنيا الجمعة إثر غارة")
+    assert a[9.0] & b[16.0]  # both counts of the killed
+    vision, programme = number_contexts("رؤية السعودية 2030"), number_contexts("برنامج تطوير القطاع المالي 2020")
+    assert not vision[2030.0] & programme[2020.0]
+    assert not number_contexts("منذ عام 2011")[2011.0] & number_contexts("في منتصف عام 2015")[2015.0]
+
+
+def test_north_and_south_korea_are_countries_not_directions_when_asked() -> None:
+    from rag.facts import opposite_action
+
+    north, south = "وصلت إيفانكا إلى كوريا الشمالية", "وصلت إيفانكا إلى كوريا الجنوبية"
+    assert opposite_action(north, south) is not None  # may differ: enough to withhold an agreement
+    assert opposite_action(north, south, names=True) is None  # not a dispute between directions
+    assert opposite_action("هاجموا شمال المدينة", "هاجموا جنوب المدينة", names=True) is not None
