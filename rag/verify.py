@@ -11,7 +11,8 @@
    السابقة…") is an instruction planted in an article and never counts as support.
 3. It supports the claim only if it is close enough and the claim's checkable facts hold there:
    every number and month the claim states (digits, Arabic-Indic digits, number words, month
-   names of any calendar, in Arabic or English), the claim's rare words (names, places) for an
+   names of any calendar, in Arabic or English; a rounded value is the same), its weekday (in the
+   sentence or elsewhere in the article), the claim's rare words (names, places) for an
    Arabic claim and its Latin-script names for any claim, and the same polarity (a claim that
    something happened is not supported by a sentence saying it did not).
 A verdict's citation is the verbatim span, checked against the stored article.
@@ -145,7 +146,8 @@ class Verifier:
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
         best, sim = self._support(cands, qvec, query_terms.known())
         conflict = self.differs(claim, best.text, lang, idf)
-        missing = None if conflict else self._missing(claim, best.text, sim, idf, lang)
+        article = retrieval.articles.get(best.article_id)
+        missing = None if conflict else self._missing(claim, best.text, sim, idf, lang, article.text if article else "")
         if conflict is None and missing is None:
             missing = self._read(claim, best, cands, retrieval)
         citation = cite(1, best, retrieval)
@@ -227,7 +229,8 @@ class Verifier:
                 return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
         return None
 
-    def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str) -> str | None:
+    def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,
+                 article: str = "") -> str | None:
         """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
         missing_numbers = unmatched(numbers(claim), numbers(support))
         if missing_numbers:
@@ -235,6 +238,13 @@ class Verifier:
         missing_months = sorted(months(claim) - months(support))
         if missing_months:
             return f"the month {missing_months[0]} (of the year) is not in the closest passage"
+        # A day the sentence does not name may be the article's dateline ("on Tuesday" from its first
+        # line): it holds if the article names it, not if the article names only other days.
+        missing_days = sorted(weekdays(claim) - weekdays(support) - weekdays(article))
+        if missing_days:
+            others = sorted(weekdays(article) - weekdays(claim))
+            return (f"{_DAYS[missing_days[0]]} is not in the closest passage"
+                    + (f" (the article names {', '.join(_DAYS[d] for d in others)})" if others else ""))
         if lang == "ar":
             swapped = _swapped_word(claim, support, idf, self.policy.rare_idf, self.policy.swap_context)
             if swapped is not None:  # another word where the claim has a rare one: a name may differ

@@ -157,3 +157,13 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
 ])
 def test_a_faithful_paraphrase_has_nothing_that_differs(engine: Isnad, claim: str, support: str) -> None:
     assert engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {}) is None
+
+
+def test_a_day_the_sentence_does_not_name_must_be_the_articles(engine: Isnad) -> None:
+    # "يوم الاثنين" is the article's first line: a claim may take its day from there...
+    said = engine.verify("قال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار يوم الاثنين")
+    assert said.supported, said.reason
+    # ...but a day the article never names is not supported by it
+    other = engine.verify("قال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار يوم الخميس")
+    assert other.verdict == "not found"
+    assert other.reason == "Thursday is not in the closest passage (the article names Monday)"
