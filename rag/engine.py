@@ -179,12 +179,14 @@ class Isnad:
 
     # -- asking -----------------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: str = "hybrid", history: Sequence[str] = (), extractive: bool = False) -> Answer:
+            mode: str = "hybrid", history: Sequence[str] = (), extractive: bool = False,
+            corroborate: bool | None = None) -> Answer:
         """Answer `question`; `history` holds the earlier questions of the conversation
         (oldest first), used to resolve follow-ups such as "ومتى حدث ذلك؟". With a language
         model configured (RAG_LLM_BASE_URL) the answer is generated and verified sentence by
         sentence, unless `extractive`; on any failure of the model the extractive answer comes
-        back with a `note` saying why."""
+        back with a `note` saying why. `corroborate` (default: the setting) looks each citation up
+        in the other articles; the app does it after showing the answer (`Isnad.corroborate`)."""
         question = (question or "").strip()
         if not any(ch.isalnum() for ch in question):  # also "؟؟" or only zero-width characters
             raise EmptyQuestionError("the question is empty (it has no words); type a question about the articles")
@@ -203,7 +205,7 @@ class Isnad:
         chat = None if extractive else self.chat_model
         if chat is not None and retrieval.hits:
             answer = self._generated(question, self.answerer.reader_order(choice, retrieval), answer, chat)
-        if self.settings.corroborate and answer.citations:
+        if (self.settings.corroborate if corroborate is None else corroborate) and answer.citations:
             answer = self.corroborate(answer)
         timings = answer.timings_ms
         return replace(answer, timings_ms={**timings, "retrieve": timings["embed"] + timings["search"],

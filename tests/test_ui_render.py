@@ -497,3 +497,15 @@ def test_a_contradicted_claim_shows_its_verdict_and_what_differs_highlighted() -
     assert '<mark class="differs">شمال</mark>' in out and "contradicting span" in out
     nothing = Verdict("x", False, 0.2, "no passage says this (closest similarity 0.20)", [], span)
     assert "Not found in the articles" in render_verdict(nothing) and "<mark" not in render_verdict(nothing)
+
+
+def test_the_answer_is_shown_before_its_corroboration_is_looked_up(handlers, monkeypatch):
+    calls = []
+    real_ask, real_corroborate = handlers.isnad.ask, handlers.isnad.corroborate
+    monkeypatch.setattr(handlers.isnad, "ask", lambda q, **kw: calls.append(("ask", kw)) or real_ask(q, **kw))
+    monkeypatch.setattr(handlers.isnad, "corroborate", lambda a: calls.append(("corroborate", a)) or real_corroborate(a))
+    steps = list(handlers.ask_stream("متى بدأت المفاوضات في إطار مجموعة مينسك؟", []))
+    turn = steps[-1][1][0]
+    assert calls[0] == ("ask", {"history": [], "extractive": False, "corroborate": False})
+    assert turn.answer.citations  # the seed article's Minsk sentence, even with the hash embedder
+    assert calls[1][0] == "corroborate" and set(turn.answer.corroboration) == {c.n for c in turn.answer.citations}

@@ -49,7 +49,8 @@ class Handlers:
         turns.append(turn)
         yield render_chat(turns), turns, render_sources(turns), ""
         try:
-            turn.answer = self.isnad.ask(question, history=history, extractive=bool(extractive))
+            # the answer first; who else reports each cited sentence follows it (rag/corroborate.py)
+            turn.answer = self.isnad.ask(question, history=history, extractive=bool(extractive), corroborate=False)
         except RagError as exc:  # EmptyQuestionError (too long) included
             turn.error = str(exc)
             yield render_chat(turns), turns, render_sources(turns), ""
@@ -61,6 +62,12 @@ class Handlers:
             time.sleep(STREAM_PAUSE_S)
         turn.shown = None
         yield render_chat(turns), turns, render_sources(turns), ""
+        if self.isnad.settings.corroborate and turn.answer.citations:
+            try:
+                turn.answer = self.isnad.corroborate(turn.answer)
+            except RagError:  # the answer stands without it
+                return
+            yield render_chat(turns), turns, render_sources(turns), ""
 
     def clear(self) -> tuple[str, list[Turn], str, str]:
         return render_chat([]), [], render_sources([]), EMPTY_VIEWER
