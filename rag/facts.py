@@ -202,7 +202,8 @@ def same_number(a: float, b: float) -> bool:
     scale ("30.5 مليون" = 30,500,000 against 31,000,000)."""
     if a == b:
         return True
-    for scale in (1.0, 1e3, 1e6, 1e9):
+    # (not thousands: "2010" and "2007" are years, not 2.01 and 2.007 thousand)
+    for scale in (1.0, 1e6, 1e9):
         x, y = a / scale, b / scale
         if scale > 1 and (max(abs(x), abs(y)) >= 1000 or min(abs(x), abs(y)) < 1):
             continue

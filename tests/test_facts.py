@@ -45,6 +45,8 @@ def test_numbers(text: str, expected: set[float]) -> None:
     (1.2, 12, False),
     (3.5, 35, False),
     (2016, 2006, False),
+    (2010, 2007, False),  # years, not thousands to round
+    (2000, 2010, False),
 ])
 def test_same_number_allows_rounding_and_nothing_more(a: float, b: float, same: bool) -> None:
     assert same_number(a, b) is same and same_number(b, a) is same
