@@ -94,6 +94,32 @@ class CachingEmbedder:
         return self.inner.model  # type: ignore[attr-defined]
 
 
+class TitleOnce:
+    """Sentences embedded without their article's title, the title embedded once per article, and the
+    two combined: normalise(sentence + alpha * title). (The shipped index puts the title in every
+    sentence's document prompt, so the model reads it once per sentence.)"""
+
+    def __init__(self, inner: Embedder, alpha: float):
+        self.inner, self.alpha, self.name = inner, alpha, inner.name
+        self.titles: dict[str, np.ndarray] = {}
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
+    def embed_documents(self, texts: list[str], titles: list[str] | None = None) -> np.ndarray:
+        titles = titles or ["none"] * len(texts)
+        new = sorted({t for t in titles if t not in self.titles})
+        if new:
+            self.titles.update(zip(new, self.inner.embed_documents(new, ["none"] * len(new)), strict=True))
+        own = self.inner.embed_documents(texts, ["none"] * len(texts))
+        out = own + self.alpha * np.stack([self.titles[t] for t in titles])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+    @property
+    def model(self):  # type: ignore[no-untyped-def]
+        return self.inner.model  # type: ignore[attr-defined]
+
+
 def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
                                  lexical_weight=args.lexical_weight, reader=args.reader)
@@ -237,6 +263,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "benchmarks/out/query-vectors[-tuned].npz); 'none' to disable")
     p.add_argument("--query-lora", type=Path, help="embed questions with this tuned question encoder "
                                                    "(benchmarks/train_query.py); documents stay as they are")
+    p.add_argument("--title-once", type=float, metavar="ALPHA",
+                   help="embed sentences without their title and add ALPHA x the title's vector (use a new --db)")
     p.add_argument("--model", default="", help="embedding model folder (default: EmbeddingGemma)")
     p.add_argument("-k", type=int, default=10)
     d = Settings()
@@ -271,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
 
         real = TunedQueries(real, args.query_lora)
     args.query_cache = args.query_cache or OUT / f"query-vectors{'-tuned' if args.query_lora else ''}.npz"
+    if args.title_once is not None:
+        real = TitleOnce(real, args.title_once)  # type: ignore[assignment]
     emb = CachingEmbedder(real)
     isnad = open_isnad(args, args.db, emb)
     if args.seed_db:
