@@ -50,6 +50,7 @@ VERSION = f"minhash-{PERMUTATIONS}x{ROWS}-5words"
 class CopyPolicy:
     jaccard: float = 0.5  # word 5-shingle Jaccard of two copies of one report
     chars: int = 3000  # the part of each article compared (a copy may add its own ending)
+    per_group: int = 3  # members of one copy group measured against a new article (one match joins it)
 
 
 def shingles(text: str, n: int = 5) -> set[int]:

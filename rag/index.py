@@ -462,7 +462,9 @@ class Index:
 
     def find_copies(self, article_ids: Sequence[str]) -> None:
         """Look for each article's copies among the stored ones (MinHash bands, then the exact
-        Jaccard of the texts) and store its bands and group. Called with the write lock held."""
+        Jaccard of the texts) and store its bands and group. Called with the write lock held.
+        Of a copy group, at most `copy_policy.per_group` members are measured and one match is
+        enough: a feed of near-identical items costs the same per item as any other."""
         policy = self.copy_policy
         texts = self.store.texts(article_ids)
         for article_id in article_ids:
@@ -470,8 +472,24 @@ class Index:
                 continue
             own, keys = band_keys(texts[article_id], policy)
             candidates = self.store.copy_candidates(keys, exclude=article_id)
-            others = self.store.texts(candidates) if candidates else {}
-            same = [c for c, text in others.items() if jaccard(own, shingles(text[: policy.chars])) >= policy.jaccard]
+            groups = self.store.copy_groups(candidates) if candidates else {}
+            tried: dict[str, int] = {}
+            chosen = []
+            for c in candidates:
+                g = groups.get(c)
+                if g is None or tried.get(g, 0) < policy.per_group:
+                    chosen.append(c)
+                    if g is not None:
+                        tried[g] = tried.get(g, 0) + 1
+            others = self.store.texts(chosen) if chosen else {}
+            same, joined = [], set()
+            for c in chosen:
+                g = groups.get(c)
+                if (g is None or g not in joined) and c in others and \
+                        jaccard(own, shingles(others[c][: policy.chars])) >= policy.jaccard:
+                    same.append(c)
+                    if g is not None:
+                        joined.add(g)
             self.store.put_copies(article_id, keys, same)
 
     def copies_of(self, article_ids: Iterable[str]) -> dict[str, list[str]]:

@@ -374,8 +374,8 @@ class SqlStore:
         return {i: t for i, t in self._select_in("SELECT id, text FROM articles WHERE", "id", ids)}
 
     def put_copies(self, article_id: str, bands: Sequence[str], copies_of: Sequence[str]) -> None:
-        """Store an article's bands; it joins the groups of the articles it is a copy of (merged into
-        one, named by its smallest id)."""
+        """Store an article's bands; it joins the group of the articles it is a copy of (the groups of
+        several merge into the first one's). Writes the new members only, not a whole group again."""
         with self.transaction() as conn:
             self._delete_copies(conn, article_id)
             for band in dict.fromkeys(bands):
@@ -383,13 +383,13 @@ class SqlStore:
                               (band, article_id))
             if not copies_of:
                 return
-            groups = {r[0] for r in self._select_in("SELECT group_id FROM copy_groups WHERE", "article_id", copies_of)}
-            members = {article_id, *copies_of}
-            if groups:
-                members |= {r[0] for r in self._select_in("SELECT article_id FROM copy_groups WHERE", "group_id",
-                                                          groups)}
-            group = min(members)
-            for aid in sorted(members):
+            known = dict(self._select_in("SELECT article_id, group_id FROM copy_groups WHERE", "article_id",
+                                         copies_of))
+            groups = sorted(set(known.values()))
+            group = groups[0] if groups else min(article_id, *copies_of)
+            for other in groups[1:]:  # this article joins two groups into one
+                self._execute(conn, "UPDATE copy_groups SET group_id = ? WHERE group_id = ?", (group, other))
+            for aid in sorted({article_id, *(c for c in copies_of if c not in known)}):
                 self._execute(conn, "INSERT INTO copy_groups(article_id, group_id) VALUES (?, ?) ON CONFLICT "
                                     "(article_id) DO UPDATE SET group_id = excluded.group_id", (aid, group))
 

@@ -175,3 +175,15 @@ def test_two_numbers_of_different_things_are_no_dispute(engine: Isnad) -> None:
     other = "قتل 12 شخصا في انفجار سيارة مفخخة في بغداد ونقل 15 جريحا إلى المستشفى"
     assert engine.verifier.differs(claim, other, "ar", {}) is not None  # a claim check: "20" is not there
     assert engine.verifier.differs(claim, other, "ar", {}, same_slot=True) is None  # 20 minutes, 15 injured
+
+
+def test_an_article_that_copies_two_groups_joins_them_into_one(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    x, y, z = _text(rng, 100), _text(rng, 100), _text(rng, 100)
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.add_articles([Article("a1", "t", " ".join(x + y)), Article("a2", "t", " ".join(x + y) + " خاتمة"),
+                        Article("b1", "t", " ".join(y + z)), Article("b2", "t", " ".join(y + z) + " خاتمة")])
+    assert isnad.index.copies_of(["a1", "b1"]) == {"a1": ["a2"], "b1": ["b2"]}  # x+y and y+z: J ≈ 1/3
+    isnad.add_articles([Article("m", "t", " ".join(x[50:] + y + z[:50]))])  # J ≈ 0.6 with both
+    assert isnad.index.copies_of(["m"]) == {"m": ["a1", "a2", "b1", "b2"]}
+    assert len(set(isnad.index.copy_groups(["a1", "a2", "b1", "b2", "m"]).values())) == 1
