@@ -16,7 +16,6 @@ No model is needed.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -27,11 +26,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from perf_common import DATA, OUT, log, meta  # noqa: E402
+from perf_common import ANT, OUT, ant_records, log, meta, missing  # noqa: E402
 
 from rag.copies import CopyPolicy, band_keys, jaccard  # noqa: E402
-
-CORPUS = DATA / "news_ant_multisource" / "articles.jsonl.gz"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,16 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--articles", type=int, default=3000)
     p.add_argument("--out", type=Path, default=OUT / "copies.json")
     args = p.parse_args(argv)
-    if not CORPUS.is_file():
-        print(f"SKIPPED: {CORPUS} is not there (../shared/data, see its README)", file=sys.stderr)
+    if missing(ANT):
         return 2
     policy = CopyPolicy()
     rows = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            if rec.get("is_clean", True) and rec.get("text") and (rec.get("date") or "")[:10] >= args.since:
-                rows.append((rec.get("date") or "", str(rec.get("id")), rec.get("source") or "", rec["text"]))
+    for _, rec in ant_records():
+        if rec.get("is_clean", True) and rec.get("text") and (rec.get("date") or "")[:10] >= args.since:
+            rows.append((rec.get("date") or "", str(rec.get("id")), rec.get("source") or "", rec["text"]))
     rows.sort()
     rows = rows[: args.articles]
     log(f"{len(rows)} articles, {rows[0][0][:10]} to {rows[-1][0][:10]}")

@@ -22,7 +22,6 @@ say, to read why.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -32,7 +31,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from perf_common import DATA, OUT, log, meta  # noqa: E402
+from perf_common import ANT, OUT, ant_records, log, meta, missing  # noqa: E402
 
 from rag.arabic import language  # noqa: E402
 from rag.corroborate import CorroborationPolicy, Corroborator  # noqa: E402
@@ -42,7 +41,6 @@ from rag.ingest.loaders import article_from_record  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 from rag.types import Citation  # noqa: E402
 
-CORPUS = DATA / "news_ant_multisource" / "articles.jsonl.gz"
 CASES = BENCH / "data" / "corroboration_cases.json"
 DISTRACTOR_DAYS = ("2018-05-08", "2018-05-09")
 
@@ -55,18 +53,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="similarity from which a differing fact is listed as a dispute")
     p.add_argument("--out", type=Path, default=OUT / "corroboration_cases.json")
     args = p.parse_args(argv)
-    if not CORPUS.is_file():
-        print(f"SKIPPED: {CORPUS} is not there (../shared/data, see its README)", file=sys.stderr)
+    if missing(ANT):
         return 2
     apply_offline_env()
     cases = json.loads(CASES.read_text(encoding="utf-8"))["cases"]
     wanted = {c["cited"] for c in cases} | {c["other"] for c in cases}
     articles = {}
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            rec = json.loads(line)
-            if rec["id"] in wanted or (rec.get("is_clean", True) and (rec.get("date") or "")[:10] in DISTRACTOR_DAYS):
-                articles[rec["id"]] = article_from_record(rec, source=str(CORPUS), line=i)
+    for i, rec in ant_records():
+        if rec["id"] in wanted or (rec.get("is_clean", True) and (rec.get("date") or "")[:10] in DISTRACTOR_DAYS):
+            articles[rec["id"]] = article_from_record(rec, source=str(ANT), line=i)
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)))
     if args.seed_db.is_dir():
         from quality import seed_vectors

@@ -13,7 +13,6 @@ sentences, for a person to read and judge, and counts them; the JSON keeps them 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -23,7 +22,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from perf_common import DATA, OUT, log, meta  # noqa: E402
+from perf_common import ANT, OUT, ant_records, log, meta, missing  # noqa: E402
 
 from rag.corroborate import CorroborationPolicy, Corroborator  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
@@ -31,8 +30,6 @@ from rag.ingest.loaders import article_from_record  # noqa: E402
 from rag.sentences import split_sentences  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 from rag.types import Citation  # noqa: E402
-
-CORPUS = DATA / "news_ant_multisource" / "articles.jsonl.gz"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,16 +40,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="similarity from which a differing fact is listed as a dispute")
     p.add_argument("--out", type=Path, default=OUT / "corroboration_scan.json")
     args = p.parse_args(argv)
-    if not CORPUS.is_file():
-        print(f"SKIPPED: {CORPUS} is not there (../shared/data, see its README)", file=sys.stderr)
+    if missing(ANT):
         return 2
     apply_offline_env()
     articles = []
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            rec = json.loads(line)
-            if rec.get("is_clean", True) and (rec.get("date") or "")[:10] in args.days:
-                articles.append(article_from_record(rec, source=str(CORPUS), line=i))
+    for i, rec in ant_records():
+        if rec.get("is_clean", True) and (rec.get("date") or "")[:10] in args.days:
+            articles.append(article_from_record(rec, source=str(ANT), line=i))
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)))
     t0 = time.time()
     report = isnad.add_articles(articles)

@@ -22,8 +22,9 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -31,6 +32,22 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
 DATA = ROOT.parent / "shared" / "data"
+ANT = DATA / "news_ant_multisource" / "articles.jsonl.gz"  # five Arabic outlets, 2012-2018
+
+
+def missing(path: Path) -> bool:
+    """True (and says so) when a data file of ../shared/data is not there: the benchmark skips."""
+    if path.is_file():
+        return False
+    print(f"SKIPPED: {path} is not there (../shared/data, see its README)", file=sys.stderr)
+    return True
+
+
+def ant_records() -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of every article of the ANT multisource corpus."""
+    with gzip.open(ANT, "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            yield i, json.loads(line)
 DEMO = DATA / "news_demo" / "demo_300.jsonl"
 BENCH_IDS = DATA / "news_bench" / "clean_ids_shuffled_seed42.txt"
 CORPORA = [DATA / d / "articles.jsonl.gz" for d in
