@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .arabic import normalize
+from .arabic import normalize, terms
 
 _WORD = re.compile(r"\d+(?:[.,٫]\d+)*|[^\W\d_]+")
 _PREFIXES = ("وب", "وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
@@ -178,8 +178,6 @@ def number_contexts(text: str) -> dict[float, frozenset[str]]:
     number counts or dates ("قتل 9 أشخاص": قتل, اشخاص). Two sentences that give one quantity
     two values share some of it ("قتل 9 أشخاص" / "قتل 16 مدنيا"); two different quantities
     seldom do ("رؤية السعودية 2030" / "برنامج تطوير القطاع المالي 2020")."""
-    from .arabic import terms  # (arabic imports nothing from here: no cycle, but keep it local)
-
     ws = _words(text)
     out: dict[float, set[str]] = {}
     for values, start, end in _number_spans(ws):
