@@ -47,10 +47,10 @@ _EXONYMS = {
     "austria": "النمسا", "belgium": "بلجيكا", "russia": "روسيا", "russian": "روسي روسيا", "ukraine": "اوكرانيا",
     "europe": "اوروبا", "european": "اوروبي الاوروبي", "armenia": "ارمينيا", "armenian": "ارميني الارميني",
     "azerbaijan": "اذربيجان", "azerbaijani": "اذربيجاني الاذربيجاني اذري الاذري", "cairo": "القاهره",
-    "riyadh": "الرياض", "mecca": "مكه", "medina": "المدينه", "jerusalem": "القدس", "damascus": "دمشق",
+    "riyadh": "الرياض", "mecca": "مكه", "medina": "المنوره", "jerusalem": "القدس", "damascus": "دمشق",
     "baghdad": "بغداد", "beirut": "بيروت", "rabat": "الرباط", "tunis": "تونس", "gaza": "غزه",
     "jeddah": "جده", "aleppo": "حلب", "mosul": "الموصل", "basra": "البصره", "alexandria": "الاسكندريه",
-    "casablanca": "الدار البيضاء", "africa": "افريقيا", "african": "افريقي افارقه الافارقه افريقيا",
+    "casablanca": "البيضاء", "africa": "افريقيا", "african": "افريقي افارقه الافارقه افريقيا",
     "asia": "اسيا", "arab": "العربيه عربي",
     "gulf": "الخليج", "lebanon": "لبنان", "lebanese": "لبناني", "qatar": "قطر", "qatari": "قطري",
     "white": "البيت", "house": "البيت", "united": "المتحده", "nations": "الامم", "kingdom": "المملكه",
@@ -59,26 +59,79 @@ _EXONYMS = {
     "iraqi": "العراقي", "iranian": "الايراني ايران", "yemeni": "اليمني اليمن", "libyan": "الليبي ليبيا",
     "malian": "مالي", "mali": "مالي", "italian": "الايطالي ايطاليا", "spanish": "الاسباني اسبانيا",
     "muslim": "المسلمين مسلم", "brotherhood": "الاخوان", "islamic": "الاسلامي", "state": "الدوله",
+    # World cities news names most (one word of each name; "Los Angeles" is found by "Angeles"):
+    # written as Arabic writes them, so that a claim's city is a place an Arabic passage must name.
+    "london": "لندن", "paris": "باريس", "madrid": "مدريد", "barcelona": "برشلونه", "berlin": "برلين",
+    "munich": "ميونيخ ميونخ", "rome": "روما", "milan": "ميلانو ميلان", "moscow": "موسكو", "kiev": "كييف",
+    "kyiv": "كييف", "washington": "واشنطن", "york": "نيويورك", "angeles": "انجلوس انجليس انجلس",
+    "chicago": "شيكاغو", "tokyo": "طوكيو", "beijing": "بكين", "shanghai": "شنغهاي", "delhi": "دلهي",
+    "istanbul": "اسطنبول", "ankara": "انقره", "tehran": "طهران", "kabul": "كابول",
+    "karachi": "كراتشي", "geneva": "جنيف", "brussels": "بروكسل", "vienna": "فيينا", "athens": "اثينا",
+    "lisbon": "لشبونه", "amsterdam": "امستردام", "stockholm": "ستوكهولم", "manchester": "مانشستر",
+    "liverpool": "ليفربول", "doha": "الدوحه", "dubai": "دبي", "dhabi": "ظبي", "muscat": "مسقط",
+    "sanaa": "صنعاء", "aden": "عدن", "hodeidah": "الحديده", "khartoum": "الخرطوم", "tripoli": "طرابلس",
+    "benghazi": "بنغازي", "amman": "عمان", "homs": "حمص", "idlib": "ادلب", "raqqa": "الرقه", "afrin": "عفرين",
+    "ghouta": "الغوطه", "kirkuk": "كركوك", "erbil": "اربيل", "najaf": "النجف", "fallujah": "الفلوجه",
+    "sfax": "صفاقس", "sousse": "سوسه", "oran": "وهران", "marrakesh": "مراكش", "fez": "فاس", "tangier": "طنجه",
+    "niger": "النيجر", "nigeria": "نيجيريا", "chad": "تشاد", "somalia": "الصومال", "ethiopia": "اثيوبيا",
+    "kenya": "كينيا", "pakistan": "باكستان", "afghanistan": "افغانستان", "indonesia": "اندونيسيا",
+    "canada": "كندا", "mexico": "المكسيك", "brazil": "البرازيل", "argentina": "الارجنتين", "portugal": "البرتغال",
+    "poland": "بولندا", "venezuela": "فنزويلا", "australia": "استراليا", "vegas": "فيغاس فيجاس",
+    "nouakchott": "نواكشوط", "mogadishu": "مقديشو", "nairobi": "نيروبي", "lagos": "لاغوس", "johannesburg": "جوهانسبرغ",
 }
 
 
 def arabic_place(word: str) -> bool:
     """Is this Arabic word a country, city or people of the exonym table ("القطرية", "اللبناني")?"""
+    return bool(place_forms(word))
+
+
+def place_kinds(word: str) -> frozenset[str]:
+    """"city", "country" (a country or its people), both (تونس) or neither, for an Arabic word."""
+    forms = place_forms(word)
+    return frozenset(k for k, known in (("city", _ARABIC_CITIES), ("country", _ARABIC_COUNTRIES)) if forms & known)
+
+
+def place_forms(word: str) -> frozenset[str]:
+    """The exonym table's forms this Arabic word is ("القطرية" -> {"قطر"}); empty when it is no place.
+    Two words name the same place when their forms meet ("مصرية" and "مصر")."""
     w = normalize(word)
     forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 3}
     forms |= {f[:-len(x)] for f in list(forms) for x in ("يه", "ي", "ه") if f.endswith(x) and len(f) - len(x) >= 3}
-    return bool(forms & _ARABIC_PLACES)
+    return frozenset(forms & _ARABIC_PLACES)
 
 
 def is_place(word: str) -> bool:
-    """A country, city or people the exonym table knows ("Egypt", "Lebanese")."""
+    """A country, city or people the exonym table knows ("Egypt", "Lebanese"), or a word of one ("States")."""
     return word.lower() in _EXONYMS
+
+
+def names_a_place(word: str) -> bool:
+    """A word that is itself a country, city or people ("Angeles", "Qatari"; not "United" or "States")."""
+    return word.lower() in _PLACE_KEYS
 
 _PLACE_KEYS = tuple(k for k in _EXONYMS if k not in {"white", "house", "united", "nations", "kingdom", "states", "west",
                                                 "bank", "red", "cross", "crescent", "muslim", "brotherhood",
                                                 "islamic", "state", "middle", "arab"})
-_ARABIC_PLACES = frozenset(f2 for k in _PLACE_KEYS for f in _EXONYMS[k].split()
-                           for f2 in (f, f[2:] if f.startswith("ال") else f) if len(f2) >= 3)
+_CITY_KEYS = frozenset({
+    "algiers", "cairo", "riyadh", "mecca", "medina", "jerusalem", "damascus", "baghdad", "beirut", "rabat", "tunis",
+    "gaza", "jeddah", "aleppo", "mosul", "basra", "alexandria", "casablanca", "london", "paris", "madrid",
+    "barcelona", "berlin", "munich", "rome", "milan", "moscow", "kiev", "kyiv", "washington", "york", "angeles",
+    "chicago", "tokyo", "beijing", "shanghai", "delhi", "istanbul", "ankara", "tehran", "kabul", "karachi",
+    "geneva", "brussels", "vienna", "athens", "lisbon", "amsterdam", "stockholm", "manchester", "liverpool", "doha",
+    "dubai", "dhabi", "muscat", "sanaa", "aden", "hodeidah", "khartoum", "tripoli", "benghazi", "amman", "homs",
+    "idlib", "raqqa", "afrin", "ghouta", "kirkuk", "erbil", "najaf", "fallujah", "sfax", "sousse", "oran",
+    "marrakesh", "fez", "tangier", "nouakchott", "mogadishu", "nairobi", "lagos", "johannesburg", "vegas"})
+
+
+def _forms(keys: object) -> frozenset[str]:
+    return frozenset(f2 for k in _PLACE_KEYS if k in keys for f in _EXONYMS[k].split()  # type: ignore[operator]
+                     for f2 in (f, f[2:] if f.startswith("ال") else f) if len(f2) >= 3)
+
+
+_ARABIC_CITIES = _forms(_CITY_KEYS)
+_ARABIC_COUNTRIES = _forms(frozenset(_PLACE_KEYS) - _CITY_KEYS)
+_ARABIC_PLACES = _ARABIC_CITIES | _ARABIC_COUNTRIES
 
 
 def _latin_skeleton(word: str) -> str:

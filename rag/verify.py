@@ -34,7 +34,7 @@ from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
 from .facts import months, negated, number_contexts, numbers, opposite_action, unmatched, weekdays
 from .index import Index
-from .names import arabic_place, is_place, name_in, same_name
+from .names import arabic_place, is_place, name_in, names_a_place, place_forms, place_kinds, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
 from .scorer import Candidate
 from .settings import Settings
@@ -221,6 +221,9 @@ class Verifier:
             return (f"the article names {named!r}, the claim {absent[0]!r}" if named
                     else f"the claim names {absent[0]!r}; the article does not")
         if lang == "ar":
+            place = None if same_slot else _swapped_place(claim, support)
+            if place is not None:
+                return f"the article says {place[0]!r}, the claim {place[1]!r}"
             swapped = _swapped_word(claim, support, idf, self.policy.rare_idf, self.policy.swap_context)
             # Without a model that reads, only a swap of one country, city or people for another
             # ("قطرية" for "مصرية") is sure to be a different fact; another word in that slot may
@@ -307,6 +310,10 @@ def _name_differs(name: str, support: str) -> bool:
     translate a part: "Saxon Garden"), or an English support gives it another first name
     ("Donald Michel" against "Charles Michel")."""
     parts = name.split()
+    # Of a place, the word that makes it one must be there: "Los Angeles" is not "لاس فيغاس".
+    places = [p for p in parts if names_a_place(p)]
+    if places and not all(name_in(p, support) for p in places):
+        return True
     found = [p for p in parts if name_in(p, support)]
     if not found:
         return True
@@ -358,6 +365,33 @@ def _swapped_word(claim: str, support: str, idf: dict[str, float], rare_idf: flo
             if (before or after) and sw != c_norm[i] and not (set(terms(s_words[j])) & set(terms(claim))) \
                     and len(sw) > 2 and not _is_function_word(sw):
                 return s_words[j], w
+    return None
+
+
+def _swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str] | None:
+    """A country, city or people an Arabic claim names and the support does not, where the support
+    names another one in the same slot — a content word in common among the `window` words before or
+    after each ("بجهود قطرية" / "بجهود مصرية", "رئيس ريال مدريد السابق" / "رئيس برشلونة السابق"), and of
+    the same kind (two cities, or two countries or peoples): (the support's place, the claim's). A place
+    said elsewhere in the sentence (a dateline's city) or a city for its country is no swap."""
+    c_words = re.findall(r"[^\W\d_]+", claim)
+    s_words = re.findall(r"[^\W\d_]+", support)
+    c_places = [(i, place_forms(w)) for i, w in enumerate(c_words)]
+    s_places = [(j, place_forms(w)) for j, w in enumerate(s_words)]
+    named_c = frozenset().union(*(f for _, f in c_places))
+    named_s = frozenset().union(*(f for _, f in s_places))
+
+    def around(ws: list[str], k: int, side: int) -> set[str]:
+        near = ws[max(k - window, 0):k] if side < 0 else ws[k + 1:k + 1 + window]
+        return {t for w in near if not place_forms(w) for t in terms(w)}
+
+    for i, cf in c_places:
+        if not cf or cf & named_s:
+            continue
+        for j, sf in s_places:
+            if sf and not sf & named_c and place_kinds(c_words[i]) & place_kinds(s_words[j]) \
+                    and any(around(c_words, i, d) & around(s_words, j, d) for d in (-1, 1)):
+                return s_words[j], c_words[i]
     return None
 
 

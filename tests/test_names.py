@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.names import name_in, same_name
+from rag.names import name_in, place_forms, place_kinds, same_name
 
 # Real pairs: the English spelling news agencies use and the Arabic spelling of Arabic news sites.
 SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", "ميشيل"), ("Charles", "تشارلز"),
@@ -35,3 +35,12 @@ def test_a_name_is_found_in_a_passage_whatever_its_script() -> None:
     passage = "أفاد «ميشيل» في تغريدة أنه تحدث مع الرئيس الأذربيجاني «إلهام علييف» (Ilham Aliyev)"
     assert name_in("Michel", passage) and name_in("Ilham", passage) and name_in("Aliyev", passage)
     assert not name_in("Pashinyan", passage) and not name_in("Macron", passage)
+
+
+def test_places_have_a_kind_and_common_words_are_none() -> None:
+    assert place_kinds("الرياض") == {"city"} and place_kinds("بالقاهرة") == {"city"}
+    assert place_kinds("السعودية") == {"country"} and place_kinds("المصرية") == {"country"}
+    assert place_kinds("تونس") == {"city", "country"}  # the city and the country share the name
+    for word in ("مدينة", "المدينة", "كيف", "الدار", "الرئيس"):  # "city", "how", "house": no place
+        assert not place_kinds(word), word
+    assert place_forms("القطرية") & place_forms("قطر") == {"قطر"}

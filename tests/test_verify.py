@@ -140,6 +140,18 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
      "the article says Friday, the claim Tuesday"),
     ("صدم سائق ثلاثة من أفراد الأمن في جنوب إسرائيل", "صدم بسيارته 3 من أفراد الأمن في شمال إسرائيل",
      "'شمال', the claim 'جنوب'"),
+    # an Arabic claim with another country, city or people in the same slot as the passage's
+    ("أعلنت حماس التوصل إلى اتفاق لعودة التهدئة في قطاع غزة بجهود قطرية وأممية",
+     "أعلن المتحدث باسم حركة حماس التوصل لاتفاق لعودة التهدئة في قطاع غزة \"بجهود مصرية وأممية\"",
+     "the article says 'مصرية', the claim 'قطرية'"),
+    ("اعترضت الدفاعات الجوية السعودية صاروخا استهدف مدينة جدة",
+     "دبي، الإمارات العربية المتحدة -- أكد مصدر مسؤول أن قوات الدفاع الجوي السعودية اعترضت صاروخا استهدف الرياض",
+     "the article says 'الرياض', the claim 'جدة'"),
+    ("سيمثل ساندرو روسيل رئيس ريال مدريد السابق أمام القضاء",
+     "قالت المحكمة إن ساندرو روسيل رئيس برشلونة السابق سيمثل أمام القضاء", "'برشلونة', the claim 'مدريد'"),
+    # a city whose name shares a word with the passage's ("Los"): the word that makes it a place counts
+    ("Ronaldo denied raping a woman in Los Angeles in 2009.",
+     "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009", "'Los Angeles'"),
 ])
 def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, support: str, says: str) -> None:
     reason = engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {})
@@ -154,6 +166,11 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("Qatar will invest ten billion euros in Germany over five years.",
      "تخطط قطر لضخ استثمارات بقيمة 10 مليارات يورو في الاقتصاد الألماني خلال الـ5 سنوات المقبلة"),
     ("صرّح ماكرون بأن استقرار الشرق الأوسط أولوية", "قال ماكرون إن الأولوية هي إرساء الاستقرار في الشرق الأوسط"),
+    # a place said elsewhere (a dateline's city, the capital of the claim's country) is no swap
+    ("اعترضت الدفاعات السعودية صاروخا أطلق على الرياض", "دبي -- اعترضت الدفاعات السعودية صاروخا أطلق على الرياض"),
+    ("زار الرئيس المصري السعودية والتقى الملك", "وصل الرئيس المصري إلى الرياض حيث التقى الملك"),
+    ("Ronaldo denied raping a woman in Las Vegas in 2009.",
+     "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009"),
 ])
 def test_a_faithful_paraphrase_has_nothing_that_differs(engine: Isnad, claim: str, support: str) -> None:
     assert engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {}) is None
