@@ -1,8 +1,11 @@
-"""ONNX Runtime for EmbeddingGemma on this CPU: float32 and int8 against torch, speed and what it changes.
+"""ONNX Runtime and OpenVINO for EmbeddingGemma on this CPU: float32, bfloat16 and int8 against torch,
+speed and what it changes.
 
     pip install --target benchmarks/out/ortlib onnxruntime==1.32.0 onnx==1.23.2 onnxscript==0.7.2 \\
         onnx_ir==1.1.0 ml_dtypes==0.7.0 --no-deps
-    PYTHONPATH=benchmarks/out/ortlib python benchmarks/onnx_runtime.py [--sentences 120] [--questions 300]
+    pip install --target benchmarks/out/ovlib openvino==2026.4.1 openvino-telemetry --no-deps
+    PYTHONPATH=benchmarks/out/ortlib:benchmarks/out/ovlib python benchmarks/onnx_runtime.py \\
+        [--sentences 120] [--questions 300] [--runtimes ...]
 
 (The runtime is not a dependency of the app: this measures whether it should become one.)
 The model's transformer is exported once from the local model folder with torch.onnx (dynamo) to
@@ -10,7 +13,8 @@ benchmarks/out/onnx/model.onnx (float32, 1.2 GB) and quantised to int8 with ONNX
 quantisation (MatMul weights per channel); the model's own pooling and dense layers run after it in
 torch, as sentence-transformers runs them. Then, in one process:
 * speed: the first `--sentences` sentences of demo_300 with their titles, as the index embeds them,
-  in batches of 16 sorted by length: torch float32, torch bfloat16, ORT float32, ORT int8 (chars/s);
+  in batches of 16 sorted by length: torch float32, torch bfloat16, ORT float32, ORT int8, and OpenVINO
+  reading the same ONNX file with its inference precision set to float32 or bfloat16 (chars/s);
 * drift: the cosine of each sentence's vector with torch float32's;
 * retrieval: passage R@1 of `--questions` XQuAD questions (Arabic and English) over the 240 Arabic
   passages, with passages and questions embedded by each runtime.
@@ -90,11 +94,43 @@ class OrtEncoder:
         return np.stack([out[j] for j in range(len(texts))]).astype(np.float32)
 
 
+class OvEncoder(OrtEncoder):
+    """The exported transformer compiled by OpenVINO for the CPU at `precision` ("f32" or "bf16"),
+    two threads, latency mode; then the model's own pooling and dense layers, as above."""
+
+    def __init__(self, model, path: Path, precision: str):  # type: ignore[no-untyped-def]
+        import openvino as ov
+        import torch
+
+        config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": 2, "PERFORMANCE_HINT": "LATENCY"}
+        compiled = ov.Core().compile_model(str(path), "CPU", config)
+        request = compiled.create_infer_request()
+        self.session = _OvSession(request)
+        self.tokenizer = model.tokenizer
+        self.rest = torch.nn.Sequential(*[model[i] for i in range(1, len(model))])
+
+
+class _OvSession:
+    """The one call of an ONNX Runtime session that OrtEncoder makes, on an OpenVINO request."""
+
+    def __init__(self, request):  # type: ignore[no-untyped-def]
+        self.request = request
+
+    def run(self, _outputs: None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        result = self.request.infer(feeds)
+        return [np.asarray(next(iter(result.values())), np.float32)]
+
+
+RUNTIMES = ("torch float32", "torch bfloat16", "ORT float32", "ORT int8", "OpenVINO float32", "OpenVINO bfloat16")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sentences", type=int, default=120)
     p.add_argument("--questions", type=int, default=300)
     p.add_argument("--out", type=Path, default=OUT / "onnx_runtime.json")
+    p.add_argument("--runtimes", nargs="+", choices=RUNTIMES, default=list(RUNTIMES),
+                   help="which to measure (the first is the one the others' vectors are compared with)")
     args = p.parse_args(argv)
     if missing(XQUAD):
         return 2
@@ -111,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         export(models["float32"], fp32_file)
         log(f"exported in {time.perf_counter() - t0:.0f} s")
-    if not int8_file.is_file():
+    if not int8_file.is_file() and "ORT int8" in args.runtimes:
         quantize_dynamic(str(fp32_file), str(int8_file), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], use_external_data_format=True)
     texts = []
@@ -127,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     gold = np.array([keys.index(r["paragraph_key"]) for r in picked])
     query = models["float32"].prompts.get("query", "")
 
-    encoders = {"torch float32": lambda t: models["float32"].encode(t, prompt="", batch_size=16,
-                                                                   normalize_embeddings=True),
-                "torch bfloat16": lambda t: models["bfloat16"].encode(t, prompt="", batch_size=16,
-                                                                     normalize_embeddings=True),
-                "ORT float32": OrtEncoder(models["float32"], fp32_file).encode,
-                "ORT int8": OrtEncoder(models["float32"], int8_file).encode}
+    makers = {"torch float32": lambda: lambda t: models["float32"].encode(t, prompt="", batch_size=16,
+                                                                         normalize_embeddings=True),
+              "torch bfloat16": lambda: lambda t: models["bfloat16"].encode(t, prompt="", batch_size=16,
+                                                                           normalize_embeddings=True),
+              "ORT float32": lambda: OrtEncoder(models["float32"], fp32_file).encode,
+              "ORT int8": lambda: OrtEncoder(models["float32"], int8_file).encode,
+              "OpenVINO float32": lambda: OvEncoder(models["float32"], fp32_file, "f32").encode,
+              "OpenVINO bfloat16": lambda: OvEncoder(models["float32"], fp32_file, "bf16").encode}
+    encoders = {name: makers[name]() for name in args.runtimes}
     chars = sum(map(len, texts))
     results, base = {}, None
     for name, encode in encoders.items():

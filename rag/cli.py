@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from .contract import answer_json
@@ -118,12 +119,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _convert_for_openvino(settings: Settings) -> None:
+    """At set-up, the OpenVINO conversion the app would otherwise make on its first start."""
+    from .embedder import resolve_device
+    from .ov_runtime import choose_runtime, convert
+
+    if choose_runtime(settings.embed_runtime, resolve_device(settings.device), settings.model_path).name != "openvino":
+        return
+    try:
+        convert(Path(settings.model_path).expanduser(), log=lambda m: print(m, file=sys.stderr))
+    except Exception as exc:  # the app falls back to torch as well; set-up goes on
+        print(f"!! OpenVINO conversion failed ({exc}); the model will run in torch", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "setup-model":
         from .model_fetch import ensure_model
         from .settings import default_model_dir
 
         ensure_model(default_model_dir(), log=lambda m: print(m, file=sys.stderr))
+        _convert_for_openvino(Settings.from_env())
         return 0
 
     if args.command == "setup-test-llm":

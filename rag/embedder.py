@@ -60,6 +60,9 @@ class SentenceTransformerEmbedder:
     the article's title, which gives every chunk its article's subject.
     """
 
+    runtime = "torch"
+    runtime_reason = ""  # why this runtime was chosen (ov_runtime.choose_runtime)
+
     def __init__(self, model_path: str, dtype: str = "auto", max_seq_tokens: int = 512,
                  batch_size: int = 16, device: str = "auto"):
         self.name = model_path.rstrip("/").split("/")[-1] or model_path
@@ -157,5 +160,6 @@ def make_embedder(settings) -> Embedder:  # type: ignore[no-untyped-def]
     if settings.embed_model.startswith("hash"):
         dim = int(settings.embed_model.partition(":")[2] or 256)
         return HashEmbedder(dim)
-    return SentenceTransformerEmbedder(settings.model_path, settings.embed_dtype,
-                                       settings.max_seq_tokens, settings.embed_batch, settings.device)
+    from .ov_runtime import make
+
+    return make(settings)

@@ -346,7 +346,9 @@ class Isnad:
 
         device = resolve_device(self.settings.device)
         where = f"{device} ({cpu_profile().describe()})" if device == "cpu" else device
-        return f"{precision.dtype} on {where}: {precision.reason}"
+        runtime = getattr(self.embedder, "runtime", "torch")
+        why = getattr(self.embedder, "runtime_reason", "")
+        return f"{precision.dtype} on {where}: {precision.reason}; runs in {runtime}" + (f" ({why})" if why else "")
 
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""

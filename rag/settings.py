@@ -69,6 +69,12 @@ class Settings:
                        "AVX512_BF16/AMX; float32 elsewhere, where bfloat16 is emulated and ~6x slower), "
                        "bfloat16 or float32", "RAG_EMBED_DTYPE"),
     )
+    embed_runtime: str = field(
+        default="auto",
+        metadata=_meta("what runs the model on the CPU: auto (OpenVINO where the openvino package is installed, "
+                       "converted once from the model folder: same vectors, faster; torch on a GPU), torch or "
+                       "openvino", "RAG_EMBED_RUNTIME"),
+    )
     embed_batch: int = field(default=16, metadata=_meta("passages per embedding batch", "RAG_EMBED_BATCH"))
     chroma_url: str = field(
         default="",
@@ -250,6 +256,9 @@ class Settings:
                                 f"got {self.llm_base_url!r}")
         if self.embed_dtype not in ("auto", "bfloat16", "float32"):
             raise SettingsError(f"{_label('embed_dtype')} must be auto, bfloat16 or float32, got {self.embed_dtype!r}")
+        if self.embed_runtime not in ("auto", "torch", "openvino"):
+            raise SettingsError(f"{_label('embed_runtime')} must be auto, torch or openvino, "
+                                f"got {self.embed_runtime!r}")
         if self.chroma_url and not re.fullmatch(r"https?://[^/\s:]+(:\d+)?/?", self.chroma_url):
             raise SettingsError(f"{_label('chroma_url')} must be http(s)://HOST:PORT such as http://127.0.0.1:8000, "
                                 f"got {self.chroma_url!r}")

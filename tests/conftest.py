@@ -41,13 +41,15 @@ def real_model_path() -> str:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The real EmbeddingGemma model, loaded once per test session."""
-    from rag.embedder import SentenceTransformerEmbedder
+    """The real EmbeddingGemma model, loaded once per test session, in the runtime the app would choose
+    (RAG_EMBED_RUNTIME=auto: OpenVINO on a CPU where it is installed)."""
+    from rag.embedder import make_embedder
+    from rag.settings import Settings
 
     path = real_model_path()
     if not Path(path).is_dir():
         pytest.fail(f"the embedding model is not at {path}; run `python -m rag setup-model` first")
-    embedder = SentenceTransformerEmbedder(path)
+    embedder = make_embedder(Settings.from_env({}, embed_model=path))
     embedder.warm_up()
     return embedder
 
