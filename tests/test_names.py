@@ -41,6 +41,8 @@ def test_places_have_a_kind_and_common_words_are_none() -> None:
     assert place_kinds("الرياض") == {"city"} and place_kinds("بالقاهرة") == {"city"}
     assert place_kinds("السعودية") == {"country"} and place_kinds("المصرية") == {"country"}
     assert place_kinds("تونس") == {"city", "country"}  # the city and the country share the name
-    for word in ("مدينة", "المدينة", "كيف", "الدار", "الرئيس"):  # "city", "how", "house": no place
+    for word in ("مدينة", "المدينة", "كيف", "الدار", "البيضاء", "الرئيس", "المالي", "والمالية"):  # "city", "how",
+        # "house", "white", "financial": no place
         assert not place_kinds(word), word
     assert place_forms("القطرية") & place_forms("قطر") == {"قطر"}
+    assert place_kinds("مالي") == {"country"}  # Mali, without the article
