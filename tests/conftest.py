@@ -138,7 +138,16 @@ def postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
     yield make
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         for name in made:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A backend this role may not end (an autovacuum worker that just started on the database, a
+            # killed process's session still closing) makes the drop fail for a moment: try again for 10 s.
+            for attempt in range(20):
+                try:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    break
+                except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+                    if attempt == 19:
+                        raise
+                    time.sleep(0.5)
 
 
 # ---------------------------------------------------------------- browser (each browser module defines app_url)
