@@ -29,7 +29,6 @@ import numpy as np
 from .embedder import SentenceTransformerEmbedder, resolve_device
 from .errors import ModelError
 
-RUNTIMES = ("auto", "torch", "openvino")
 MANIFEST = "isnad-openvino.json"
 # Texts whose vectors must agree with torch's before a conversion is kept (cosine, float32 both sides).
 # One long text among short ones: a batch padded a lot, where a careless conversion gives NaN.
