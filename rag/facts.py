@@ -211,8 +211,11 @@ def same_number(a: float, b: float) -> bool:
 
 
 def unmatched(these: frozenset[float], others: frozenset[float]) -> list[float]:
-    """The values of `these` that no value of `others` states (see same_number), smallest first."""
-    return sorted(x for x in these if not any(same_number(x, y) for y in others))
+    """The values of `these` that no value of `others` states (see same_number), smallest first. A
+    value stated exactly is no rounding of another ("7,000,000 … 5,500,000" does not state 6,500,000)."""
+    exact = these & others
+    rest = others - exact
+    return sorted(x for x in these - exact if not any(same_number(x, y) for y in rest))
 
 
 @lru_cache(maxsize=50_000)

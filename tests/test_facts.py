@@ -55,6 +55,10 @@ def test_same_number_allows_rounding_and_nothing_more(a: float, b: float, same: 
 def test_unmatched_numbers() -> None:
     assert unmatched(numbers("مقابل 30.5 مليون يورو"), numbers("مقابل 31 مليون يورو")) == []
     assert unmatched(numbers("قتل 9 أشخاص"), numbers("قتل 16 مدنيا")) == [9.0]
+    # A value the sentence states exactly is no rounding of another value of the claim.
+    claim = numbers("يغطي الحوض 7,000,000 كيلومتر مربع، منها 6,500,000 تغطيها الغابة")
+    assert unmatched(claim, numbers("يغطي الحوض 7,000,000 كيلومتر مربع، منها 5,500,000 تغطيها الغابة")) == [6500000.0]
+    assert unmatched(numbers("منها 6,500,000"), numbers("يغطي 7,000,000")) == []  # rounded, alone
 
 
 def test_months_in_any_calendar_and_language() -> None:
