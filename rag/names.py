@@ -45,8 +45,8 @@ _EXONYMS = {
     "america": "امريكا اميركا الامريكيه", "american": "امريكي اميركي", "us": "الولايات امريكا", "usa": "الولايات",
     "spain": "اسبانيا", "italy": "ايطاليا", "netherlands": "هولندا", "sweden": "السويد", "switzerland": "سويسرا",
     "austria": "النمسا", "belgium": "بلجيكا", "russia": "روسيا", "russian": "روسي روسيا", "ukraine": "اوكرانيا",
-    "europe": "اوروبا", "european": "اوروبي الاوروبي", "armenia": "ارمينيا", "armenian": "ارميني الارميني",
-    "azerbaijan": "اذربيجان", "azerbaijani": "اذربيجاني الاذربيجاني اذري الاذري", "cairo": "القاهره",
+    "europe": "اوروبا", "european": "اوروبي الاوروبي", "armenia": "ارمينيا", "armenian": "ارميني الارميني ارمينيا",
+    "azerbaijan": "اذربيجان", "azerbaijani": "اذربيجاني الاذربيجاني اذري الاذري اذربيجان", "cairo": "القاهره",
     "riyadh": "الرياض", "mecca": "مكه", "medina": "المنوره", "jerusalem": "القدس", "damascus": "دمشق",
     "baghdad": "بغداد", "beirut": "بيروت", "rabat": "الرباط", "tunis": "تونس", "gaza": "غزه",
     "jeddah": "جده", "aleppo": "حلب", "mosul": "الموصل", "basra": "البصره", "alexandria": "الاسكندريه",
@@ -78,6 +78,7 @@ _EXONYMS = {
     "canada": "كندا", "mexico": "المكسيك", "brazil": "البرازيل", "argentina": "الارجنتين", "portugal": "البرتغال",
     "poland": "بولندا", "venezuela": "فنزويلا", "australia": "استراليا", "vegas": "فيغاس فيجاس",
     "nouakchott": "نواكشوط", "mogadishu": "مقديشو", "nairobi": "نيروبي", "lagos": "لاغوس", "johannesburg": "جوهانسبرغ",
+    "swiss": "سويسري السويسري سويسرا", "yerevan": "يريفان", "baku": "باكو",
 }
 
 
@@ -128,7 +129,40 @@ _CITY_KEYS = frozenset({
     "geneva", "brussels", "vienna", "athens", "lisbon", "amsterdam", "stockholm", "manchester", "liverpool", "doha",
     "dubai", "dhabi", "muscat", "sanaa", "aden", "hodeidah", "khartoum", "tripoli", "benghazi", "amman", "homs",
     "idlib", "raqqa", "afrin", "ghouta", "kirkuk", "erbil", "najaf", "fallujah", "sfax", "sousse", "oran",
-    "marrakesh", "fez", "tangier", "nouakchott", "mogadishu", "nairobi", "lagos", "johannesburg", "vegas"})
+    "marrakesh", "fez", "tangier", "nouakchott", "mogadishu", "nairobi", "lagos", "johannesburg", "vegas",
+    "yerevan", "baku"})
+
+
+# A capital stands for its government in news ("الدوحة تعتزم" for Qatar): the same place as its country.
+_CAPITAL_OF = {"cairo": "egypt", "riyadh": "saudi", "baghdad": "iraq", "damascus": "syria", "beirut": "lebanon",
+               "rabat": "morocco", "algiers": "algeria", "doha": "qatar", "tehran": "iran", "ankara": "turkey",
+               "moscow": "russia", "washington": "america", "london": "britain", "paris": "france",
+               "berlin": "germany", "madrid": "spain", "rome": "italy", "beijing": "china", "tokyo": "japan",
+               "delhi": "india", "kabul": "afghanistan", "sanaa": "yemen", "khartoum": "sudan", "tripoli": "libya",
+               "amman": "jordan", "muscat": "oman", "kiev": "ukraine", "kyiv": "ukraine", "athens": "greece",
+               "lisbon": "portugal", "brussels": "belgium", "vienna": "austria", "stockholm": "sweden",
+               "mogadishu": "somalia", "nairobi": "kenya",
+               "yerevan": "armenia", "baku": "azerbaijan"}
+
+
+def place_said(word: str, text: str) -> bool:
+    """Does `text` name the place this Arabic word names — in any of its forms ("ألمانيا" / "الألماني"),
+    or as the country of a capital or a capital of the country ("الدوحة" is said by "قطر")? False for
+    a word that is no place."""
+    keys = set(place_keys(word))
+    if not keys:
+        return False
+    keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}
+    keys |= {city for city, country in _CAPITAL_OF.items() if country in keys}
+    return any(keys & place_keys(w) for w in re.findall(r"[^\W\d_]+", text))
+
+
+@lru_cache(maxsize=50_000)
+def place_keys(word: str) -> frozenset[str]:
+    """The exonym table's entries an Arabic word is a form of, and those sharing a form with them
+    ("الأرمينية" -> {"armenian", "armenia"}: the people's entry also holds the country's name)."""
+    keys = {k for f in place_forms(word) for k in _KEYS_OF_FORM.get(f, ())}
+    return frozenset(other for k in keys for f in _forms(frozenset({k})) for other in _KEYS_OF_FORM.get(f, ()))
 
 
 def _forms(keys: object) -> frozenset[str]:
@@ -139,6 +173,10 @@ def _forms(keys: object) -> frozenset[str]:
 _ARABIC_CITIES = _forms(_CITY_KEYS)
 _ARABIC_COUNTRIES = _forms(frozenset(_PLACE_KEYS) - _CITY_KEYS)
 _ARABIC_PLACES = _ARABIC_CITIES | _ARABIC_COUNTRIES
+_KEYS_OF_FORM: dict[str, set[str]] = {}
+for _key in _PLACE_KEYS:
+    for _form in _forms(frozenset({_key})):
+        _KEYS_OF_FORM.setdefault(_form, set()).add(_key)
 
 
 def _latin_skeleton(word: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.names import name_in, place_forms, place_kinds, same_name
+from rag.names import name_in, place_forms, place_kinds, place_said, same_name
 
 # Real pairs: the English spelling news agencies use and the Arabic spelling of Arabic news sites.
 SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", "ميشيل"), ("Charles", "تشارلز"),
@@ -46,3 +46,21 @@ def test_places_have_a_kind_and_common_words_are_none() -> None:
         assert not place_kinds(word), word
     assert place_forms("القطرية") & place_forms("قطر") == {"قطر"}
     assert place_kinds("مالي") == {"country"}  # Mali, without the article
+
+
+@pytest.mark.parametrize(("word", "text"), [
+    ("ألمانيا", "في الاقتصاد الألماني"),  # the country and its adjective
+    ("الدوحة", "قطر تعتزم استثمار"), ("قطر", "أعلنت الدوحة"),  # a capital stands for its government
+    ("طهران", "الحرس الثوري الإيراني"), ("موسكو", "لجأت يريفان إلى روسيا"), ("يريفان", "وزارة الدفاع الأرمينية"),
+])
+def test_a_place_is_said_in_any_of_its_forms_or_by_its_capital(word: str, text: str) -> None:
+    assert place_said(word, text)
+
+
+@pytest.mark.parametrize(("word", "text"), [
+    ("باريس", "لجأت يريفان إلى موسكو"), ("الدوحة", "الرياض تعتزم"), ("ألمانيا", "الاقتصاد الفرنسي"),
+    ("بنغازي", "ليبيا"),  # a city that is no capital is not its country
+    ("كلمة", "كلمة"),  # no place at all
+])
+def test_another_place_is_not_said(word: str, text: str) -> None:
+    assert not place_said(word, text)
