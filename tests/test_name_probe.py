@@ -1,0 +1,143 @@
+"""The name probe (rag/name_probe.py) and how a claim check uses it: a paraphrase's own words may be
+missing from the sentence, a name may not (a word embedder made for the test; real model at the end)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedder import HashEmbedder
+from rag.engine import Isnad
+from rag.errors import SettingsError
+from rag.name_probe import PROBE_PATH, NameProbe, NameReader
+from rag.settings import Settings
+from rag.types import Article
+from rag.verify import VerifyPolicy
+
+DIM = 256
+NAME_DIM = DIM - 1
+# Single words the test embedder knows: a concept each (one dimension), names also on NAME_DIM.
+CONCEPTS = {"محللون": 250, "خبراء": 250, "سكان": 251, "كوهين": 252, "لندن": 253}
+NAMES = {"كوهين", "لندن"}
+ARTICLE = Article("oil", "أسعار النفط", "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين. "
+                  "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق.", "2022-10-03", None, None)
+
+
+class WordEmbedder(HashEmbedder):
+    """The hash embedder for texts; for one word alone, a vector on its concept's dimension (a word it
+    does not know gets a dimension of its own below 250), as a real model places synonyms together."""
+
+    def __init__(self) -> None:
+        super().__init__(DIM)
+        self.name = "test-words"
+        self.words_embedded: list[str] = []
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        out = super().embed_queries(texts)
+        for i, t in enumerate(texts):
+            if " " in t.strip():
+                continue
+            self.words_embedded.append(t)
+            v = np.zeros(DIM, np.float32)
+            v[CONCEPTS.get(t, sum(map(ord, t)) % 200)] = 1.0
+            if t in NAMES:
+                v[NAME_DIM] = 1.0
+            out[i] = v / np.linalg.norm(v)
+        return out
+
+
+def probe(embedder: str = "test-words") -> NameProbe:
+    weights = np.zeros(DIM, np.float32)
+    weights[NAME_DIM] = 10.0
+    return NameProbe(weights, -5.0, 0.5, embedder)
+
+
+def test_the_probe_reads_names_and_caches_each_word() -> None:
+    embedder = WordEmbedder()
+    reader = NameReader(embedder, probe())
+    assert reader.names(["كوهين", "خبراء", "لندن", "سكان"]) == ["كوهين", "لندن"]
+    assert reader.names(["كوهين", "خبراء"]) == ["كوهين"]
+    assert sorted(embedder.words_embedded) == sorted(["كوهين", "خبراء", "لندن", "سكان"])  # each once
+    near = reader.closest(["خبراء", "سكان"], ["محللون", "قرار"])
+    assert near[0] == pytest.approx(1.0) and near[1] < 0.5
+    assert reader.closest(["خبراء"], []) == [0.0]
+
+
+def test_the_probe_applies_only_to_the_model_it_was_learned_on(tmp_path: Path) -> None:
+    path = tmp_path / "probe.json"
+    probe().save(path)
+    assert NameReader.of(WordEmbedder(), path) is not None
+    assert NameReader.of(HashEmbedder(DIM), path) is None  # another model: the caller keeps its word rule
+    shipped = NameProbe.load(PROBE_PATH)
+    assert shipped.embedder == "embeddinggemma-300m" and len(shipped.weights) == 768
+    assert 0.0 < shipped.threshold < 1.0
+
+
+def test_a_broken_probe_file_says_how_to_get_it_back(tmp_path: Path) -> None:
+    path = tmp_path / "probe.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SettingsError, match="train_names.py"):
+        NameProbe.load(path)
+    path.write_text(json.dumps({"weights": [1.0]}), encoding="utf-8")
+    with pytest.raises(SettingsError, match="restore the file from git"):
+        NameProbe.load(path)
+
+
+def test_vectors_of_another_size_are_refused_with_what_to_do() -> None:
+    reader = NameReader(WordEmbedder(), NameProbe(np.zeros(8, np.float32), 0.0, 0.5, "test-words"))
+    with pytest.raises(SettingsError, match="retrain"):
+        reader.names(["كوهين"])
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    db = tmp_path_factory.mktemp("names") / "db"
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash"), WordEmbedder())
+    isnad.add_articles([ARTICLE])
+    isnad.verify("warm up")
+    # The hash embedder's similarities are not the real model's: check the words, not the thresholds.
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2)
+    isnad.verifier.names = NameReader(isnad.embedder, probe())
+    return isnad
+
+
+def test_a_claim_in_its_own_words_is_supported(engine: Isnad) -> None:
+    v = engine.verify("وقال خبراء إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق", "oil")
+    assert v.verdict == "supported", v.reason
+    assert v.citations[0].quote == "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق."
+
+
+@pytest.mark.parametrize(("claim", "why"), [
+    ("وقال كوهين إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق", "'كوهين' is not in the closest passage"),
+    ("وقال سكان إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق", "(it has 'محللون' there)"),  # no synonym
+    ("وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في أسواق لندن", "'لندن' is not in the closest passage"),
+])
+def test_a_name_or_a_word_the_sentence_has_nothing_for_is_not_supported(engine: Isnad, claim: str,
+                                                                        why: str) -> None:
+    v = engine.verify(claim, "oil")
+    assert not v.supported
+    assert why in v.reason, v.reason
+
+
+def test_without_the_probe_every_rare_word_must_be_in_the_sentence(engine: Isnad) -> None:
+    verifier = engine.verifier
+    verifier.names = None
+    try:
+        v = engine.verify("وقال خبراء إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق", "oil")
+    finally:
+        verifier.names = NameReader(engine.embedder, probe())
+    assert not v.supported and "'خبراء' is not in the closest passage" in v.reason
+
+
+@pytest.mark.integration
+def test_the_real_model_tells_names_from_common_words(real_embedder) -> None:  # type: ignore[no-untyped-def]
+    reader = NameReader.of(real_embedder)
+    assert reader is not None
+    # Not words of the training data's questions or of the claim benchmark.
+    names = ["بوتين", "ميركل", "أردوغان", "نتنياهو", "الخرطوم", "مدريد", "غوتيريش", "بايدن"]
+    common = ["أعلن", "اجتماع", "ارتفاع", "المفاوضات", "قرر", "انتخابات", "الاقتصاد", "الهجوم", "تصريحات"]
+    assert len(reader.names(names)) >= 7, reader.probabilities(names)
+    assert reader.names(common) == [], reader.probabilities(common)
