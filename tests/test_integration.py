@@ -137,6 +137,12 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("President Emmanuel Macron urged the leaders of Azerbaijan and Armenia to agree to a complete ceasefire.",
      "contradicted"),  # it was Charles Michel
     ("Russia made statements about Armenia's request.", "contradicted"),  # it made none
+    # In other words than the article's (دعا / حث, قادة / زعماء, تام / كامل; موسكو for روسيا): a paraphrase
+    # is supported; the same with another person or another capital is not.
+    ("دعا شارل ميشيل قادة أرمينيا وأذربيجان إلى وقف تام لإطلاق النار", "supported"),
+    ("دعا جوزيب بوريل قادة أرمينيا وأذربيجان إلى وقف تام لإطلاق النار", "not found"),
+    ("طلبت أرمينيا من موسكو مساعدة عسكرية بعد التصعيد", "supported"),
+    ("طلبت أرمينيا من باريس مساعدة عسكرية بعد التصعيد", "not found"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)
