@@ -302,7 +302,7 @@ class Verifier:
             return max((idf.get(t, 0.0) for t in terms(word)), default=0.0)
 
         words = _content_words(claim)
-        missing = [w for w in words if not set(terms(w)) & present and not place_said(w, support)]
+        missing = [w for w in words if not _word_terms(w) & present and not place_said(w, support)]
         named = set(names.names([w for w in missing if weight(w) >= self.policy.name_idf]))
         named |= {w for w in missing if arabic_place(w)}
         if swapped is not None and swapped[1] in named:
@@ -311,7 +311,7 @@ class Verifier:
             swapped = None  # a common word where the sentence has a name: another word order ("دونالد ترامب")
         in_article = set(terms(article))
         # A person may be named in an earlier sentence ("وأضاف …"); a place must be in this one.
-        unsaid = [w for w in missing if w in named and (arabic_place(w) or not set(terms(w)) <= in_article)]
+        unsaid = [w for w in missing if w in named and (arabic_place(w) or not _word_terms(w) & in_article)]
         if unsaid:
             return f"{unsaid[0]!r} is not in the closest passage" + (
                 "" if arabic_place(unsaid[0]) else ", nor elsewhere in its article")
@@ -325,19 +325,30 @@ class Verifier:
             rest = [t for t in dict.fromkeys(terms(claim)) if not any(t in terms(w) for w in without)]
             return bool(rest) and sum(t in present for t in rest) >= self.policy.verbatim_share * len(rest)
 
-        if swapped is not None or says_the_rest(rare):  # (the words are read only where it can matter)
+        verbatim = says_the_rest(rare)  # (at most: leaving fewer words out says less of the rest)
+        if swapped is not None or verbatim:  # the words are read only where it can matter
             claim_terms = set(terms(claim))
             others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]
-            near = names.closest(rare, others)
-            other = [w for w, x in zip(rare, near, strict=True) if x < self.policy.word_similarity]
+            read = rare if verbatim else [swapped[1]]  # type: ignore[index]
+            near = names.closest(read, others)
+            other = [w for w, x in zip(read, near, strict=True) if x < self.policy.word_similarity]
             if swapped is not None and swapped[1] in other:
                 return f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)"
-            if other and says_the_rest(other):
+            if verbatim and other and says_the_rest(other):
                 return f"{other[0]!r} is not in the closest passage, which says the rest of the claim word for word"
         if sim < self.policy.paraphrase_similarity:
             return (f"{rare[0]!r} is not in the closest passage, which is not close enough to say it in other "
                     f"words (similarity {sim:.2f})")
         return None
+
+
+def _word_terms(word: str) -> set[str]:
+    """The word's terms, and those of it without the alef of an indefinite accusative ("هجوما" / "هجوم",
+    "حوثيا" / "الحوثي"), which the stemmer keeps."""
+    out = set(terms(word))
+    if word.endswith("ا") and len(word) > 4:
+        out |= set(terms(word[:-1]))
+    return out
 
 
 def _content_words(text: str) -> list[str]:
