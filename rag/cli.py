@@ -205,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
             print("index:", ", ".join(f"{k} {v}" for k, v in info["index"].items()))  # type: ignore[attr-defined]
             print("model runs in:", info["model_runs"])
             print("reader:", info["reader"])
+            print("claim names:", info["claim_names"])
         return 0
     raise AssertionError(args.command)
 

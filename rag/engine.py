@@ -331,9 +331,12 @@ class Isnad:
         self.index.open()
         counts = self.index.counts()
         reader = self.answerer.reader
+        names = self.verifier.names
         return {"settings": self.settings.as_dict(), "index": counts,
                 "embed_model": self.embedder.name, "model_runs": self.model_runs(),
-                "reader": reader.name if reader is not None else "off (the sentence scorer alone)"}
+                "reader": reader.name if reader is not None else "off (the sentence scorer alone)",
+                "claim_names": f"read by the name probe learned on {names.probe.embedder}" if names is not None else
+                "no name probe for this model: every rare word of an Arabic claim must be in its sentence"}
 
     def model_runs(self) -> str:
         """Where and in what precision the embedding model runs, and why: "bfloat16 on cpu: the CPU

@@ -58,6 +58,7 @@ def with_reader(engine: Isnad, reader) -> Isnad:  # type: ignore[no-untyped-def]
 def test_the_hash_embedder_has_no_reader_unless_one_is_plugged_in(engine: Isnad) -> None:
     assert engine.answerer.reader is None
     assert engine.info()["reader"] == "off (the sentence scorer alone)"
+    assert engine.info()["claim_names"].startswith("no name probe for this model")  # learned on EmbeddingGemma
 
 
 def test_the_reader_chooses_the_first_quote_and_its_score_travels(engine: Isnad) -> None:
