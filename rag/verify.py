@@ -276,7 +276,6 @@ class Verifier:
             return f"no passage says this (closest similarity {sim:.2f})"
         return None
 
-
     def _unsaid(self, claim: str, support: str, sim: float, idf: dict[str, float], article: str) -> str | None:
         """Why the words of an Arabic claim that its sentence lacks keep it from being supported.
 
