@@ -162,7 +162,7 @@ def place_keys(word: str) -> frozenset[str]:
     """The exonym table's entries an Arabic word is a form of, and those sharing a form with them
     ("الأرمينية" -> {"armenian", "armenia"}: the people's entry also holds the country's name)."""
     keys = {k for f in place_forms(word) for k in _KEYS_OF_FORM.get(f, ())}
-    return frozenset(other for k in keys for f in _forms(frozenset({k})) for other in _KEYS_OF_FORM.get(f, ()))
+    return frozenset(other for k in keys for f in _FORMS_OF_KEY[k] for other in _KEYS_OF_FORM[f])
 
 
 def _forms(keys: object) -> frozenset[str]:
@@ -173,9 +173,10 @@ def _forms(keys: object) -> frozenset[str]:
 _ARABIC_CITIES = _forms(_CITY_KEYS)
 _ARABIC_COUNTRIES = _forms(frozenset(_PLACE_KEYS) - _CITY_KEYS)
 _ARABIC_PLACES = _ARABIC_CITIES | _ARABIC_COUNTRIES
+_FORMS_OF_KEY = {key: _forms(frozenset({key})) for key in _PLACE_KEYS}
 _KEYS_OF_FORM: dict[str, set[str]] = {}
-for _key in _PLACE_KEYS:
-    for _form in _forms(frozenset({_key})):
+for _key, _key_forms in _FORMS_OF_KEY.items():
+    for _form in _key_forms:
         _KEYS_OF_FORM.setdefault(_form, set()).add(_key)
 
 
