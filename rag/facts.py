@@ -59,7 +59,9 @@ _SCALES = _table("""
     بليون=1000000000 thousand=1000 thousands=1000 million=1000000 millions=1000000 billion=1000000000
     billions=1000000000
 """)
-_PERCENT = {"بالمئه", "بالمائه", "percent", "per"}
+# Per cent, not a hundred: "63 بالمئة", "في المئة", "percent" (normalised as the words are).
+_PERCENT = frozenset(normalize(w) for w in ("بالمئة", "بالمائة", "percent", "per"))
+_HUNDREDTH = frozenset(normalize(w) for w in ("المئة", "المائة"))
 _MONTHS = _table("""
     يناير=1 جانفي=1 كانون_الثاني=1 فبراير=2 فيفري=2 شباط=2 مارس=3 آذار=3 أبريل=4 ابريل=4 أفريل=4 نيسان=4
     مايو=5 ماي=5 أيار=5 يونيو=6 يونيه=6 جوان=6 حزيران=6 يوليو=7 يوليه=7 جويلية=7 تموز=7 أغسطس=8 اغسطس=8
@@ -141,7 +143,7 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
         taken = 1
         if w[0].isdigit() and i + 1 < len(ws) and ws[i + 1] == "s":
             continue  # a decade, "the 1990s": Arabic says "التسعينيات", with no digits
-        if w in _PERCENT or (w in ("المئه", "المائه") and i and ws[i - 1] == "في"):
+        if w in _PERCENT or (w in _HUNDREDTH and i and ws[i - 1] == "في"):
             continue  # "63 بالمئة", "في المئة": per cent, not a hundred
         if w[0].isdigit():
             value = _number_token(w)
