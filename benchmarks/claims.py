@@ -10,14 +10,17 @@ answer is the claim, checked against that passage (`rag verify --article`):
 * corrupted, each from a supported claim: the answer replaced by another number (number), another
   year or month (date), another answer of the same set that is not a number (name/place), or the
   claim negated ("ليس صحيحا أن …" / "It is not true that …").
-Test claims come from XQuAD (ar + en); `--calibrate` makes Arabic claims from ARCD-train instead
-and searches the verifier's two thresholds there (XQuAD is never used to choose them).
+Test claims come from XQuAD (ar + en); `--set mlqa` makes them from MLQA dev's aligned Arabic and
+English sentences instead (training data: where a threshold for English claims may be chosen);
+`--calibrate` makes Arabic claims from ARCD-train and searches the verifier's two thresholds there
+(XQuAD is never used to choose them).
 The index is the pooled index of benchmarks/quality.py (run it first).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import re
@@ -113,9 +116,15 @@ def make_claims(pairs: list[dict], rng: random.Random) -> list[dict]:
     return claims
 
 
-def xquad_pairs(limit: int) -> list[dict]:
-    rows = [json.loads(line) for line in (qa_data.DATA_DIR / "xquad" / "xquad_ar_en_aligned.jsonl")
-            .read_text(encoding="utf-8").splitlines()]
+ALIGNED = {"xquad": "xquad/xquad_ar_en_aligned.jsonl", "mlqa": "mlqa_xling/mlqa_dev_ar_en_aligned.jsonl.gz"}
+
+
+def aligned_pairs(limit: int, name: str = "xquad") -> list[dict]:
+    """Arabic and English sentences of a set aligned by question (XQuAD: the test set; MLQA dev:
+    training data, where thresholds for English claims may be chosen)."""
+    path = qa_data.DATA_DIR / ALIGNED[name]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    rows = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
     rows = rows[:: max(1, len(rows) // limit)][:limit]
     pairs = []
     for lang in ("ar", "en"):
@@ -177,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", type=Path, default=OUT / "quality-db")
     p.add_argument("--per-set", type=int, default=150, help="QA pairs per language")
     p.add_argument("--calibrate", action="store_true", help="ARCD-train claims; search the thresholds")
+    p.add_argument("--set", choices=sorted(ALIGNED), default="xquad",
+                   help="the aligned Arabic/English set the claims come from (mlqa: training data)")
     p.add_argument("--out", type=Path, default=OUT / "claims.json")
     args = p.parse_args(argv)
     apply_offline_env()
@@ -185,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.db / "isnad.sqlite3").exists():
         sys.exit(f"no index in {args.db}: run `python benchmarks/quality.py` first")
     rng = random.Random(11)
-    pairs = arcd_pairs(args.per_set) if args.calibrate else xquad_pairs(args.per_set)
+    pairs = arcd_pairs(args.per_set) if args.calibrate else aligned_pairs(args.per_set, args.set)
     claims = make_claims(pairs, rng)
     log(f"{len(claims)} claims from {len(pairs)} sentences")
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)))

@@ -213,7 +213,10 @@ def skeletons(word: str) -> frozenset[str]:
         plural = {skeleton[:-1]} if word.lower().endswith("s") and len(skeleton) > 2 else set()
         # a final "ng" is written نغ or نج ("Turing", "تورنغ"); inside a word it is a plain n ("Washington")
         final_g = {skeleton + "G"} if word.lower().endswith("ng") else set()
-        return frozenset({skeleton} | plural | final_g - {""})
+        # an h after a vowel and before no vowel is often silent: "John" is جون, "Sarah" سارة
+        silent_h = re.sub(r"(?<=[aeiou])h(?![aeiouy])", "", word.lower())
+        silent = {_latin_skeleton(silent_h)} if silent_h != word.lower() else set()
+        return frozenset({skeleton} | plural | final_g | silent - {""})
     w = normalize(word)
     forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 2}
     # "الحوثيين" is the Houthis, "الأمريكية" America's: the plural and adjective endings go too

@@ -75,7 +75,22 @@ class VerifyPolicy:
     name_idf: float = 2.0  # a claim word this rare that the probe reads as a name must be in the article
     verbatim_share: float = 0.85  # a claim this much word for word from its sentence has no words of its own
     word_similarity: float = 0.5  # a sentence word this close to a claim word says it in other words
+    # A Latin-script name and an Arabic word this close are one name (the lowest at which no two
+    # different entries of the exonym table match: `python benchmarks/name_pairs.py`)
+    name_similarity: float = 0.6
+    next_name: float = 0.4  # a word after a claim's first name this likely a name gives the sentence's name
     passages: int = 5
+    support_candidates: int = 3  # how many of the closest sentences may each state the claim ...
+    support_margin: float = 0.05  # ... if at most this much less similar to it than the closest
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why a sentence does not state a claim that nothing in it contradicts. `firm`: it puts another
+    name where the claim has one, which no other sentence's wording can undo."""
+
+    reason: str
+    firm: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,12 +179,20 @@ class Verifier:
         query_terms = QueryTerms.of(self.index, claim)
         # A term no indexed chunk contains gets infinity: nothing in the index can support it.
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
-        best, sim = self._support(cands, qvec, query_terms.known())
-        conflict = self.differs(claim, best.text, lang, idf)
-        article = retrieval.articles.get(best.article_id)
-        missing = None if conflict else self._missing(claim, best.text, sim, idf, lang, article.text if article else "")
-        if conflict is None and missing is None:
-            missing = self._read(claim, best, cands, retrieval)
+        ranked = self._support(cands, qvec, query_terms.known())
+        best, sim, conflict, short = self._check(claim, ranked[0], cands, retrieval, idf, lang)
+        if conflict is None and short is not None and not short.firm:
+            # The closest sentence leaves a word unsaid ("تأهل" where it says "وصعد"): another
+            # sentence nearly as close may state the claim. One that states something else (another
+            # number, a name in the claim's name's place) is the claim's verdict, and stays so.
+            for other in ranked[1:self.policy.support_candidates]:
+                if other[1] < sim - self.policy.support_margin:
+                    break
+                checked = self._check(claim, other, cands, retrieval, idf, lang)
+                if checked[2] is None and checked[3] is None:
+                    best, sim, conflict, short = checked
+                    break
+        missing = short.reason if short is not None else None
         citation = cite(1, best, retrieval)
         timings = {"total": (time.perf_counter() - t0) * 1000}
         if citation is None:
@@ -182,15 +205,27 @@ class Verifier:
         return Verdict(claim, False, round(sim, 4), missing or f"no passage says this ({conflict})", [], citation,
                        timings, NOT_FOUND)
 
-    def _support(self, cands: list[Candidate], qvec: np.ndarray, known: QueryTerms) -> tuple[Candidate, float]:
-        """The candidate closest to the claim (similarity plus the share of its words), and its similarity."""
-        best, best_score, best_sim = cands[0], -math.inf, 0.0
-        for c in cands:
+    def _support(self, cands: list[Candidate], qvec: np.ndarray,
+                 known: QueryTerms) -> list[tuple[Candidate, float]]:
+        """The candidates with their similarity to the claim, closest first (similarity plus the
+        share of the claim's words)."""
+        scored = []
+        for i, c in enumerate(cands):
             sim = float(c.vector @ qvec)
-            score = sim + self.policy.lexical_weight * known.overlap(c.text)
-            if score > best_score:
-                best, best_score, best_sim = c, score, sim
-        return best, best_sim
+            scored.append((-(sim + self.policy.lexical_weight * known.overlap(c.text)), i, c, sim))
+        return [(c, sim) for _, _, c, sim in sorted(scored, key=lambda x: (x[0], x[1]))]
+
+    def _check(self, claim: str, support: tuple[Candidate, float], cands: list[Candidate], retrieval: Retrieval,
+               idf: dict[str, float], lang: str) -> tuple[Candidate, float, str | None, Shortfall | None]:
+        """What differs between the claim and one candidate, and what the candidate leaves unsaid."""
+        cand, sim = support
+        conflict = self.differs(claim, cand.text, lang, idf)
+        article = retrieval.articles.get(cand.article_id)
+        short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, article.text if article else "")
+        if conflict is None and short is None:
+            unread = self._read(claim, cand, cands, retrieval)
+            short = Shortfall(unread) if unread else None
+        return cand, sim, conflict, short
 
     def _read(self, claim: str, best: Candidate, cands: list[Candidate], retrieval: Retrieval) -> str | None:
         """With a calibrated reader, the support must also be read as stating the claim."""
@@ -240,6 +275,10 @@ class Verifier:
             named = _other_name(claim, support, idf)
             return (f"the article names {named!r}, the claim {absent[0]!r}" if named
                     else f"the claim names {absent[0]!r}; the article does not")
+        if lang == "en" and not latin and not same_slot:
+            swap = self._swapped_name(claim, support)
+            if swap is not None:
+                return f"the article names {swap[0]!r}, the claim {swap[1]!r}"
         if lang == "ar":
             place = None if same_slot else _swapped_place(claim, support)
             if place is not None:
@@ -252,31 +291,57 @@ class Verifier:
                 return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
         return None
 
+    def _swapped_name(self, claim: str, support: str) -> tuple[str, str] | None:
+        """A person of an English claim whose first name its Arabic sentence gives with another name
+        after it ("John Kelly" / "جون بولتون"): (the sentence's name, the claim's). The sentence's
+        name goes on if one of the two words after the first name is a later part of the claim's,
+        spelt alike or, as the name probe's word vectors read it, the same name in another script
+        (`name_similarity`: "Kennedy" / "كينيدي"; "John F. Kennedy" / "جون كينيدي", "William
+        Bleckwenn" / "وليام جيفرسون بليكوين"); it is another name if the word after the first name
+        is rare (`name_idf`: "جمعية القلب الأمريكية" puts common words after "American"). Without
+        the probe, None."""
+        if self.names is None:
+            return None
+        words = [w for w in re.findall(r"[^\W\d_]+", support) if len(w) > 1]
+        for name in claim_names(claim):
+            first, *rest = name.split()
+            at = next((i for i, w in enumerate(words[:-1]) if terms(w) and same_name(first, w)), None) if rest else None
+            if at is None:
+                continue
+            after = words[at + 1: at + 3]
+            if any(same_name(p, w) for p in rest for w in after):
+                continue
+            if max(self.names.closest(after, rest)) >= self.policy.name_similarity:
+                continue
+            if terms(after[0]) and self.names.probabilities(after[:1])[0] >= self.policy.next_name:
+                return f"{words[at]} {after[0]}", name
+        return None
+
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,
-                 article: str = "") -> str | None:
+                 article: str = "") -> Shortfall | None:
         """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
         missing_numbers = unmatched(numbers(claim), numbers(support))
         if missing_numbers:
-            return f"the number {_fmt(missing_numbers[0])} is not in the closest passage"
+            return Shortfall(f"the number {_fmt(missing_numbers[0])} is not in the closest passage")
         missing_months = sorted(months(claim) - months(support))
         if missing_months:
-            return f"the month {missing_months[0]} (of the year) is not in the closest passage"
+            return Shortfall(f"the month {missing_months[0]} (of the year) is not in the closest passage")
         # A day the sentence does not name may be the article's dateline ("on Tuesday" from its first
         # line): it holds if the article names it, not if the article names only other days.
         missing_days = sorted(weekdays(claim) - weekdays(support) - weekdays(article))
         if missing_days:
             others = sorted(weekdays(article) - weekdays(claim))
-            return (f"{_DAYS[missing_days[0]]} is not in the closest passage"
-                    + (f" (the article names {', '.join(_DAYS[d] for d in others)})" if others else ""))
+            return Shortfall(f"{_DAYS[missing_days[0]]} is not in the closest passage"
+                             + (f" (the article names {', '.join(_DAYS[d] for d in others)})" if others else ""))
         if lang == "ar":
             why = self._unsaid(claim, support, sim, idf, article)
             if why is not None:
                 return why
         if sim < self.policy.min_similarity:
-            return f"no passage says this (closest similarity {sim:.2f})"
+            return Shortfall(f"no passage says this (closest similarity {sim:.2f})")
         return None
 
-    def _unsaid(self, claim: str, support: str, sim: float, idf: dict[str, float], article: str) -> str | None:
+    def _unsaid(self, claim: str, support: str, sim: float, idf: dict[str, float], article: str) -> Shortfall | None:
         """Why the words of an Arabic claim that its sentence lacks keep it from being supported.
 
         With the name probe (rag/name_probe.py): a person the claim names and neither the sentence nor
@@ -290,11 +355,12 @@ class Verifier:
         names = self.names
         if names is None:
             if swapped is not None:  # another word where the claim has a rare one: a name may differ
-                return f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)"
+                return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)",
+                                 firm=True)
             gone = [t for t, w in idf.items() if w >= self.policy.rare_idf and t not in present]
             if gone:
                 word = next((w for w in re.findall(r"[^\W_]+", claim) if gone[0] in terms(w)), gone[0])
-                return f"{word!r} is not in the closest passage"
+                return Shortfall(f"{word!r} is not in the closest passage")
             return None
 
         def weight(word: str) -> float:
@@ -304,16 +370,16 @@ class Verifier:
         missing = [w for w in words if not _word_terms(w) & present and not place_said(w, support)]
         named = set(names.names([w for w in missing if weight(w) >= self.policy.name_idf]))
         named |= {w for w in missing if arabic_place(w)}
-        if swapped is not None and swapped[1] in named:
-            return f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)"
+        if swapped is not None and swapped[1] in named:  # another name in the claim's name's place
+            return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)", firm=True)
         if swapped is not None and (arabic_place(swapped[0]) or names.names([swapped[0]])):
             swapped = None  # a common word where the sentence has a name: another word order ("دونالد ترامب")
         in_article = set(terms(article))
         # A person may be named in an earlier sentence ("وأضاف …"); a place must be in this one.
         unsaid = [w for w in missing if w in named and (arabic_place(w) or not _word_terms(w) & in_article)]
         if unsaid:
-            return f"{unsaid[0]!r} is not in the closest passage" + (
-                "" if arabic_place(unsaid[0]) else ", nor elsewhere in its article")
+            return Shortfall(f"{unsaid[0]!r} is not in the closest passage" + (
+                "" if arabic_place(unsaid[0]) else ", nor elsewhere in its article"))
         rare = [w for w in missing if weight(w) >= self.policy.rare_idf and w not in named]
         if not rare:
             return None
@@ -332,12 +398,13 @@ class Verifier:
             near = names.closest(read, others)
             other = [w for w, x in zip(read, near, strict=True) if x < self.policy.word_similarity]
             if swapped is not None and swapped[1] in other:
-                return f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)"
+                return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)")
             if verbatim and other and says_the_rest(other):
-                return f"{other[0]!r} is not in the closest passage, which says the rest of the claim word for word"
+                return Shortfall(f"{other[0]!r} is not in the closest passage, which says the rest of the claim "
+                                 "word for word")
         if sim < self.policy.paraphrase_similarity:
-            return (f"{rare[0]!r} is not in the closest passage, which is not close enough to say it in other "
-                    f"words (similarity {sim:.2f})")
+            return Shortfall(f"{rare[0]!r} is not in the closest passage, which is not close enough to say it "
+                             f"in other words (similarity {sim:.2f})")
         return None
 
 

@@ -4,6 +4,7 @@ missing from the sentence, a name may not (a word embedder made for the test; re
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ DIM = 256
 NAME_DIM = DIM - 1
 # Single words the test embedder knows: a concept each (one dimension), names also on NAME_DIM.
 CONCEPTS = {"محللون": 250, "خبراء": 250, "سكان": 251, "كوهين": 252, "لندن": 253}
-NAMES = {"كوهين", "لندن"}
+NAMES = {"كوهين", "لندن", "بولتون"}
 ARTICLE = Article("oil", "أسعار النفط", "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين. "
                   "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق.", "2022-10-03", None, None)
 
@@ -141,3 +142,71 @@ def test_the_real_model_tells_names_from_common_words(real_embedder) -> None:  #
     common = ["أعلن", "اجتماع", "ارتفاع", "المفاوضات", "قرر", "انتخابات", "الاقتصاد", "الهجوم", "تصريحات"]
     assert len(reader.names(names)) >= 7, reader.probabilities(names)
     assert reader.names(common) == [], reader.probabilities(common)
+
+
+
+# The closest sentence puts another word where the claim has "سكان"; the next one says it all, with more.
+TWO = Article("opec", "قرار أوبك+", "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق العالمية. "
+              "وقال سكان إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق العالمية بعد اجتماع طويل ومفاوضات شاقة.",
+              "2022-10-03", None, None)
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    db = tmp_path_factory.mktemp("two") / "db"
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash"), WordEmbedder())
+    isnad.add_articles([TWO])
+    isnad.verify("warm up")
+    # Every word counts as rare in an index of one article; the hash similarities are not the model's.
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2, rare_idf=0.0,
+                                         support_margin=1.0)
+    isnad.verifier.names = NameReader(isnad.embedder, probe())
+    return isnad
+
+
+def checked(verifier, claim: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:  # type: ignore[no-untyped-def]
+    """The verdict, and the sentences read for it."""
+    read: list[str] = []
+    check = verifier._check
+
+    def spy(claim, support, *args):  # type: ignore[no-untyped-def]
+        read.append(support[0].text)
+        return check(claim, support, *args)
+
+    monkeypatch.setattr(verifier, "_check", spy)
+    return verifier.verify(claim, "opec"), read
+
+
+def test_another_close_sentence_may_state_what_the_closest_leaves_unsaid(two: Isnad,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    claim = "وقال سكان إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق العالمية"
+    verifier = two.verifier
+    wider = verifier.policy
+    monkeypatch.setattr(verifier, "policy", replace(wider, support_candidates=1))
+    alone = verifier.verify(claim, "opec")
+    assert not alone.supported and "(it has 'محللون' there)" in alone.reason  # the closest sentence alone
+    monkeypatch.setattr(verifier, "policy", wider)
+    v, read = checked(verifier, claim, monkeypatch)
+    assert v.verdict == "supported", v.reason
+    assert v.citations[0].quote.startswith("وقال سكان") and len(read) == 2
+    monkeypatch.setattr(verifier, "policy", replace(wider, support_margin=0.0))  # only as close as the closest
+    assert not verifier.verify(claim, "opec").supported
+
+
+def test_a_name_where_the_closest_sentence_has_another_word_is_the_verdict(two: Isnad,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    v, read = checked(two.verifier, "وقال كوهين إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق العالمية",
+                      monkeypatch)
+    assert not v.supported and "(it has 'محللون' there)" in v.reason, v.reason
+    assert len(read) == 1  # no other sentence is read: none can undo another name in its place
+
+
+def test_an_english_claims_person_with_another_surname_in_the_arabic_sentence(engine: Isnad) -> None:
+    differs = engine.verifier.differs
+    support = "وقال مستشار الأمن القومي جون بولتون للصحفيين إن ترامب وقع الأمر."
+    assert differs("John Kelly told reporters that Trump signed the order.", support, "en", {}) == \
+        "the article names 'جون بولتون', the claim 'John Kelly'"
+    assert differs("John Bolton told reporters that Trump signed the order.", support, "en", {}) is None
+    # Arabic puts a common word after the first word of a body's name: word order, not another name.
+    assert differs("The American Heart Association estimated the costs.", "وقدرت جمعية القلب الأمريكية التكاليف.",
+                   "en", {}) is None

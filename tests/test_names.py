@@ -14,11 +14,13 @@ SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", 
         ("Netanyahu", "نتنياهو"), ("Lavrov", "لافروف"), ("Zelensky", "زيلينسكي"), ("Mohammed", "محمد"),
         ("Abdullah", "عبدالله"), ("Khalid", "خالد"), ("Ghannouchi", "الغنوشي"), ("Tebboune", "تبون"),
         ("Interfax", "انترفاكس"), ("Grigoryan", "غريغوريان"), ("Egypt", "مصر"), ("Germany", "ألمانيا"),
-        ("Jordan", "الأردن"), ("Cairo", "القاهرة"), ("Michel", "وميشيل")]
+        ("Jordan", "الأردن"), ("Cairo", "القاهرة"), ("Michel", "وميشيل"),
+        ("John", "جون"), ("Johnson", "جونسون"), ("Bolton", "بولتون")]  # a silent h after a vowel
 # Near misses: another person, another city, another country of the same story.
 OTHER = [("Sousse", "صفاقس"), ("Aliyev", "باشينيان"), ("Putin", "بايدن"), ("Cairo", "الرياض"), ("Michel", "ماكرون"),
          ("Moscow", "مينسك"), ("Ahmed", "محمد"), ("Baku", "يريفان"), ("Egypt", "الأردن"),
-         ("Tunis", "طرابلس"), ("Trump", "بايدن"), ("Lavrov", "بلينكن"), ("Armenia", "أذربيجان")]
+         ("Tunis", "طرابلس"), ("Trump", "بايدن"), ("Lavrov", "بلينكن"), ("Armenia", "أذربيجان"),
+         ("Kelly", "بولتون"), ("John", "جورج")]
 
 
 @pytest.mark.parametrize(("latin", "arabic"), SAME)
