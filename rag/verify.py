@@ -75,10 +75,6 @@ class VerifyPolicy:
     name_idf: float = 2.0  # a claim word this rare that the probe reads as a name must be in the article
     verbatim_share: float = 0.85  # a claim this much word for word from its sentence has no words of its own
     word_similarity: float = 0.5  # a sentence word this close to a claim word says it in other words
-    # A Latin-script name and an Arabic word this close are one name (the lowest at which no two
-    # different entries of the exonym table match: `python benchmarks/name_pairs.py`)
-    name_similarity: float = 0.6
-    next_name: float = 0.4  # a word after a claim's first name this likely a name gives the sentence's name
     passages: int = 5
     support_candidates: int = 3  # how many of the closest sentences may each state the claim ...
     support_margin: float = 0.05  # ... if at most this much less similar to it than the closest
@@ -275,10 +271,6 @@ class Verifier:
             named = _other_name(claim, support, idf)
             return (f"the article names {named!r}, the claim {absent[0]!r}" if named
                     else f"the claim names {absent[0]!r}; the article does not")
-        if lang == "en" and not latin and not same_slot:
-            swap = self._swapped_name(claim, support)
-            if swap is not None:
-                return f"the article names {swap[0]!r}, the claim {swap[1]!r}"
         if lang == "ar":
             place = None if same_slot else _swapped_place(claim, support)
             if place is not None:
@@ -289,32 +281,6 @@ class Verifier:
             # be the paraphrase's own (it is then only "not in the closest passage").
             if swapped is not None and all(arabic_place(w) for w in swapped):
                 return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
-        return None
-
-    def _swapped_name(self, claim: str, support: str) -> tuple[str, str] | None:
-        """A person of an English claim whose first name its Arabic sentence gives with another name
-        after it ("John Kelly" / "جون بولتون"): (the sentence's name, the claim's). The sentence's
-        name goes on if one of the two words after the first name is a later part of the claim's,
-        spelt alike or, as the name probe's word vectors read it, the same name in another script
-        (`name_similarity`: "Kennedy" / "كينيدي"; "John F. Kennedy" / "جون كينيدي", "William
-        Bleckwenn" / "وليام جيفرسون بليكوين"); it is another name if the word after the first name
-        is rare (`name_idf`: "جمعية القلب الأمريكية" puts common words after "American"). Without
-        the probe, None."""
-        if self.names is None:
-            return None
-        words = [w for w in re.findall(r"[^\W\d_]+", support) if len(w) > 1]
-        for name in claim_names(claim):
-            first, *rest = name.split()
-            at = next((i for i, w in enumerate(words[:-1]) if terms(w) and same_name(first, w)), None) if rest else None
-            if at is None:
-                continue
-            after = words[at + 1: at + 3]
-            if any(same_name(p, w) for p in rest for w in after):
-                continue
-            if max(self.names.closest(after, rest)) >= self.policy.name_similarity:
-                continue
-            if terms(after[0]) and self.names.probabilities(after[:1])[0] >= self.policy.next_name:
-                return f"{words[at]} {after[0]}", name
         return None
 
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,

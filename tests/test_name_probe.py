@@ -22,7 +22,7 @@ DIM = 256
 NAME_DIM = DIM - 1
 # Single words the test embedder knows: a concept each (one dimension), names also on NAME_DIM.
 CONCEPTS = {"محللون": 250, "خبراء": 250, "سكان": 251, "كوهين": 252, "لندن": 253}
-NAMES = {"كوهين", "لندن", "بولتون"}
+NAMES = {"كوهين", "لندن"}
 ARTICLE = Article("oil", "أسعار النفط", "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين. "
                   "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار في الأسواق.", "2022-10-03", None, None)
 
@@ -200,13 +200,3 @@ def test_a_name_where_the_closest_sentence_has_another_word_is_the_verdict(two: 
     assert not v.supported and "(it has 'محللون' there)" in v.reason, v.reason
     assert len(read) == 1  # no other sentence is read: none can undo another name in its place
 
-
-def test_an_english_claims_person_with_another_surname_in_the_arabic_sentence(engine: Isnad) -> None:
-    differs = engine.verifier.differs
-    support = "وقال مستشار الأمن القومي جون بولتون للصحفيين إن ترامب وقع الأمر."
-    assert differs("John Kelly told reporters that Trump signed the order.", support, "en", {}) == \
-        "the article names 'جون بولتون', the claim 'John Kelly'"
-    assert differs("John Bolton told reporters that Trump signed the order.", support, "en", {}) is None
-    # Arabic puts a common word after the first word of a body's name: word order, not another name.
-    assert differs("The American Heart Association estimated the costs.", "وقدرت جمعية القلب الأمريكية التكاليف.",
-                   "en", {}) is None
