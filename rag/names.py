@@ -146,10 +146,11 @@ _CAPITAL_OF = {"cairo": "egypt", "riyadh": "saudi", "baghdad": "iraq", "damascus
 
 
 def place_said(word: str, text: str) -> bool:
-    """Does `text` name the place this Arabic word names — in any of its forms ("ألمانيا" / "الألماني"),
-    or as the country of a capital or a capital of the country ("الدوحة" is said by "قطر")? False for
-    a word that is no place."""
-    keys = set(place_keys(word))
+    """Does `text` name the place this word names — an Arabic word in any of its forms ("ألمانيا" /
+    "الألماني"), an English one as the table writes it in Arabic — or the country of a capital or a
+    capital of the country ("الدوحة" is said by "قطر", "Ankara" by "تركيا")? False for a word that is
+    no place."""
+    keys = {word.lower()} & set(_PLACE_KEYS) if re.search(r"[A-Za-z]", word) else set(place_keys(word))
     if not keys:
         return False
     keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}

@@ -80,10 +80,14 @@ class VerifyPolicy:
     support_margin: float = 0.05  # ... if at most this much less similar to it than the closest
 
 
+_NOT_NAMED = "; the article does not"
+
+
 @dataclass(frozen=True)
 class Shortfall:
-    """Why a sentence does not state a claim that nothing in it contradicts. `firm`: it puts another
-    name where the claim has one, which no other sentence's wording can undo."""
+    """Why a sentence does not state a claim, or what it states differently. `firm`: it states
+    something else (another number, another name where the claim has one), which no other sentence
+    can undo; otherwise another close sentence may state the claim."""
 
     reason: str
     firm: bool = False
@@ -176,18 +180,20 @@ class Verifier:
         # A term no indexed chunk contains gets infinity: nothing in the index can support it.
         idf = {t: math.inf if t in query_terms.unknown else w for t, w in query_terms.weights.items()}
         ranked = self._support(cands, qvec, query_terms.known())
-        best, sim, conflict, short = self._check(claim, ranked[0], cands, retrieval, idf, lang)
-        if conflict is None and short is not None and not short.firm:
-            # The closest sentence leaves a word unsaid ("تأهل" where it says "وصعد"): another
-            # sentence nearly as close may state the claim. One that states something else (another
-            # number, a name in the claim's name's place) is the claim's verdict, and stays so.
+        best, sim, found, short = self._check(claim, ranked[0], cands, retrieval, idf, lang)
+        problem = found or short
+        if problem is not None and not problem.firm:
+            # The closest sentence leaves a word or a name unsaid ("تأهل" where it says "وصعد"):
+            # another sentence nearly as close may state the claim. One that states something else
+            # (another number, a name in the claim's name's place) is the claim's verdict, and stays so.
             for other in ranked[1:self.policy.support_candidates]:
                 if other[1] < sim - self.policy.support_margin:
                     break
                 checked = self._check(claim, other, cands, retrieval, idf, lang)
                 if checked[2] is None and checked[3] is None:
-                    best, sim, conflict, short = checked
+                    best, sim, found, short = checked
                     break
+        conflict = found.reason if found is not None else None
         missing = short.reason if short is not None else None
         citation = cite(1, best, retrieval)
         timings = {"total": (time.perf_counter() - t0) * 1000}
@@ -212,10 +218,10 @@ class Verifier:
         return [(c, sim) for _, _, c, sim in sorted(scored, key=lambda x: (x[0], x[1]))]
 
     def _check(self, claim: str, support: tuple[Candidate, float], cands: list[Candidate], retrieval: Retrieval,
-               idf: dict[str, float], lang: str) -> tuple[Candidate, float, str | None, Shortfall | None]:
+               idf: dict[str, float], lang: str) -> tuple[Candidate, float, Shortfall | None, Shortfall | None]:
         """What differs between the claim and one candidate, and what the candidate leaves unsaid."""
         cand, sim = support
-        conflict = self.differs(claim, cand.text, lang, idf)
+        conflict = self._conflict(claim, cand.text, lang, idf)
         article = retrieval.articles.get(cand.article_id)
         short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, article.text if article else "")
         if conflict is None and short is None:
@@ -240,6 +246,20 @@ class Verifier:
         differ only where they count or date the same thing (a word around them in common: "قتل 9
         أشخاص" / "قتل 16 مدنيا"), as two outlets' sentences on one story hold many numbers, and a
         direction in a country's name ("كوريا الشمالية") is no opposite of another."""
+        found = self._conflict(claim, support, lang, idf, same_slot)
+        return found.reason if found is not None else None
+
+    def _conflict(self, claim: str, support: str, lang: str, idf: dict[str, float],
+                  same_slot: bool = False) -> Shortfall | None:
+        """`differs`, and whether another sentence may still state the claim (not `firm`): only where
+        the support leaves out a name the claim gives and names no one else ("Tamim" in a sentence on
+        Abadi alone, when the sentence before names both)."""
+        reason = self._differs(claim, support, lang, idf, same_slot)
+        if reason is None:
+            return None
+        return Shortfall(reason, firm=not reason.endswith(_NOT_NAMED))
+
+    def _differs(self, claim: str, support: str, lang: str, idf: dict[str, float], same_slot: bool) -> str | None:
         claim_numbers, support_numbers = numbers(claim), numbers(support)
         others = frozenset(unmatched(support_numbers, claim_numbers))
         claim_near, support_near = (number_contexts(claim), number_contexts(support)) if same_slot else ({}, {})
@@ -270,7 +290,7 @@ class Verifier:
         if absent:
             named = _other_name(claim, support, idf)
             return (f"the article names {named!r}, the claim {absent[0]!r}" if named
-                    else f"the claim names {absent[0]!r}; the article does not")
+                    else f"the claim names {absent[0]!r}{_NOT_NAMED}")
         if lang == "ar":
             place = None if same_slot else _swapped_place(claim, support)
             if place is not None:
@@ -435,10 +455,12 @@ def _name_differs(name: str, support: str) -> bool:
     ("Donald Michel" against "Charles Michel")."""
     parts = name.split()
     # Of a place, the word that makes it one must be there: "Los Angeles" is not "لاس فيغاس".
+    # A place alone may be said by its country or capital ("Ankara" / "تركيا"); within a longer
+    # name it is part of that name ("Real Madrid" is no city).
     places = [p for p in parts if names_a_place(p)]
-    if places and not all(name_in(p, support) for p in places):
+    if places and not all(name_in(p, support) or (len(parts) == 1 and place_said(p, support)) for p in places):
         return True
-    found = [p for p in parts if name_in(p, support)]
+    found = [p for p in parts if name_in(p, support) or (len(parts) == 1 and place_said(p, support))]
     if not found:
         return True
     for p in found:

@@ -54,6 +54,7 @@ def test_places_have_a_kind_and_common_words_are_none() -> None:
     ("ألمانيا", "في الاقتصاد الألماني"),  # the country and its adjective
     ("الدوحة", "قطر تعتزم استثمار"), ("قطر", "أعلنت الدوحة"),  # a capital stands for its government
     ("طهران", "الحرس الثوري الإيراني"), ("موسكو", "لجأت يريفان إلى روسيا"), ("يريفان", "وزارة الدفاع الأرمينية"),
+    ("Ankara", "زار العبادي تركيا الثلاثاء"), ("Turkey", "قررت أنقرة"), ("Egypt", "أعلنت القاهرة"),  # English words
 ])
 def test_a_place_is_said_in_any_of_its_forms_or_by_its_capital(word: str, text: str) -> None:
     assert place_said(word, text)
@@ -63,6 +64,7 @@ def test_a_place_is_said_in_any_of_its_forms_or_by_its_capital(word: str, text: 
     ("باريس", "لجأت يريفان إلى موسكو"), ("الدوحة", "الرياض تعتزم"), ("ألمانيا", "الاقتصاد الفرنسي"),
     ("بنغازي", "ليبيا"),  # a city that is no capital is not its country
     ("كلمة", "كلمة"),  # no place at all
+    ("Ankara", "زار العبادي مصر"), ("Cairo", "الرياض تعتزم"), ("Word", "كلمة"),
 ])
 def test_another_place_is_not_said(word: str, text: str) -> None:
     assert not place_said(word, text)

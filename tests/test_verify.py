@@ -15,7 +15,8 @@ from rag.contract import verdict_json
 from rag.engine import Isnad
 from rag.errors import EmptyQuestionError, NotFoundError
 from rag.settings import Settings
-from rag.verify import VerifyPolicy
+from rag.types import Article
+from rag.verify import VerifyPolicy, _name_differs
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +185,29 @@ def test_a_day_the_sentence_does_not_name_must_be_the_articles(engine: Isnad) ->
     other = engine.verify("قال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار يوم الخميس")
     assert other.verdict == "not found"
     assert other.reason == "Thursday is not in the closest passage (the article names Monday)"
+
+
+@pytest.mark.parametrize(("name", "support", "differs"), [
+    ("Ankara", "أعلن العبادي وأمير قطر دعمهما لتركيا في أزمتها مع واشنطن", False),  # its country says it
+    ("Ankara", "أعلن العبادي دعمه لمصر", True),
+    ("Real Madrid", "الرئيس السابق لنادي برشلونة ساندرو روسيل في إسبانيا", True),  # a club, not the city
+])
+def test_an_english_place_is_said_by_its_country_only_alone(name: str, support: str, differs: bool) -> None:
+    assert _name_differs(name, support) is differs
+
+
+def test_a_name_the_closest_sentence_leaves_out_may_be_in_the_next(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.add_articles([Article("visit", "Abadi in Ankara", "Abadi met Erdogan in Ankara on Tuesday. Abadi and "
+                                "Tamim met Erdogan in Ankara on Tuesday, officials said after the long talks.",
+                                "2018-08-15", None, None)])
+    claim = "Abadi and Tamim met Erdogan in Ankara on Tuesday"
+    isnad.verify(claim)
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, support_margin=1.0, support_candidates=1)
+    alone = isnad.verify(claim, "visit")
+    assert alone.verdict == "contradicted" and alone.reason == "the claim names 'Tamim'; the article does not"
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, support_margin=1.0)
+    v = isnad.verify(claim, "visit")
+    assert v.verdict == "supported", v.reason
+    assert v.citations[0].quote.startswith("Abadi and Tamim")
+    check_verbatim(isnad, v)
