@@ -376,6 +376,9 @@ class Verifier:
             rest = [t for t in dict.fromkeys(terms(claim)) if not any(t in terms(w) for w in without)]
             return bool(rest) and sum(t in present for t in rest) >= self.policy.verbatim_share * len(rest)
 
+        if sim < self.policy.paraphrase_similarity:  # (first: reading the words below could only reject it too)
+            return Shortfall(f"{rare[0]!r} is not in the closest passage, which is not close enough to say it "
+                             f"in other words (similarity {sim:.2f})")
         verbatim = says_the_rest(rare)  # (at most: leaving fewer words out says less of the rest)
         if swapped is not None or verbatim:  # the words are read only where it can matter
             claim_terms = set(terms(claim))
@@ -388,9 +391,6 @@ class Verifier:
             if verbatim and other and says_the_rest(other):
                 return Shortfall(f"{other[0]!r} is not in the closest passage, which says the rest of the claim "
                                  "word for word")
-        if sim < self.policy.paraphrase_similarity:
-            return Shortfall(f"{rare[0]!r} is not in the closest passage, which is not close enough to say it "
-                             f"in other words (similarity {sim:.2f})")
         return None
 
 
