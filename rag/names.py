@@ -121,6 +121,7 @@ def names_a_place(word: str) -> bool:
 _PLACE_KEYS = tuple(k for k in _EXONYMS if k not in {"white", "house", "united", "nations", "kingdom", "states", "west",
                                                 "bank", "red", "cross", "crescent", "muslim", "brotherhood",
                                                 "islamic", "state", "middle", "arab"})
+_PLACE_KEY_SET = frozenset(_PLACE_KEYS)
 _CITY_KEYS = frozenset({
     "algiers", "cairo", "riyadh", "mecca", "medina", "jerusalem", "damascus", "baghdad", "beirut", "rabat", "tunis",
     "gaza", "jeddah", "aleppo", "mosul", "basra", "alexandria", "london", "paris", "madrid",
@@ -150,7 +151,7 @@ def place_said(word: str, text: str) -> bool:
     "الألماني"), an English one as the table writes it in Arabic — or the country of a capital or a
     capital of the country ("الدوحة" is said by "قطر", "Ankara" by "تركيا")? False for a word that is
     no place."""
-    keys = {word.lower()} & set(_PLACE_KEYS) if re.search(r"[A-Za-z]", word) else set(place_keys(word))
+    keys = {word.lower()} & _PLACE_KEY_SET if re.search(r"[A-Za-z]", word) else set(place_keys(word))
     if not keys:
         return False
     keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}

@@ -188,7 +188,7 @@ class Verifier:
             # (another number, a name in the claim's name's place) is the claim's verdict, and stays so.
             for other in ranked[1:self.policy.support_candidates]:
                 if other[1] < sim - self.policy.support_margin:
-                    break
+                    continue
                 checked = self._check(claim, other, cands, retrieval, idf, lang)
                 if checked[2] is None and checked[3] is None:
                     best, sim, found, short = checked
