@@ -93,16 +93,21 @@ def test_vectors_of_another_size_are_refused_with_what_to_do() -> None:
         reader.names(["كوهين"])
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
-    db = tmp_path_factory.mktemp("names") / "db"
+def engine_with(db: Path, article: Article, policy: VerifyPolicy) -> Isnad:
+    """An index of one article, the test word embedder and its probe, checking claims under `policy`."""
     isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash"), WordEmbedder())
-    isnad.add_articles([ARTICLE])
+    isnad.add_articles([article])
     isnad.verify("warm up")
-    # The hash embedder's similarities are not the real model's: check the words, not the thresholds.
-    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2)
+    isnad.verifier.policy = policy
     isnad.verifier.names = NameReader(isnad.embedder, probe())
     return isnad
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
+    # The hash embedder's similarities are not the real model's: check the words, not the thresholds.
+    return engine_with(tmp_path_factory.mktemp("names") / "db", ARTICLE,
+                       VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2))
 
 
 def test_a_claim_in_its_own_words_is_supported(engine: Isnad) -> None:
@@ -153,15 +158,9 @@ TWO = Article("opec", "قرار أوبك+", "وقال محللون إن قرار
 
 @pytest.fixture(scope="module")
 def two(tmp_path_factory: pytest.TempPathFactory) -> Isnad:
-    db = tmp_path_factory.mktemp("two") / "db"
-    isnad = Isnad(Settings.from_env({}, db_dir=str(db), embed_model="hash"), WordEmbedder())
-    isnad.add_articles([TWO])
-    isnad.verify("warm up")
     # Every word counts as rare in an index of one article; the hash similarities are not the model's.
-    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2, rare_idf=0.0,
-                                         support_margin=1.0)
-    isnad.verifier.names = NameReader(isnad.embedder, probe())
-    return isnad
+    return engine_with(tmp_path_factory.mktemp("two") / "db", TWO,
+                       VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2, rare_idf=0.0, support_margin=1.0))
 
 
 def checked(verifier, claim: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:  # type: ignore[no-untyped-def]
