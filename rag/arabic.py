@@ -28,6 +28,11 @@ _CHAR_MAP = str.maketrans(
     }
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Arabic short vowels, tanween, shadda, sukun, dagger alef and Quranic marks: not letters to `\w`, so a
+# word written with them ("وقَّع", "أمراً") would split at each one.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_WRITTEN = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{_MARKS}])*")
+_WRITTEN_ALNUM = re.compile(rf"[^\W_](?:[^\W_]|[{_MARKS}])*")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
 
@@ -61,6 +66,12 @@ def normalize(text: str) -> str:
     Idempotent: normalize(normalize(x)) == normalize(x).
     """
     return strip_diacritics(text).translate(_CHAR_MAP).lower()
+
+
+def written_words(text: str, digits: bool = False) -> list[str]:
+    """The words of `text` as written (not normalised; short vowels and shadda kept inside a word:
+    "وقَّع"), letters only, or letters and digits with `digits`: for finding a word again in its text."""
+    return (_WRITTEN_ALNUM if digits else _WRITTEN).findall(text)
 
 
 def words(text: str) -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .arabic import normalize, terms
+from .arabic import normalize, terms, written_words
 
 _WORD = re.compile(r"\d+(?:[.,٫]\d+)*|[^\W\d_]+")
 _PREFIXES = ("وب", "وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
@@ -237,7 +237,7 @@ def months(text: str) -> frozenset[int]:
 def weekdays(text: str) -> frozenset[int]:
     """The days of the week the text names (1 = Monday). "يوم الأحد" and "on Sunday" agree; "أحد"
     alone is also "one"/"someone", so it counts only after "يوم"."""
-    ws = [normalize(w).lower() for w in re.findall(r"[^\W\d_]+", text)]
+    ws = [normalize(w).lower() for w in written_words(text)]
     found = set()
     for i, w in enumerate(ws):
         day = _WEEKDAYS.get(w)
@@ -315,7 +315,7 @@ def actions(text: str, names: bool = False) -> dict[str, str]:
     """The actions the text states: concept -> the word that states it ("won", "فاز"). With `names`,
     a direction that is part of a country's name ("كوريا الشمالية") is left out."""
     out: dict[str, str] = {}
-    raws = re.findall(r"[^\W\d_]+", text)
+    raws = written_words(text)
     for i, raw in enumerate(raws):
         w = normalize(raw).lower()
         if names and _in_a_name(raws, i):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .arabic import normalize, terms
+from .arabic import normalize, terms, written_words
 
 _LATIN_RULES = (("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("zh", "G"), ("dj", "G"), ("kh", "H"),
                 ("gh", "G"), ("ph", "F"), ("th", "T"), ("dh", "Z"), ("ck", "K"), ("ng", "N"), ("x", "KZ"),
@@ -156,7 +156,7 @@ def place_said(word: str, text: str) -> bool:
         return False
     keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}
     keys |= {city for city, country in _CAPITAL_OF.items() if country in keys}
-    return any(keys & place_keys(w) for w in re.findall(r"[^\W\d_]+", text))
+    return any(keys & place_keys(w) for w in written_words(text))
 
 
 @lru_cache(maxsize=50_000)
@@ -258,4 +258,4 @@ def name_in(latin: str, text: str) -> bool:
     if latin.lower() in text.lower():
         return True
     # A function word ("وقال" is K-L, like "Kelly") is never a name.
-    return any(same_name(latin, w) for w in re.findall(r"[^\W\d_]+", text) if terms(w))
+    return any(same_name(latin, w) for w in written_words(text) if terms(w))

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .answer import Answerer, cite, read_item
-from .arabic import language, normalize, strip_diacritics, terms
+from .arabic import language, normalize, strip_diacritics, terms, written_words
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
 from .facts import months, negated, number_contexts, numbers, opposite_action, unmatched, weekdays
@@ -345,7 +345,7 @@ class Verifier:
                                  firm=True)
             gone = [t for t, w in idf.items() if w >= self.policy.rare_idf and t not in present]
             if gone:
-                word = next((w for w in re.findall(r"[^\W_]+", claim) if gone[0] in terms(w)), gone[0])
+                word = next((w for w in written_words(claim, digits=True) if gone[0] in terms(w)), gone[0])
                 return Shortfall(f"{word!r} is not in the closest passage")
             return None
 
@@ -478,7 +478,7 @@ def _other_name(claim: str, support: str, idf: dict[str, float]) -> str | None:
     for q in re.findall(r"«([^»]{2,40})»", support):
         if not any(same_name(n, word) for n in parts for word in q.split()):
             return q
-    words = re.findall(r"[^\W\d_]+", support)
+    words = written_words(support)
     latin = [w for w in words if _LATIN_NAME.fullmatch(w) and w not in _SENTENCE_START and w not in claim]
     if latin:
         return latin[0]
@@ -492,8 +492,8 @@ def _swapped_word(claim: str, support: str, idf: dict[str, float], rare_idf: flo
     before it (or after it) in both, a different word between ("زار مدينة سوسة" / "زار مدينة صفاقس"),
     and the rest of the claim said by the support (at least `context` of its other words): a claim
     that differs in one name, not a paraphrase that differs in many words."""
-    c_words = re.findall(r"[^\W_]+", claim)
-    s_words = re.findall(r"[^\W_]+", support)
+    c_words = written_words(claim, digits=True)
+    s_words = written_words(support, digits=True)
     c_norm = [normalize(w) for w in c_words]
     s_norm = [normalize(w) for w in s_words]
     s_terms = set(terms(support))
@@ -520,8 +520,8 @@ def _swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str]
     after each ("بجهود قطرية" / "بجهود مصرية", "رئيس ريال مدريد السابق" / "رئيس برشلونة السابق"), and of
     the same kind (two cities, or two countries or peoples): (the support's place, the claim's). A place
     said elsewhere in the sentence (a dateline's city) or a city for its country is no swap."""
-    c_words = re.findall(r"[^\W\d_]+", claim)
-    s_words = re.findall(r"[^\W\d_]+", support)
+    c_words = written_words(claim)
+    s_words = written_words(support)
     c_places = [(i, place_forms(w)) for i, w in enumerate(c_words)]
     s_places = [(j, place_forms(w)) for j, w in enumerate(s_words)]
     named_c = frozenset().union(*(f for _, f in c_places))

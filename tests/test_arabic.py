@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.arabic import is_arabic_char, language, light_stem, normalize, strip_diacritics, terms, words
+from rag.arabic import is_arabic_char, language, light_stem, normalize, strip_diacritics, terms, words, written_words
 
 # Arabic letters, harakat, tatweel, hamza forms, digits, Latin, punctuation and white space.
 ARABIC_ALPHABET = (
@@ -178,3 +178,9 @@ def test_is_arabic_char() -> None:
     assert is_arabic_char("ب")
     assert not is_arabic_char("b")
     assert not is_arabic_char("١")
+
+
+def test_a_word_written_with_short_vowels_or_shadda_is_one_word() -> None:
+    assert written_words("(CNN)-- وقَّع الرئيس أمراً تنفيذياً في 2018، الاِتِّحَاد") == \
+        ["CNN", "وقَّع", "الرئيس", "أمراً", "تنفيذياً", "في", "الاِتِّحَاد"]
+    assert written_words("وقَّع في 2018", digits=True) == ["وقَّع", "في", "2018"]

@@ -128,3 +128,11 @@ def test_north_and_south_korea_are_countries_not_directions_when_asked() -> None
     assert opposite_action(north, south) is not None  # may differ: enough to withhold an agreement
     assert opposite_action(north, south, names=True) is None  # not a dispute between directions
     assert opposite_action("هاجموا شمال المدينة", "هاجموا جنوب المدينة", names=True) is not None
+
+
+def test_words_with_short_vowels_state_their_action_and_name_their_place() -> None:
+    from rag.facts import opposite_action
+    from rag.names import name_in, place_said
+    signed = "(CNN)-- وقَّع الرئيس الأمريكي دونالد ترامب أمراً تنفيذياً"
+    assert opposite_action("Trump cancelled an executive order", signed) == ("وقَّع", "cancelled")
+    assert name_in("Trump", "وقَّع ترامبُ الأمر") and place_said("قطر", "أعلنت الدَّوحةُ")
