@@ -76,8 +76,10 @@ class VerifyPolicy:
     verbatim_share: float = 0.85  # a claim this much word for word from its sentence has no words of its own
     word_similarity: float = 0.5  # a sentence word this close to a claim word says it in other words
     passages: int = 5
-    support_candidates: int = 3  # how many of the closest sentences may each state the claim ...
-    support_margin: float = 0.05  # ... if at most this much less similar to it than the closest
+    # How many of the closest sentences may each state the claim, if at most `support_margin` less
+    # similar to it than the closest (chosen on benchmarks/data/claims_news.json, BENCHMARKS.md)
+    support_candidates: int = 3
+    support_margin: float = 0.05
 
 
 _NOT_NAMED = "; the article does not"
