@@ -173,7 +173,7 @@ def _forms(keys: object) -> frozenset[str]:
 
 
 _ARABIC_CITIES = _forms(_CITY_KEYS)
-_ARABIC_COUNTRIES = _forms(frozenset(_PLACE_KEYS) - _CITY_KEYS)
+_ARABIC_COUNTRIES = _forms(_PLACE_KEY_SET - _CITY_KEYS)
 _ARABIC_PLACES = _ARABIC_CITIES | _ARABIC_COUNTRIES
 _FORMS_OF_KEY = {key: _forms(frozenset({key})) for key in _PLACE_KEYS}
 _KEYS_OF_FORM: dict[str, set[str]] = {}
