@@ -1,4 +1,4 @@
-"""The checkable facts of a sentence: numbers, months, negation — in Arabic and English.
+"""The checkable facts of a sentence: numbers, months, parts of a year, negation — in Arabic and English.
 
 Number words start at three: "one"/"two" are as often pronouns or duals ("عامين") as numbers.
 
@@ -11,6 +11,8 @@ number words and from scale words ("5 مليارات" = "5 billion" = 5,000,000,
     >>> sorted(numbers("five billion dollars"))
     [5.0, 1000000000.0, 5000000000.0]
     >>> months("وقع ذلك في 16 نوفمبر") == months("It happened on 16 November")
+    True
+    >>> periods("في الأشهر الثلاثة الأولى") == periods("خلال الربع الأول") == periods("in Q1")
     True
     >>> negated("لم تدل روسيا بأي تصريح"), negated("روسيا لا تزال صامتة")
     (True, False)
@@ -55,9 +57,9 @@ _UNITS = _table("""
     billion=1000000000 dozen=12
 """)
 _SCALES = _table("""
-    ألف=1000 آلاف=1000 الف=1000 مليون=1000000 ملايين=1000000 مليار=1000000000 مليارات=1000000000
-    بليون=1000000000 thousand=1000 thousands=1000 million=1000000 millions=1000000 billion=1000000000
-    billions=1000000000
+    ألف=1000 آلاف=1000 الف=1000 ألفا=1000 مليون=1000000 مليونا=1000000 ملايين=1000000 مليار=1000000000
+    مليارا=1000000000 مليارات=1000000000 بليون=1000000000 بليونا=1000000000
+    thousand=1000 thousands=1000 million=1000000 millions=1000000 billion=1000000000 billions=1000000000
 """)
 # Per cent, not a hundred: "63 بالمئة", "في المئة", "percent" (normalised as the words are).
 _PERCENT = frozenset(normalize(w) for w in ("بالمئة", "بالمائة", "percent", "per"))
@@ -130,14 +132,111 @@ def _compound(ws: list[str], i: int) -> tuple[float, int] | None:
     return None
 
 
+# Parts of a year, as business and economic news writes them: "الربع الأول" = "the first quarter" =
+# "الأشهر الثلاثة الأولى" = "Q1" = months 1-3; "النصف الثاني" / "H2" = months 7-12; the Maghreb's
+# "الثلاثي الأول" / "السداسي الأول".
+_ORDINALS = {"اول": 1, "ثاني": 2, "ثالث": 3, "رابع": 4, "اخير": -1,
+             "first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1, "final": -1}
+_PART_MONTHS = {"ربع": 3, "ثلاثي": 3, "quarter": 3, "نصف": 6, "سداسي": 6, "half": 6}
+_MONTH_WORDS = frozenset({"اشهر", "شهور", "months"})
+_FIRST = frozenset({"اولي", "اول", "first"})
+_LAST = frozenset({"اخيره", "اخير", "last", "final"})
+# "... من الحرب" / "of the war": a part of something else than a year.
+_OF = frozenset({"من", "of"})
+_YEAR_WORDS = frozenset({"عام", "سنه", "هذا", "year", "this", "fiscal", "financial"})
+
+
+def _ordinal(w: str) -> int | None:
+    return next((_ORDINALS[f] for f in _forms(w) if f in _ORDINALS), None)
+
+
+def _count(w: str) -> int | None:
+    if w.isdigit():
+        return int(w) if 1 <= int(w) <= 12 else None
+    v = next((_UNITS[f] for f in _forms(w) if f in _UNITS), None)
+    return int(v) if v is not None and 1 <= v <= 12 else None
+
+
+def _period(ws: list[str], i: int) -> tuple[tuple[int, int], int] | None:
+    """A part of a year starting at ws[i]: its (first month, last month) and how many words it takes."""
+    w = ws[i]
+    nxt = ws[i + 1] if i + 1 < len(ws) else ""
+    part = next((_PART_MONTHS[f] for f in _forms(w) if f in _PART_MONTHS), None)
+    if part is not None and (n := _ordinal(nxt)) is not None:  # الربع الأول
+        n = 12 // part if n == -1 else n
+        return (((n - 1) * part + 1, n * part), 2) if n * part <= 12 else None
+    if (n := _ordinal(w)) is not None:  # the first quarter, the first three months
+        if (part := _PART_MONTHS.get(nxt)) is not None:
+            n = 12 // part if n == -1 else n
+            return (((n - 1) * part + 1, n * part), 2) if n * part <= 12 else None
+        if (count := _count(nxt)) is not None and i + 2 < len(ws) and ws[i + 2] in _MONTH_WORDS:
+            return ((1, count) if n == 1 else (13 - count, 12), 3) if n in (1, -1) else None
+    if w in ("q", "h") and nxt in ("1", "2", "3", "4"):  # Q1, H2
+        n, part = int(nxt), 3 if w == "q" else 6
+        return (((n - 1) * part + 1, n * part), 2) if n * part <= 12 else None
+    # الأشهر الثلاثة الأولى, الثلاثة أشهر الأولى
+    if i + 2 < len(ws):
+        a, b, c = w, nxt, ws[i + 2]
+        count = _count(b) if any(f in _MONTH_WORDS for f in _forms(a)) else (
+            _count(a) if any(f in _MONTH_WORDS for f in _forms(b)) else None)
+        if count is not None:
+            if any(f in _FIRST for f in _forms(c)):
+                return (1, count), 3
+            if any(f in _LAST for f in _forms(c)):
+                return (13 - count, 12), 3
+    return None
+
+
+def _period_spans(ws: list[str]) -> list[tuple[tuple[int, int], int, int]]:
+    """Each part of a year the words name ((first month, last month), start, end); a part of
+    something else ("النصف الأول من المباراة", "the first three months of the war") is none."""
+    out = []
+    i = 0
+    while i < len(ws):
+        found = _period(ws, i)
+        if found is None:
+            i += 1
+            continue
+        months_, taken = found
+        end = i + taken
+        after = [a for a in ws[end: end + 3] if a != "the"]
+        of_other = len(after) > 1 and after[0] in _OF and not (
+            after[1].isdigit() or any(f in _YEAR_WORDS for f in _forms(after[1])))
+        if not of_other:
+            out.append((months_, i, end))
+        i = end
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def periods(text: str) -> frozenset[tuple[int, int]]:
+    """The parts of a year the text names, as (first month, last month): "الربع الأول" and "the first
+    three months" are both (1, 3)."""
+    return frozenset(p for p, _, _ in _period_spans([w.lower() for w in _words(text)]))
+
+
+def period_name(p: tuple[int, int]) -> str:
+    first, last = p
+    quarters = {(1, 3): "first", (4, 6): "second", (7, 9): "third", (10, 12): "fourth"}
+    if p in quarters:
+        return f"the {quarters[p]} quarter"
+    if p in ((1, 6), (7, 12)):
+        return f"the {'first' if first == 1 else 'second'} half"
+    return f"the first {last} months" if first == 1 else f"the last {13 - first} months"
+
+
 def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
     """Each number the words state: its values (with and without a scale word after it) and the
-    span of words it takes, [start, end)."""
+    span of words it takes, [start, end). The count in a part of a year ("الأشهر الثلاثة الأولى")
+    is no number: `periods` reads it."""
     out = []
     skip = 0
+    in_period = {j for _, start, end in _period_spans([w.lower() for w in ws]) for j in range(start, end)}
     for i, w in enumerate(ws):
         if skip:
             skip -= 1
+            continue
+        if i in in_period:
             continue
         value = None
         taken = 1

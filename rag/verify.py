@@ -33,7 +33,7 @@ from .answer import Answerer, cite, read_item
 from .arabic import language, normalize, strip_diacritics, terms, written_words
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
-from .facts import months, negated, number_contexts, numbers, opposite_action, unmatched, weekdays
+from .facts import months, negated, number_contexts, numbers, opposite_action, period_name, periods, unmatched, weekdays
 from .index import Index
 from .name_probe import NameReader
 from .names import arabic_place, is_place, name_in, names_a_place, place_forms, place_kinds, place_said, same_name
@@ -93,6 +93,7 @@ class Shortfall:
 
     reason: str
     firm: bool = False
+    number: float | None = None  # the claim's number that the sentence does not give
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,15 @@ class Verifier:
             return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings, SUPPORTED)
         if conflict is not None and sim >= self.policy.contradict_similarity:
             return Verdict(claim, False, round(sim, 4), conflict, [], citation, timings, CONTRADICTED)
+        if short is not None and short.number is not None:
+            # The sentence that gives the claim's quantity another value must itself be close to the claim.
+            elsewhere = _number_elsewhere(claim, short.number, best, cands, retrieval)
+            if elsewhere is not None:
+                stated, differs = elsewhere
+                stated_sim = float(stated.vector @ qvec)
+                span = cite(1, stated, retrieval)
+                if stated_sim >= self.policy.contradict_similarity and span is not None:
+                    return Verdict(claim, False, round(stated_sim, 4), differs, [], span, timings, CONTRADICTED)
         return Verdict(claim, False, round(sim, 4), missing or f"no passage says this ({conflict})", [], citation,
                        timings, NOT_FOUND)
 
@@ -277,6 +287,10 @@ class Verifier:
         if claim_months - support_months and support_months - claim_months:
             return (f"the article says month {min(support_months - claim_months)}, "
                     f"the claim month {min(claim_months - support_months)}")
+        claim_parts, support_parts = periods(claim), periods(support)
+        if claim_parts - support_parts and support_parts - claim_parts:
+            return (f"the article says {period_name(min(support_parts - claim_parts))}, "
+                    f"the claim {period_name(min(claim_parts - support_parts))}")
         claim_days, support_days = weekdays(claim), weekdays(support)
         if claim_days - support_days and support_days - claim_days:
             return (f"the article says {_DAYS[min(support_days - claim_days)]}, "
@@ -310,10 +324,14 @@ class Verifier:
         """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
         missing_numbers = unmatched(numbers(claim), numbers(support))
         if missing_numbers:
-            return Shortfall(f"the number {_fmt(missing_numbers[0])} is not in the closest passage")
+            return Shortfall(f"the number {_fmt(missing_numbers[0])} is not in the closest passage",
+                             number=missing_numbers[0])
         missing_months = sorted(months(claim) - months(support))
         if missing_months:
             return Shortfall(f"the month {missing_months[0]} (of the year) is not in the closest passage")
+        missing_parts = sorted(periods(claim) - periods(support))
+        if missing_parts:
+            return Shortfall(f"{period_name(missing_parts[0])} (of the year) is not in the closest passage")
         # A day the sentence does not name may be the article's dateline ("on Tuesday" from its first
         # line): it holds if the article names it, not if the article names only other days.
         missing_days = sorted(weekdays(claim) - weekdays(support) - weekdays(article))
@@ -540,6 +558,25 @@ def _swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str]
             if sf and not sf & named_c and place_kinds(c_words[i]) & place_kinds(s_words[j]) \
                     and any(around(c_words, i, d) & around(s_words, j, d) for d in (-1, 1)):
                 return s_words[j], c_words[i]
+    return None
+
+
+def _number_elsewhere(claim: str, value: float, best: Candidate, cands: list[Candidate],
+                      retrieval: Retrieval) -> tuple[Candidate, str] | None:
+    """The closest sentence does not give the claim's number: another sentence of its article that
+    gives the same quantity another value ("البالغ من العمر 43 عاما" for the claim's "البالغ من العمر
+    53 عاما": two words around the number in common, a value of the same order), when the article
+    nowhere states the claim's value. That sentence, and what differs."""
+    article = retrieval.articles.get(best.article_id)
+    if article is None or unmatched(frozenset({value}), numbers(article.text)) != [value]:
+        return None
+    near = number_contexts(claim).get(value, frozenset())
+    for cand in cands:
+        if cand.article_id != best.article_id or cand.start == best.start:
+            continue
+        for other, words in sorted(number_contexts(cand.text).items()):
+            if other != value and _same_order(other, value) and len(words & near) >= 2:
+                return cand, f"the article says {_fmt(other)}, the claim {_fmt(value)}"
     return None
 
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer_types import evidence, question_type
-from rag.facts import months, negated, numbers, same_number, unmatched
+from rag.facts import months, negated, numbers, period_name, periods, same_number, unmatched
 from rag.generate import split_claims
 
 
@@ -33,6 +33,11 @@ from rag.generate import split_claims
     ("البالغ الخامسة والعشرين من العمر", {25}),
     ("في المرحلة الحادية والثلاثين", {31}),
     ("ثلاث سنوات", {3}),
+    ("لتتجاوز 52 مليارا", {52, 52_000_000_000}),  # the accusative scale words: مليارا, مليونا, ألفا
+    ("نحو 20 ألفا", {20, 20_000}),
+    ("في الأشهر الثلاثة الأولى من العام", set()),  # a part of the year, not the number 3
+    ("in the first six months of 2018", {2018}),
+    ("في الأشهر الستة الأولى من الحرب", {6}),  # six months of a war are a count
 ])
 def test_numbers(text: str, expected: set[float]) -> None:
     assert numbers(text) == frozenset(float(x) for x in expected)
@@ -136,3 +141,32 @@ def test_words_with_short_vowels_state_their_action_and_name_their_place() -> No
     signed = "(CNN)-- وقَّع الرئيس الأمريكي دونالد ترامب أمراً تنفيذياً"
     assert opposite_action("Trump cancelled an executive order", signed) == ("وقَّع", "cancelled")
     assert name_in("Trump", "وقَّع ترامبُ الأمر") and place_said("قطر", "أعلنت الدَّوحةُ")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("نمت الإيرادات 63% خلال الربع الأول من هذا العام", {(1, 3)}),
+    ("ارتفعت العائدات في الأشهر الثلاثة الأولى من العام", {(1, 3)}),
+    ("الثلاثة أشهر الأولى", {(1, 3)}),
+    ("أول ثلاثة أشهر", {(1, 3)}),
+    ("revenue rose in the first three months of the year", {(1, 3)}),
+    ("the first quarter of 2018", {(1, 3)}),
+    ("Q1 2018 and the second half", {(1, 3), (7, 12)}),
+    ("خلال الربع الأخير", {(10, 12)}),
+    ("النصف الأول من عام 2018", {(1, 6)}),
+    ("في الثلاثي الأول من سنة 2019", {(1, 3)}),  # the Maghreb's quarter and half
+    ("في السداسي الأول", {(1, 6)}),
+    ("the last six months", {(7, 12)}),
+    ("الربع الأول من السنة المالية", {(1, 3)}),
+    # a part of something other than a year, and months that are no part of one
+    ("خلال النصف الأول من المباراة", set()),
+    ("the first three months of the war", set()),
+    ("قتل ثلاثة أشخاص في الأشهر الأخيرة", set()),
+    ("ربع السكان", set()),
+])
+def test_parts_of_a_year_in_any_wording(text: str, expected: set[tuple[int, int]]) -> None:
+    assert periods(text) == frozenset(expected)
+
+
+def test_parts_of_a_year_have_names() -> None:
+    assert [period_name(p) for p in ((1, 3), (10, 12), (7, 12), (1, 9), (8, 12))] == [
+        "the first quarter", "the fourth quarter", "the second half", "the first 9 months", "the last 5 months"]

@@ -153,6 +153,10 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
     # a city whose name shares a word with the passage's ("Los"): the word that makes it a place counts
     ("Ronaldo denied raping a woman in Los Angeles in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009", "'Los Angeles'"),
+    # another part of the year
+    ("Non-oil revenue rose 63 percent in the first half of the year.",
+     "نمت الإيرادات غير النفطية 63% خلال الربع الأول من هذا العام", "the article says the first quarter, the claim "
+     "the first half"),
 ])
 def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, support: str, says: str) -> None:
     reason = engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {})
@@ -172,6 +176,11 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("زار الرئيس المصري السعودية والتقى الملك", "وصل الرئيس المصري إلى الرياض حيث التقى الملك"),
     ("Ronaldo denied raping a woman in Las Vegas in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009"),
+    # the first quarter in other words, in either language
+    ("ارتفعت العائدات غير النفطية 63 بالمئة في الأشهر الثلاثة الأولى من العام",
+     "نمت الإيرادات غير النفطية 63% خلال الربع الأول من هذا العام"),
+    ("Non-oil revenue rose 63 percent in the first three months of the year.",
+     "نمت الإيرادات غير النفطية 63% خلال الربع الأول من هذا العام"),
 ])
 def test_a_faithful_paraphrase_has_nothing_that_differs(engine: Isnad, claim: str, support: str) -> None:
     assert engine.verifier.differs(claim, support, "en" if claim.isascii() else "ar", {}) is None
@@ -211,3 +220,21 @@ def test_a_name_the_closest_sentence_leaves_out_may_be_in_the_next(tmp_path: Pat
     assert v.verdict == "supported", v.reason
     assert v.citations[0].quote.startswith("Abadi and Tamim")
     check_verbatim(isnad, v)
+
+
+def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_article(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    text = ("خطف رجل الأعمال محمد ديوجي أمام فندق فخم في دار السلام. "
+            "وكان ديوجي البالغ من العمر 43 عاما قد خطف لدى وصوله إلى الفندق.")
+    isnad.add_articles([Article("dewji", "خطف ديوجي", text, "2018-10-20", None, None)])
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_candidates=1)
+    claim = "خطف محمد ديوجي البالغ من العمر 53 عاما أمام فندق فخم في دار السلام"
+    v = isnad.verify(claim, "dewji")
+    assert v.verdict == "contradicted" and v.reason == "the article says 43, the claim 53", v.reason
+    assert v.closest is not None and "43 عاما" in v.closest.quote
+    assert isnad.get("dewji").text[v.closest.start:v.closest.end] == v.closest.quote
+    # the same quantity with another value is no contradiction where the article also gives the claim's
+    isnad.add_articles([Article("dewji2", "خطف ديوجي", text + " وقال مقربون إن عمره 53 عاما بحسب أوراقه.",
+                                "2018-10-21", None, None)])
+    v = isnad.verify(claim, "dewji2")
+    assert v.verdict != "contradicted", v.reason
