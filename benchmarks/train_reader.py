@@ -2,7 +2,7 @@
 
     python benchmarks/train_reader.py [--layers 4] [--steps 3000] [--threads 2]
 
-One command, on the CPU; it checkpoints every 100 steps to benchmarks/out/reader-ckpt.pt and a
+One command, on the CPU; it checkpoints every 100 steps to benchmarks/out/reader-ckpt[-<layers>l].pt and a
 rerun resumes from there (same arguments). At the end it writes rag/data/reader.safetensors and
 rag/data/reader.json (the architecture, the training data and the answerability threshold
 calibrated on the held-out training questions).
@@ -196,7 +196,11 @@ def main() -> int:
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--dev-limit", type=int, default=400, help="held-out groups scored at each evaluation")
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint and start again")
+    p.add_argument("--out", type=Path, default=WEIGHTS.parent,
+                   help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
     args = p.parse_args()
+    weights, config_path = args.out / WEIGHTS.name, args.out / CONFIG.name
+    ckpt = CKPT if args.layers == 4 else CKPT.with_name(f"reader-ckpt-{args.layers}l.pt")
     if not (DATA / "arcd").is_dir():
         print(f"SKIPPED: the training data is not in {DATA} (../shared/data, see its README)", file=sys.stderr)
         return 2
@@ -218,8 +222,8 @@ def main() -> int:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / args.steps))
     step, history, spent = 0, [], 0.0
-    if CKPT.exists() and not args.fresh:
-        ck = torch.load(CKPT, weights_only=False)
+    if ckpt.exists() and not args.fresh:
+        ck = torch.load(ckpt, weights_only=False)
         if ck["args"]["layers"] == args.layers and ck["args"]["rank"] == args.rank:
             net.load_state_dict(ck["state"], strict=False)
             opt.load_state_dict(ck["opt"])
@@ -253,20 +257,21 @@ def main() -> int:
                 log(f"held out: {res}")
             OUT.mkdir(parents=True, exist_ok=True)
             torch.save({"state": trained_state(net), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                        "step": step, "history": history, "args": vars(args), "seconds": spent}, CKPT)
+                        "step": step, "history": history, "args": vars(args) | {"out": str(args.out)},
+                        "seconds": spent}, ckpt)
     net.eval()
     final = evaluate(dev, scores(net, tokenizer, dev))
     log(f"held out (all {len(dev)}): {final}")
-    WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
-    save_file(trained_state(net), str(WEIGHTS))
+    weights.parent.mkdir(parents=True, exist_ok=True)
+    save_file(trained_state(net), str(weights))
     config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final["threshold"],
               "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
               "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
                        "train_sources": sorted({g.source for g in train}), "held_out": final,
                        "history": history, "training_seconds": round(spent), "dtype": str(dtype),
                        "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
-    CONFIG.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    log(f"wrote {WEIGHTS} ({WEIGHTS.stat().st_size / 1e6:.1f} MB) and {CONFIG} in {time.time() - started:.0f} s")
+    config_path.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    log(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and {config_path} in {time.time() - started:.0f} s")
     return 0
 
 
