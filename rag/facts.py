@@ -133,14 +133,14 @@ def _compound(ws: list[str], i: int) -> tuple[float, int] | None:
 
 
 # Parts of a year, as business and economic news writes them: "الربع الأول" = "the first quarter" =
-# "الأشهر الثلاثة الأولى" = "Q1" = months 1-3; "النصف الثاني" / "H2" = months 7-12; the Maghreb's
-# "الثلاثي الأول" / "السداسي الأول".
+# "الأشهر الثلاثة الأولى" = "Q1" = months 1-3; "النصف الثاني" = months 7-12; the Maghreb's
+# "الثلاثي الأول" / "السداسي الأول". "الأشهر الثلاثة الأخيرة" / "the last three months" are the months
+# before the article was written, not a part of the year: their count stays a number.
 _ORDINALS = {"اول": 1, "ثاني": 2, "ثالث": 3, "رابع": 4, "اخير": -1,
              "first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1, "final": -1}
 _PART_MONTHS = {"ربع": 3, "ثلاثي": 3, "quarter": 3, "نصف": 6, "سداسي": 6, "half": 6}
 _MONTH_WORDS = frozenset({"اشهر", "شهور", "months"})
 _FIRST = frozenset({"اولي", "اول", "first"})
-_LAST = frozenset({"اخيره", "اخير", "last", "final"})
 # "... من الحرب" / "of the war": a part of something else than a year.
 _OF = frozenset({"من", "of"})
 _YEAR_WORDS = frozenset({"عام", "سنه", "هذا", "year", "this", "fiscal", "financial"})
@@ -170,10 +170,10 @@ def _period(ws: list[str], i: int) -> tuple[tuple[int, int], int] | None:
             n = 12 // part if n == -1 else n
             return (((n - 1) * part + 1, n * part), 2) if n * part <= 12 else None
         if (count := _count(nxt)) is not None and i + 2 < len(ws) and ws[i + 2] in _MONTH_WORDS:
-            return ((1, count) if n == 1 else (13 - count, 12), 3) if n in (1, -1) else None
-    if w in ("q", "h") and nxt in ("1", "2", "3", "4"):  # Q1, H2
-        n, part = int(nxt), 3 if w == "q" else 6
-        return (((n - 1) * part + 1, n * part), 2) if n * part <= 12 else None
+            return ((1, count), 3) if n == 1 else None
+    if w == "q" and nxt in ("1", "2", "3", "4"):  # Q1 (not "H1": H1N1 is a virus)
+        n = int(nxt)
+        return ((3 * n - 2, 3 * n), 2)
     # الأشهر الثلاثة الأولى, الثلاثة أشهر الأولى
     if i + 2 < len(ws):
         a, b, c = w, nxt, ws[i + 2]
@@ -182,8 +182,6 @@ def _period(ws: list[str], i: int) -> tuple[tuple[int, int], int] | None:
         if count is not None:
             if any(f in _FIRST for f in _forms(c)):
                 return (1, count), 3
-            if any(f in _LAST for f in _forms(c)):
-                return (13 - count, 12), 3
     return None
 
 
@@ -222,7 +220,7 @@ def period_name(p: tuple[int, int]) -> str:
         return f"the {quarters[p]} quarter"
     if p in ((1, 6), (7, 12)):
         return f"the {'first' if first == 1 else 'second'} half"
-    return f"the first {last} months" if first == 1 else f"the last {13 - first} months"
+    return f"the first {last} months" if first == 1 else f"months {first}-{last}"
 
 
 def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:

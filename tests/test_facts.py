@@ -151,11 +151,13 @@ def test_words_with_short_vowels_state_their_action_and_name_their_place() -> No
     ("revenue rose in the first three months of the year", {(1, 3)}),
     ("the first quarter of 2018", {(1, 3)}),
     ("Q1 2018 and the second half", {(1, 3), (7, 12)}),
+    ("the H1N1 virus", set()),
     ("خلال الربع الأخير", {(10, 12)}),
     ("النصف الأول من عام 2018", {(1, 6)}),
     ("في الثلاثي الأول من سنة 2019", {(1, 3)}),  # the Maghreb's quarter and half
     ("في السداسي الأول", {(1, 6)}),
-    ("the last six months", {(7, 12)}),
+    ("the last six months", set()),  # the months before the article, not a part of the year
+    ("خلال الأشهر الثلاثة الأخيرة", set()),
     ("الربع الأول من السنة المالية", {(1, 3)}),
     # a part of something other than a year, and months that are no part of one
     ("خلال النصف الأول من المباراة", set()),
@@ -168,5 +170,5 @@ def test_parts_of_a_year_in_any_wording(text: str, expected: set[tuple[int, int]
 
 
 def test_parts_of_a_year_have_names() -> None:
-    assert [period_name(p) for p in ((1, 3), (10, 12), (7, 12), (1, 9), (8, 12))] == [
-        "the first quarter", "the fourth quarter", "the second half", "the first 9 months", "the last 5 months"]
+    assert [period_name(p) for p in ((1, 3), (10, 12), (7, 12), (1, 9))] == [
+        "the first quarter", "the fourth quarter", "the second half", "the first 9 months"]
