@@ -94,9 +94,13 @@ def test_negation(text: str, expected: bool) -> None:
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
-@given(st.text(max_size=300))
+@given(st.text(max_size=300) | st.lists(st.sampled_from(
+    ["الربع", "النصف", "الأول", "الأخير", "الرابع", "الأشهر", "الثلاثة", "الأولى", "أول", "ستة", "أشهر", "من",
+     "العام", "first", "last", "quarter", "half", "three", "months", "of", "the", "Q", "4", "12", "13"]),
+    max_size=12).map(" ".join))
 def test_fact_readers_take_any_text(text: str) -> None:
     assert isinstance(numbers(text), frozenset) and isinstance(months(text), frozenset)
+    assert all(1 <= a <= b <= 12 for a, b in periods(text))
     assert isinstance(negated(text), bool)
     assert set(evidence(text)) == {"number", "date", "person", "place"}
     assert question_type(text) in ("number", "date", "person", "place", "other")
