@@ -208,14 +208,10 @@ class Verifier:
         if conflict is not None and sim >= self.policy.contradict_similarity:
             return Verdict(claim, False, round(sim, 4), conflict, [], citation, timings, CONTRADICTED)
         if short is not None and short.number is not None:
-            # The sentence that gives the claim's quantity another value must itself be close to the claim.
-            elsewhere = _number_elsewhere(claim, short.number, best, cands, retrieval)
-            if elsewhere is not None:
-                stated, differs = elsewhere
-                stated_sim = float(stated.vector @ qvec)
-                span = cite(1, stated, retrieval)
-                if stated_sim >= self.policy.contradict_similarity and span is not None:
-                    return Verdict(claim, False, round(stated_sim, 4), differs, [], span, timings, CONTRADICTED)
+            elsewhere = _number_elsewhere(claim, short.number, best, cands, retrieval, qvec,
+                                          self.policy.contradict_similarity)
+            if elsewhere is not None and (span := cite(1, elsewhere[0], retrieval)) is not None:
+                return Verdict(claim, False, round(elsewhere[1], 4), elsewhere[2], [], span, timings, CONTRADICTED)
         return Verdict(claim, False, round(sim, 4), missing or f"no passage says this ({conflict})", [], citation,
                        timings, NOT_FOUND)
 
@@ -561,22 +557,25 @@ def _swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str]
     return None
 
 
-def _number_elsewhere(claim: str, value: float, best: Candidate, cands: list[Candidate],
-                      retrieval: Retrieval) -> tuple[Candidate, str] | None:
-    """The closest sentence does not give the claim's number: another sentence of its article that
-    gives the same quantity another value ("البالغ من العمر 43 عاما" for the claim's "البالغ من العمر
-    53 عاما": two words around the number in common, a value of the same order), when the article
-    nowhere states the claim's value. That sentence, and what differs."""
+def _number_elsewhere(claim: str, value: float, best: Candidate, cands: list[Candidate], retrieval: Retrieval,
+                      qvec: np.ndarray, min_similarity: float) -> tuple[Candidate, float, str] | None:
+    """The closest sentence does not give the claim's number: the closest other sentence of its article
+    (at least `min_similarity` to the claim) that gives the same quantity another value ("البالغ من
+    العمر 43 عاما" for the claim's "البالغ من العمر 53 عاما": two words around the number in common, a
+    value of the same order), when the article nowhere states the claim's value. That sentence, its
+    similarity, and what differs."""
     article = retrieval.articles.get(best.article_id)
     if article is None or unmatched(frozenset({value}), numbers(article.text)) != [value]:
         return None
     near = number_contexts(claim).get(value, frozenset())
-    for cand in cands:
-        if cand.article_id != best.article_id or cand.start == best.start:
-            continue
+    same_article = [(float(c.vector @ qvec), i, c) for i, c in enumerate(cands)
+                    if c.article_id == best.article_id and c.start != best.start]
+    for sim, _, cand in sorted(same_article, key=lambda x: (-x[0], x[1])):
+        if sim < min_similarity:
+            break
         for other, words in sorted(number_contexts(cand.text).items()):
             if other != value and _same_order(other, value) and len(words & near) >= 2:
-                return cand, f"the article says {_fmt(other)}, the claim {_fmt(value)}"
+                return cand, sim, f"the article says {_fmt(other)}, the claim {_fmt(value)}"
     return None
 
 
