@@ -233,6 +233,10 @@ def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_artic
     assert v.verdict == "contradicted" and v.reason == "the article says 43, the claim 53", v.reason
     assert v.closest is not None and "43 عاما" in v.closest.quote
     assert isnad.get("dewji").text[v.closest.start:v.closest.end] == v.closest.quote
+    # that sentence must be as close to the claim as a contradiction needs
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.999, support_candidates=1)
+    assert isnad.verify(claim, "dewji").verdict == "not found"
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_candidates=1)
     # the same quantity with another value is no contradiction where the article also gives the claim's
     isnad.add_articles([Article("dewji2", "خطف ديوجي", text + " وقال مقربون إن عمره 53 عاما بحسب أوراقه.",
                                 "2018-10-21", None, None)])
