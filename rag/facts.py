@@ -210,7 +210,7 @@ def _period_spans(ws: list[str]) -> list[tuple[tuple[int, int], int, int]]:
 def periods(text: str) -> frozenset[tuple[int, int]]:
     """The parts of a year the text names, as (first month, last month): "الربع الأول" and "the first
     three months" are both (1, 3)."""
-    return frozenset(p for p, _, _ in _period_spans([w.lower() for w in _words(text)]))
+    return frozenset(p for p, _, _ in _period_spans(_words(text)))
 
 
 def period_name(p: tuple[int, int]) -> str:
@@ -229,7 +229,7 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
     is no number: `periods` reads it."""
     out = []
     skip = 0
-    in_period = {j for _, start, end in _period_spans([w.lower() for w in ws]) for j in range(start, end)}
+    in_period = {j for _, start, end in _period_spans(ws) for j in range(start, end)}
     for i, w in enumerate(ws):
         if skip:
             skip -= 1
