@@ -17,6 +17,7 @@ Subsets (5,213 questions over 1,981 distinct passages):
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ _SQUAD_FILES = {
     "mlqa": "mlqa_ar/dev-context-ar-question-ar.json",
 }
 _ALIGNED = "xquad/xquad_ar_en_aligned.jsonl"
+# Training only (the sentence scorer, `train_scorer.py --train-sets`): MLQA's English questions over
+# the same Arabic passages as `mlqa`, and the one MLQA question that shares a sentence with XQuAD.
+MLQA_EN = "mlqa_xling/dev-context-ar-question-en.json.gz"
+XQUAD_OVERLAP = frozenset({"f7fdac24739c32f44e1d5bde2b867b4a1ea89e3e"})
 
 
 class DataMissing(RuntimeError):
@@ -77,7 +82,8 @@ def _title(raw: str | None) -> str:
 
 def _squad(path: Path) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     """(title, context, qid, question, answers) for every question of a SQuAD-format file."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    data = json.loads(raw.decode("utf-8"))
     out = []
     for art in data["data"]:
         for para in art["paragraphs"]:
@@ -147,6 +153,31 @@ def load(subsets: tuple[str, ...] | list[str] = SUBSETS, data_dir: Path = DATA_D
         wanted = {q.article_id for q in questions}
         articles = {k: v for k, v in articles.items() if k in wanted}
     questions.sort(key=lambda q: SUBSETS.index(q.subset))
+    return QASet(articles, questions)
+
+
+def training_file(name: str) -> str:
+    """The file of a training set, relative to the data folder."""
+    if name not in ("arcd_train", "tydi", "mlqa", "mlqa_en"):
+        raise ValueError(f"unknown training set {name!r}; choose from arcd_train, tydi, mlqa, mlqa_en")
+    return MLQA_EN if name == "mlqa_en" else _SQUAD_FILES[name]
+
+
+def training_questions(name: str, data_dir: Path = DATA_DIR) -> QASet:
+    """A training set for the sentence scorer, gold passages only: "arcd_train", "tydi", "mlqa" (Arabic
+    questions) or "mlqa_en" (MLQA's English questions over the same Arabic passages). The MLQA
+    question that shares a sentence with XQuAD is left out."""
+    rel = training_file(name)
+    if not (data_dir / rel).is_file():
+        raise DataMissing(f"{data_dir / rel} is missing; see ../shared/data/README.md")
+    articles: dict[str, Article] = {}
+    questions = []
+    for title, context, qid, question, answers in _squad(data_dir / rel):
+        if qid in XQUAD_OVERLAP or not answers:
+            continue
+        aid = passage_id(context)
+        articles.setdefault(aid, Article(aid, title, context))
+        questions.append(Question(name, qid, question, answers, aid))
     return QASet(articles, questions)
 
 

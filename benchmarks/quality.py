@@ -36,12 +36,13 @@ import qa_data  # noqa: E402
 from perf_common import meta  # noqa: E402
 from qa_data import Question, contains_answer  # noqa: E402
 
-from rag.answer import AnswerPolicy  # noqa: E402
+from rag.answer import Answerer, AnswerPolicy  # noqa: E402
 from rag.arabic import language  # noqa: E402
 from rag.embedder import Embedder, make_embedder  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
 from rag.index import Index  # noqa: E402
 from rag.retrieve import Retrieval  # noqa: E402
+from rag.scorer import ScorerModel, SentenceScorer  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 from rag.types import Hit  # noqa: E402
 
@@ -126,6 +127,10 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     isnad = Isnad(settings, embedder=embedder)
     isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
                                                 passages_considered=args.passages_considered)
+    if args.scorer is not None:
+        a = isnad.answerer
+        scorer = SentenceScorer(ScorerModel.load(args.scorer))
+        isnad.answerer = Answerer(a.index, a.embedder, a.policy, scorer, a.reader)
     isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
 
@@ -272,6 +277,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lexical-weight", type=float, default=d.lexical_weight)
     p.add_argument("--abstain-below", type=float, default=None,
                    help="answerability threshold (default: the one calibrated with the sentence scorer)")
+    p.add_argument("--scorer", type=Path, help="sentence scorer weights to use instead of the shipped ones "
+                   "(train_scorer.py --out)")
     p.add_argument("--reader", default="builtin", choices=["builtin", "off"],
                    help="the reader stage (RAG_READER): builtin, or off for the sentence scorer alone")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)

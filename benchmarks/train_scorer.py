@@ -4,11 +4,13 @@
         [--out rag/data/sentence_scorer.json] [--report benchmarks/out/train_scorer.json] [--max-abstain 0.03]
 
 Training data, and only this:
-* ARCD-train (../shared/data/arcd/arcd-train.json, MIT): 693 questions over 231 passages;
+* ARCD-train (../shared/data/arcd/arcd-train.json, MIT): 693 questions over 231 passages; with
+  `--train-sets` also TyDi-ar dev (921, Apache-2.0), MLQA ar-ar dev (516, CC BY-SA 3.0) and MLQA's English
+  questions over the same Arabic passages (516, `mlqa_en`), which quality.py then reports as training sets;
 * the 300 news articles of ../shared/data/news_demo/demo_300.jsonl as realistic distractors in the index;
 * benchmarks/data/offcorpus_calibration.json: 60 questions written for this project that nothing in
   that index answers (negatives for the answerability model).
-XQuAD, ARCD-test, TyDi, MLQA and KaifLematha are never read here: they are the held-out report
+XQuAD, ARCD-test and KaifLematha are never read here (TyDi and MLQA only when named): they are the held-out report
 (benchmarks/quality.py).
 
 The index (ARCD-train passages + demo_300) is asked every question exactly as the app would
@@ -109,19 +111,20 @@ def collect(isnad: Isnad, question: str, answers: tuple[str, ...], retrieval: Re
     return Example(group, kind, ctx, sentence_features(ctx, cands), labels, [c.article_id for c in cands])
 
 
-def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path,
-                   passages: int | None = None) -> tuple[list[Example], str]:
-    """Index ARCD-train + demo_300 in `db` and ask every training question as the app would:
-    answerable, gold passage removed, and the off-corpus calibration questions. `passages`: how
+def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path, passages: int | None = None,
+                   train_sets: tuple[str, ...] = ("arcd_train",)) -> tuple[list[Example], str]:
+    """Index the training sets' passages + demo_300 in `db` and ask every training question as the app
+    would: answerable, gold passage removed, and the off-corpus calibration questions. `passages`: how
     many retrieved passages give candidate sentences (default: the app's policy)."""
     import perf_common as pc
     from quality import CachingEmbedder, seed_vectors
 
-    arcd = qa_data.load(["arcd_train"], pool_all=False)
+    sets = [qa_data.training_questions(name) for name in train_sets]
+    arcd = qa_data.QASet({k: v for s in sets for k, v in s.articles.items()}, [q for s in sets for q in s.questions])
     demo = pc.load_demo()
     offcorpus = json.loads(CALIBRATION.read_text(encoding="utf-8"))["questions"]
-    log(f"{len(arcd.articles)} ARCD-train passages + {len(demo)} news articles, {len(arcd.questions)} questions, "
-        f"{len(offcorpus)} off-corpus questions")
+    log(f"{len(arcd.articles)} passages of {', '.join(train_sets)} + {len(demo)} news articles, "
+        f"{len(arcd.questions)} questions, {len(offcorpus)} off-corpus questions")
     emb = CachingEmbedder(make_embedder(Settings.from_env({})))
     isnad = Isnad(Settings.from_env({}, db_dir=str(db)), embedder=emb)
     isnad.index.open()
@@ -138,9 +141,10 @@ def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path,
 
     examples: list[Example] = []
     for q in arcd.questions:
-        r = isnad.retriever.retrieve(q.question, 10, lang="ar")
+        lang = "en" if q.subset == "mlqa_en" else "ar"
+        r = isnad.retriever.retrieve(q.question, 10, lang=lang)
         examples.append(collect(isnad, q.question, q.answers, r, q.article_id, "answerable"))
-        r20 = isnad.retriever.retrieve(q.question, 20, lang="ar")
+        r20 = isnad.retriever.retrieve(q.question, 20, lang=lang)
         kept = [h for h in r20.hits if h.chunk.article_id != q.article_id][:10]
         removed = dataclasses.replace(r20, hits=kept)
         examples.append(collect(isnad, q.question, q.answers, removed, q.article_id, "removed"))
@@ -243,6 +247,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=MODEL_PATH)
     p.add_argument("--report", type=Path, default=OUT / "train_scorer.json")
     p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz")
+    p.add_argument("--train-sets", nargs="+", default=["arcd_train"], choices=["arcd_train", "tydi", "mlqa", "mlqa_en"],
+                   help="QA sets to train on (gold passages indexed beside demo_300)")
     p.add_argument("--max-abstain", type=float, default=0.02,
                    help="largest share of answerable training questions the threshold may abstain on")
     p.add_argument("--answer-features", nargs="+", choices=QUESTION_FEATURES, default=list(ANSWER_FEATURES),
@@ -260,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     if qa_data.skip_without_data():
         return 0
     started = time.time()
-    examples, embed_model = build_examples(args.db, args.seed_db, args.query_cache)
-    examples += [blind_copy(ex) for ex in examples if ex.kind != "offcorpus"]
+    examples, embed_model = build_examples(args.db, args.seed_db, args.query_cache, train_sets=tuple(args.train_sets))
+    examples += [blind_copy(ex) for ex in examples if ex.kind != "offcorpus" and ex.ctx.language == "ar"]
     log(f"{len(examples)} examples ({sum(len(ex.labels) for ex in examples)} candidate sentences)")
 
     # -- 1. ranker: cross-validated comparison, then the final fit --------------------------
@@ -277,32 +283,31 @@ def main(argv: list[str] | None = None) -> int:
         "overlap": ("overlap",), "passage gap": ("passage_gap",), "length": ("log_len",)}.items()}
     prior = fixed(cos=args.prior_scale, overlap=0.15 * args.prior_scale, passage_gap=-0.25 * args.prior_scale)
     variants: dict[str, dict[str, float]] = {}
+    cats = sorted({_category(e) for e in answerable})
     for name, w in rules.items():
-        variants[name] = {"ar": top1([e for e in answerable if not e.blind], w),
-                          "blind": top1([e for e in answerable if e.blind], w)}
+        variants[name] = {c: top1([e for e in answerable if _category(e) == c], w) for c in cats}
 
     def cv(dropped: tuple[str, ...], l2: float) -> dict[str, float]:
         mask = np.array([0.0 if f in dropped else 1.0 for f in SENTENCE_FEATURES])
-        ok = {True: 0, False: 0}
+        ok = dict.fromkeys(cats, 0)
         for k in range(5):
             train = [e for e, f in zip(answerable, fold, strict=True) if f != k]
             w = fit_ranker(train, l2, mask, prior * mask) * mask
             for e, f in zip(answerable, fold, strict=True):
                 if f == k and _ok(e, w):
-                    ok[e.blind] += 1
-        n_ar = sum(not e.blind for e in answerable)
-        return {"ar": ok[False] / n_ar, "blind": ok[True] / (len(answerable) - n_ar)}
+                    ok[_category(e)] += 1
+        return {c: ok[c] / sum(_category(e) == c for e in answerable) for c in cats}
 
     by_l2 = {l2: cv((), l2) for l2 in args.l2}
-    best_l2 = max(by_l2, key=lambda l2: by_l2[l2]["ar"] + by_l2[l2]["blind"])
+    best_l2 = max(by_l2, key=lambda l2: sum(by_l2[l2].values()))
     for l2, v in by_l2.items():
         variants[f"learned, all features, L2 {l2:g} toward the previous rule"] = v
     for name, dropped in ablations.items():
         if dropped:
             variants[f"{name} (L2 {best_l2:g})"] = cv(dropped, best_l2)
     for name, v in variants.items():
-        log(f"  top-1 sentence contains the answer (5-fold CV, ARCD-train): {v['ar']:.3f} ar / "
-            f"{v['blind']:.3f} lexical-blind  {name}")
+        log("  top-1 sentence contains the answer (5-fold CV): "
+            + " / ".join(f"{v[c]:.3f} {c}" for c in cats) + f"  {name}")
     w = fit_ranker(answerable, best_l2, prior=prior)
     log(f"L2 {best_l2:g}; ranker weights: "
         + ", ".join(f"{f} {v:+.2f}" for f, v in zip(SENTENCE_FEATURES, w, strict=True)))
@@ -327,10 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     log(f"answerability threshold {threshold:.3f}; out-of-fold abstain rates: "
         + ", ".join(f"{k} {v:.3f}" for k, v in calib.items()))
 
-    info = {"trained": date.today().isoformat(), "command": "python benchmarks/train_scorer.py",
-            "data_sha256": {"arcd/arcd-train.json": sha256(qa_data.DATA_DIR / "arcd" / "arcd-train.json"),
-                            "news_demo/demo_300.jsonl": sha256(qa_data.DATA_DIR / "news_demo" / "demo_300.jsonl"),
-                            "benchmarks/data/offcorpus_calibration.json": sha256(CALIBRATION)},
+    command = " ".join(["python benchmarks/train_scorer.py", *sys.argv[1:]])
+    info = {"trained": date.today().isoformat(), "command": command,
+            "train_sets": args.train_sets,
+            "data_sha256": {rel: sha256(qa_data.DATA_DIR / rel) for rel in map(qa_data.training_file, args.train_sets)}
+            | {"news_demo/demo_300.jsonl": sha256(qa_data.DATA_DIR / "news_demo" / "demo_300.jsonl"),
+               "benchmarks/data/offcorpus_calibration.json": sha256(CALIBRATION)},
             "examples": len(examples), "embed_model": embed_model,
             "cv_top1": variants, "l2": best_l2, "calibration_abstain": calib}
     model = ScorerModel({f: round(float(v), 5) for f, v in zip(SENTENCE_FEATURES, w, strict=True)},
@@ -343,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
                                       ensure_ascii=False, indent=1))
     log(f"wrote {args.out} in {time.time() - started:.0f} s")
     return 0
+
+
+def _category(ex: Example) -> str:
+    """"ar", "en" (a real English question) or "blind" (an Arabic one with its words blanked)."""
+    return "blind" if ex.blind else ex.ctx.language
 
 
 def _ok(ex: Example, w: np.ndarray) -> bool:
