@@ -56,6 +56,8 @@ class AnswerPolicy:
     reader_candidates: int = Settings.reader_candidates
     reader_passages: int = 5
     reader_margin: float = 0.25
+    # A follow-up's sentences are compared with the joint query plus this much of the follow-up alone.
+    follow_up_weight: float = 1.0
 
     @classmethod
     def from_settings(cls, s: Settings) -> AnswerPolicy:
@@ -162,8 +164,20 @@ class Answerer:
         qt = QueryTerms.of(self.index, retrieval.query or question)
         texts = {aid: "\n".join([a.title, a.date or "", a.text]) for aid in (article_ids or ())
                  if (a := retrieval.articles.get(aid)) is not None}
-        return QuestionContext(question, retrieval.query_vector, retrieval.language, qt.weights, qt.unknown_share(),
-                               texts)
+        return QuestionContext(question, self._asking_vector(question, retrieval), retrieval.language, qt.weights,
+                               qt.unknown_share(), texts)
+
+    def _asking_vector(self, question: str, retrieval: Retrieval) -> np.ndarray:
+        """What the sentences are compared with. A follow-up was searched together with the question it
+        follows ("Which player…? How old is he?"): that finds the story, but ranks its sentences by the
+        earlier question, which the first answer has already quoted. Its sentences are ranked by both:
+        the joint query and the follow-up alone, which says what is asked now."""
+        vector = retrieval.query_vector
+        if not retrieval.query or retrieval.query.strip() == question.strip() or not len(vector):
+            return vector
+        own = self.embedder.embed_queries([question])[0]
+        both = np.asarray(vector, np.float32) + self.policy.follow_up_weight * np.asarray(own, np.float32)
+        return both / max(float(np.linalg.norm(both)), 1e-9)
 
     def candidates(self, retrieval: Retrieval, passages: int | None = None) -> list[Candidate]:
         """Every sentence of the best `passages` passages (default: the policy's) once, in passage

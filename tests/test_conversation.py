@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import CORPUS
 
 from rag.conversation import contextual_query, is_follow_up
 from rag.engine import Isnad
+from rag.types import Article
 
 FIRST_AR = "من توسط بين أرمينيا وأذربيجان؟"
 FIRST_EN = "Who mediated between Armenia and Azerbaijan?"
@@ -102,3 +105,34 @@ def test_engine_searches_follow_ups_with_the_earlier_question(isnad: Isnad) -> N
     assert [(p.start, p.score) for p in followed.passages] == [(p.start, p.score) for p in combined.passages]
     assert [(p.start, p.score) for p in followed.passages] != [(p.start, p.score) for p in alone.passages]
     assert followed.question == "ومتى حدث ذلك؟"  # the answer reports the question as asked
+
+
+MRABET = Article("mrabet", "Tunisia's coach and a Swedish-born player",
+                 "Tunisia coach Nabil Maaloul is trying to persuade Swedish-born Karim Mrabet to play for Tunisia at the "
+                 "2018 World Cup. Mrabet, who is 23 years old, plays for a club in Stockholm. The World Cup starts in "
+                 "June.", "2018-02-01", None, None)
+AGE = "Mrabet, who is 23 years old, plays for a club in Stockholm."
+WHICH = "Which player is Tunisia's coach trying to persuade to play at the World Cup?"
+
+
+def test_a_follow_ups_sentences_are_ranked_by_what_it_asks_too(isnad: Isnad,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Searched with the question it follows, the follow-up finds the story; ranked by that joint query
+    # alone, its sentences would repeat the first answer's quote ("How old is he?" -> the coach's plan).
+    isnad.add_articles([MRABET])
+    embedded: list[str] = []
+    embed = isnad.embedder.embed_queries
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        embedded.extend(texts)
+        return embed(texts)
+
+    monkeypatch.setattr(isnad.embedder, "embed_queries", counting)
+    standalone = isnad.ask(WHICH, corroborate=False)
+    assert embedded == [WHICH] and AGE not in [c.quote for c in standalone.citations]
+    embedded.clear()
+    follow_up = isnad.ask("How old is he?", history=[WHICH], corroborate=False)
+    assert embedded == [f"{WHICH} How old is he?", "How old is he?"]
+    assert AGE in [c.quote for c in follow_up.citations]
+    isnad.answerer.policy = replace(isnad.answerer.policy, follow_up_weight=0.0)  # the joint query alone
+    assert AGE not in [c.quote for c in isnad.ask("How old is he?", history=[WHICH], corroborate=False).citations]
