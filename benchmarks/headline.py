@@ -44,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--db", type=Path, default=BENCH / "out" / "headline-db")
     p.add_argument("--readers", nargs="+", default=["off", "builtin"], choices=["off", "builtin"])
+    p.add_argument("--reader-weights", type=Path, help="the built-in reader's folder (train_reader.py --out)")
     args = p.parse_args(argv)
     apply_offline_env()
     base = Isnad(Settings.from_env({}, db_dir=str(args.db)))
     base.ingest([ROOT / "corpus"])
     named: dict[tuple[str, str], int] = {}
     for reader in args.readers:
-        isnad = Isnad(base.settings.replace(reader=reader), base.embedder)
+        isnad = Isnad(base.settings.replace(reader=reader, reader_weights=str(args.reader_weights or "")),
+                      base.embedder)
         print(f"\n== reader {reader}")
         for q in QUESTIONS:
             answer = isnad.ask(q)

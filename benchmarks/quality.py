@@ -123,7 +123,8 @@ class TitleOnce:
 
 def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
-                                 lexical_weight=args.lexical_weight, reader=args.reader)
+                                 lexical_weight=args.lexical_weight, reader=args.reader,
+                                 reader_weights=args.reader_weights and str(args.reader_weights))
     isnad = Isnad(settings, embedder=embedder)
     isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
                                                 passages_considered=args.passages_considered)
@@ -281,6 +282,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    "(train_scorer.py --out)")
     p.add_argument("--reader", default="builtin", choices=["builtin", "off"],
                    help="the reader stage (RAG_READER): builtin, or off for the sentence scorer alone")
+    p.add_argument("--reader-weights", type=Path, help="the built-in reader's folder (RAG_READER_WEIGHTS; "
+                   "train_reader.py --out), default the shipped one")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
     p.add_argument("--skip-offtopic", action="store_true")
     p.add_argument("--offtopic-corpus", default="tydi", choices=qa_data.SUBSETS,

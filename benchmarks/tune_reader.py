@@ -1,14 +1,15 @@
 """Calibrate the built-in reader end to end: how much of the sentence scorer's score joins the reader's
 logit in the order (`blend`), and the threshold below which the answer declines.
 
-    python benchmarks/tune_reader.py [--db benchmarks/out/quality-db] [--write]
+    python benchmarks/tune_reader.py [--db benchmarks/out/quality-db] [--reader-weights DIR] [--write]
 
 Questions: those of the training sets (ARCD-train, TyDi-ar, MLQA-ar) whose passage train_reader.py held
 out (1 passage in 12, never trained on), asked of the pooled quality index (build it first with
 `python benchmarks/quality.py`). Each question is retrieved and scored once; the reader reads the
 scorer's best candidates once; then every blend weight is tried offline. The threshold is the one that
 declines 5 % of these (answerable) questions. XQuAD and ARCD-test are not read.
-With --write, the chosen blend and threshold go into rag/data/reader.json.
+With --write, the chosen blend and threshold go into the reader's reader.json (rag/data, or the folder
+--reader-weights names).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ sys.path.insert(0, str(BENCH.parent))
 import qa_data  # noqa: E402
 from perf_common import OUT, log, meta  # noqa: E402
 from quality import CachingEmbedder  # noqa: E402
-from train_reader import CONFIG, _held_out  # noqa: E402
+from train_reader import _held_out  # noqa: E402
 
 from rag.answer import read_item  # noqa: E402
 from rag.arabic import language  # noqa: E402
 from rag.embedder import make_embedder  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
+from rag.reader import BuiltinReader  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 
 BLENDS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 1000.0)  # 1000: the scorer's order, the reader as a tie-break
@@ -47,6 +49,8 @@ def logit(p: float) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", type=Path, default=OUT / "quality-db")
+    p.add_argument("--reader-weights", type=Path, help="the reader's folder (train_reader.py --out); "
+                   "default: the one shipped in rag/data")
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
     if qa_data.skip_without_data():
@@ -55,12 +59,13 @@ def main() -> int:
     data = qa_data.load(("arcd_train", "tydi", "mlqa"), pool_all=False)
     questions = [q for q in data.questions if _held_out(data.articles[q.article_id].text)]
     log(f"{len(questions)} held-out training questions")
-    settings = Settings.from_env({}, db_dir=str(args.db))
+    settings = Settings.from_env({}, db_dir=str(args.db), reader="builtin",
+                                 reader_weights=args.reader_weights and str(args.reader_weights))
     emb = CachingEmbedder(make_embedder(settings))
     isnad = Isnad(settings, embedder=emb)
     isnad.index.open()
     reader = isnad.answerer.reader
-    assert reader is not None
+    assert isinstance(reader, BuiltinReader)
     rows = []
     for n, q in enumerate(questions):
         retrieval = isnad.retriever.retrieve(q.question, 10, lang=language(q.question))
@@ -91,11 +96,11 @@ def main() -> int:
     print(json.dumps(result, indent=1))
     (OUT / "tune_reader.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     if args.write:
-        config = json.loads(CONFIG.read_text(encoding="utf-8"))
+        config = json.loads(reader.config_path.read_text(encoding="utf-8"))
         config.update(blend=best, threshold=round(threshold, 4))
         config["info"]["calibration"] = {k: v for k, v in result.items() if k != "meta"}
-        CONFIG.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        log(f"wrote blend {best} and threshold {threshold:.4f} into {CONFIG}")
+        reader.config_path.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        log(f"wrote blend {best} and threshold {threshold:.4f} into {reader.config_path}")
     return 0
 
 

@@ -100,8 +100,9 @@ class BuiltinReader:
         if self._config is None:
             if not self.weights.is_file() or not self.config_path.is_file():
                 raise SettingsError(f"the built-in reader's weights ({self.weights.name}, {self.config_path.name}) "
-                                    "are missing from rag/data; restore them from git, retrain them (python "
-                                    "benchmarks/train_reader.py) or set RAG_READER=off")
+                                    f"are missing from {self.weights.parent}; restore them from git, retrain them "
+                                    "(python benchmarks/train_reader.py), point RAG_READER_WEIGHTS at a folder "
+                                    "that has them, or set RAG_READER=off")
             self._config = json.loads(self.config_path.read_text(encoding="utf-8"))
         return self._config
 
@@ -189,7 +190,11 @@ def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     # The built-in reader runs on the embedder's own model: only a neural embedder (one with a
     # `model`, loaded on first use) has one.
     neural = hasattr(type(embedder), "model")
-    builtin = BuiltinReader(embedder, threshold=threshold) if neural and settings.reader == "builtin" else None
+    builtin = None
+    if neural and settings.reader == "builtin":
+        folder = Path(settings.reader_weights) if settings.reader_weights else None
+        builtin = BuiltinReader(embedder, threshold=threshold) if folder is None else BuiltinReader(
+            embedder, folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name, threshold=threshold)
     if settings.rerank_url:
         from .reader_api import RemoteReader
 

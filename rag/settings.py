@@ -138,6 +138,10 @@ class Settings:
                        "experimental); RAG_RERANK_MODEL or RAG_RERANK_URL, when set, are the reader",
                        "RAG_READER"),
     )
+    reader_weights: str = field(
+        default="", metadata=_meta("a folder with the built-in reader's reader.safetensors and reader.json, as "
+                                   "`python benchmarks/train_reader.py --out DIR` writes them (empty: the ones "
+                                   "shipped in rag/data)", "RAG_READER_WEIGHTS"))
     reader_candidates: int = field(
         default=8, metadata=_meta("the sentence scorer's best candidates that the reader reads",
                                   "RAG_READER_CANDIDATES")

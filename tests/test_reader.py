@@ -120,6 +120,10 @@ def test_make_reader_follows_the_settings(engine: Isnad) -> None:
     assert make_reader(s, Neural()) is None  # RAG_READER=off, the default: the sentence scorer alone
     builtin = make_reader(s.replace(reader="builtin"), Neural())
     assert isinstance(builtin, BuiltinReader) and builtin.name == "built-in (on neural)"
+    own = make_reader(s.replace(reader="builtin", reader_weights="trained"), Neural())
+    assert isinstance(own, BuiltinReader) and own.weights == Path("trained") / "reader.safetensors"
+    with pytest.raises(SettingsError, match="RAG_READER_WEIGHTS"):
+        own.config  # noqa: B018  (the folder has no weights: the error says what to do)
     api = make_reader(s.replace(reader="builtin", rerank_url="http://127.0.0.1:9/rerank"), Neural())
     assert isinstance(api, RemoteReader) and isinstance(api.fallback, BuiltinReader)
 
