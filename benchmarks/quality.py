@@ -255,6 +255,8 @@ def quote_table(results: dict) -> str:
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--limit-questions", type=int, help="at most N questions per subset (quick runs)")
+    p.add_argument("--every", type=int, default=1, help="ask every N-th question only (the index keeps every "
+                   "passage: slow readers measured on a sample)")
     p.add_argument("--subsets", nargs="+", default=list(qa_data.SUBSETS), choices=qa_data.SUBSETS)
     p.add_argument("--db", type=Path, default=OUT / "quality-db")
     p.add_argument("--naive-db", type=Path, default=OUT / "naive-db")
@@ -301,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.time()
     data = qa_data.load(args.subsets, limit_per_subset=args.limit_questions)
-    questions = data.questions
+    questions = data.questions[:: args.every]
     log(f"{len(data.articles)} passages, {len(questions)} questions")
     real = make_embedder(Settings.from_env({}, embed_model=args.model))
     if args.query_lora:

@@ -46,6 +46,13 @@ def logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def first_of(row: dict[str, list], blend: float, n: int = 0) -> bool:  # type: ignore[type-arg]
+    """Does the sentence the blended order puts first hold the answer (reading the best n, 0: all)?"""
+    n = n or len(row["reader"])
+    order = [logit(x) + blend * s for x, s in zip(row["reader"][:n], row["scorer"][:n], strict=True)]
+    return bool(row["holds"][int(np.argmax(order))])
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--db", type=Path, default=OUT / "quality-db")
@@ -85,11 +92,13 @@ def main() -> int:
         float(np.mean([any(r["holds"]) for r in rows])), 4)}
     firsts = {}
     for blend in BLENDS:
-        hit = [r["holds"][int(np.argmax([logit(x) + blend * s for x, s in zip(r["reader"], r["scorer"], strict=True)]))]
-               for r in rows]
+        hit = [first_of(r, blend) for r in rows]
         firsts[str(blend)] = round(float(np.mean(hit)), 4)
     result["first_quote_by_blend"] = firsts
     best = max(BLENDS[:-1], key=lambda b: (firsts[str(b)], -b))
+    # Fewer candidates read cost less: the first quote when the reader reads only the scorer's best n.
+    result["first_quote_by_candidates"] = {str(n): round(float(np.mean([first_of(r, best, n) for r in rows])), 4)
+                                           for n in (1, 2, 3, 4, 6, 8)}
     best_prob = np.sort([max(r["reader"]) for r in rows])
     threshold = float(best_prob[int(0.05 * len(best_prob))])
     result.update(blend=best, threshold=round(threshold, 4), meta=meta("python benchmarks/tune_reader.py"))
