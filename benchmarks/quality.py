@@ -26,6 +26,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,8 @@ class TitleOnce:
 def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
                                  lexical_weight=args.lexical_weight, reader=args.reader,
-                                 reader_weights=args.reader_weights and str(args.reader_weights))
+                                 reader_weights=args.reader_weights and str(args.reader_weights),
+                                 reader_candidates=args.reader_candidates)
     isnad = Isnad(settings, embedder=embedder)
     isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
                                                 passages_considered=args.passages_considered)
@@ -132,8 +134,23 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
         a = isnad.answerer
         scorer = SentenceScorer(ScorerModel.load(args.scorer))
         isnad.answerer = Answerer(a.index, a.embedder, a.policy, scorer, a.reader)
+    if args.reader_orders_only and isnad.answerer.reader is not None:
+        isnad.answerer.reader = OrderOnly(isnad.answerer.reader)
     isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
+
+
+class OrderOnly:
+    """A reader that orders the candidates and leaves whether to answer to the sentence scorer."""
+
+    threshold = None
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.name = f"{inner.name}, ordering only"
+
+    def read(self, question: str, items: Any) -> Any:
+        return self.inner.read(question, items)
 
 
 def seed_vectors(isnad: Isnad, other_db: Path) -> None:
@@ -284,6 +301,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    "(train_scorer.py --out)")
     p.add_argument("--reader", default="builtin", choices=["builtin", "off"],
                    help="the reader stage (RAG_READER): builtin, or off for the sentence scorer alone")
+    p.add_argument("--reader-orders-only", action="store_true",
+                   help="the reader orders the candidates; the sentence scorer decides whether to answer")
+    p.add_argument("--reader-candidates", type=int, default=Settings.reader_candidates,
+                   help="the scorer's best candidates the reader reads (RAG_READER_CANDIDATES)")
     p.add_argument("--reader-weights", type=Path, help="the built-in reader's folder (RAG_READER_WEIGHTS; "
                    "train_reader.py --out), default the shipped one")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)

@@ -17,6 +17,9 @@ a group without its answer sentence (the reader must learn to say "no" to a sent
 topic). 1 passage in 12 of the Arabic-passage sets is held out (never trained on) to calibrate the
 threshold.
 
+With --extra-groups, groups that reader_groups.py made of the app's own candidates (other articles, other
+titles) are mixed in; --init starts from another run's checkpoint and --name keeps this run's apart.
+
 Loss: softmax over each group (which sentence answers) + binary cross-entropy per sentence (does
 it answer at all), so the score ranks and is a probability.
 """
@@ -69,6 +72,21 @@ class Group:
     title: str
     sentences: tuple[str, ...]
     labels: tuple[int, ...]  # 1: holds the answer
+    titles: tuple[str, ...] = ()  # one per sentence where they differ (groups of reader_groups.py)
+
+    def title_of(self, i: int) -> str:
+        return self.titles[i] if self.titles else self.title
+
+
+def extra_groups(path: Path) -> list[Group]:
+    """Groups written by reader_groups.py (one JSON object a line)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            d = json.loads(line)
+            out.append(Group(d["source"], d["question"], d.get("title", ""), tuple(d["sentences"]),
+                             tuple(d["labels"]), tuple(d.get("titles", ()))))
+    return out
 
 
 def _read(path: Path) -> dict:  # type: ignore[type-arg]
@@ -140,7 +158,7 @@ def encode(tokenizer, texts: list[str]):  # type: ignore[no-untyped-def]
 def batch_loss(net, tokenizer, batch: list[Group]):  # type: ignore[no-untyped-def]
     import torch
 
-    texts = [pair_text(g.question, g.title, s) for g in batch for s in g.sentences]
+    texts = [pair_text(g.question, g.title_of(i), s) for g in batch for i, s in enumerate(g.sentences)]
     enc = encode(tokenizer, texts)
     logits = net(enc["input_ids"], enc["attention_mask"])
     labels = torch.tensor([lab for g in batch for lab in g.labels], dtype=torch.float32)
@@ -148,8 +166,9 @@ def batch_loss(net, tokenizer, batch: list[Group]):  # type: ignore[no-untyped-d
     ce, n, at = torch.zeros(()), 0, 0
     for g in batch:
         part = logits[at: at + len(g.sentences)]
-        if 1 in g.labels:
-            ce = ce + torch.nn.functional.cross_entropy(part.unsqueeze(0), torch.tensor([g.labels.index(1)]))
+        if 1 in g.labels:  # the chance that one of the sentences that hold the answer comes first
+            pos = torch.tensor([lab == 1 for lab in g.labels])
+            ce = ce + torch.logsumexp(part, 0) - torch.logsumexp(part[pos], 0)
             n += 1
         at += len(g.sentences)
     return bce + (ce / n if n else 0.0)
@@ -158,7 +177,7 @@ def batch_loss(net, tokenizer, batch: list[Group]):  # type: ignore[no-untyped-d
 def scores(net, tokenizer, dev: list[Group], chunk: int = 48) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     import torch
 
-    texts = [pair_text(g.question, g.title, s) for g in dev for s in g.sentences]
+    texts = [pair_text(g.question, g.title_of(i), s) for g in dev for i, s in enumerate(g.sentences)]
     out = []
     with torch.inference_mode():
         for i in range(0, len(texts), chunk):
@@ -196,11 +215,16 @@ def main() -> int:
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--dev-limit", type=int, default=400, help="held-out groups scored at each evaluation")
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint and start again")
+    p.add_argument("--extra-groups", type=Path, nargs="*", default=[],
+                   help="more training groups (reader_groups.py: the app's own candidates), mixed in")
+    p.add_argument("--init", type=Path, help="start from this checkpoint's weights (a fresh optimizer and schedule)")
+    p.add_argument("--name", default="", help="a name for this run's checkpoint (reader-ckpt-<layers>l-<name>.pt)")
     p.add_argument("--out", type=Path, default=WEIGHTS.parent,
                    help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
     args = p.parse_args()
     weights, config_path = args.out / WEIGHTS.name, args.out / CONFIG.name
-    ckpt = CKPT if args.layers == 4 else CKPT.with_name(f"reader-ckpt-{args.layers}l.pt")
+    ckpt = CKPT if args.layers == 4 and not args.name else CKPT.with_name(
+        f"reader-ckpt-{args.layers}l{'-' + args.name if args.name else ''}.pt")
     if not (DATA / "arcd").is_dir():
         print(f"SKIPPED: the training data is not in {DATA} (../shared/data, see its README)", file=sys.stderr)
         return 2
@@ -210,7 +234,14 @@ def main() -> int:
 
     started = time.time()
     torch.manual_seed(0)
-    train, dev = groups(random.Random(0))
+    rng = random.Random(0)
+    train, dev = groups(rng)
+    for path in args.extra_groups:
+        more = extra_groups(path)
+        log(f"{len(more)} more training groups from {path}")
+        train += more
+    if args.extra_groups:
+        rng.shuffle(train)
     log(f"{len(train)} training groups, {len(dev)} held out; sources: "
         + ", ".join(f"{s} {sum(g.source == s for g in train)}" for s in dict.fromkeys(g.source for g in train)))
     full, tokenizer, dtype = load_base(args.threads)
@@ -222,6 +253,10 @@ def main() -> int:
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / args.steps))
     step, history, spent = 0, [], 0.0
+    if args.init is not None and not (ckpt.exists() and not args.fresh):
+        init = torch.load(args.init, weights_only=False)
+        net.load_state_dict(init["state"], strict=False)
+        log(f"started from the weights of {args.init} (step {init['step']})")
     if ckpt.exists() and not args.fresh:
         ck = torch.load(ckpt, weights_only=False)
         if ck["args"]["layers"] == args.layers and ck["args"]["rank"] == args.rank:
@@ -268,6 +303,7 @@ def main() -> int:
               "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
               "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
                        "train_sources": sorted({g.source for g in train}), "held_out": final,
+                       "init": str(args.init or ""),
                        "history": history, "training_seconds": round(spent), "dtype": str(dtype),
                        "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
     config_path.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
