@@ -314,3 +314,17 @@ def test_replies_come_back_in_document_order() -> None:
     assert parse_scores({"results": [{"index": 1, "relevance_score": 0.8}, {"index": 0, "relevance_score": 0.1}]},
                         2) == [0.1, 0.8]
     assert parse_scores([{"index": 1, "score": 3.5}, {"index": 0, "score": -2}], 2) == [-2.0, 3.5]
+
+
+def test_a_built_in_reader_without_a_calibrated_threshold_only_orders(tmp_path: Path) -> None:
+    """reader.json without a threshold: the reader orders and the sentence scorer decides whether anything
+    answers (Answerer.choose); RAG_READER_ABSTAIN_BELOW still sets one."""
+    (tmp_path / "reader.safetensors").write_bytes(b"")
+    (tmp_path / "reader.json").write_text(json.dumps({"layers": 24, "rank": 16, "alpha": 32.0, "threshold": None,
+                                                      "blend": 4.0}), encoding="utf-8")
+    weights, config = tmp_path / "reader.safetensors", tmp_path / "reader.json"
+    assert BuiltinReader(object(), weights, config).threshold is None  # type: ignore[arg-type]
+    assert BuiltinReader(object(), weights, config, threshold=0.2).threshold == 0.2  # type: ignore[arg-type]
+    assert BuiltinReader(object(), weights, config).blend == 4.0  # type: ignore[arg-type]
+    config.write_text(json.dumps({"layers": 4, "rank": 16, "alpha": 32.0, "threshold": 0.14}), encoding="utf-8")
+    assert BuiltinReader(object(), weights, config).threshold == 0.14  # type: ignore[arg-type]
