@@ -6,7 +6,7 @@ each. Three kinds, chosen by settings (`make_reader`); none by default (the sent
 
 * built-in (`RAG_READER=builtin`): EmbeddingGemma's layers as a cross-encoder we train and ship
   (reader_net.py, `python benchmarks/train_reader.py`); shares the embedder's token embeddings. It
-  orders the candidates better than the scorer alone but reads eight of them in about 0.8 s on two
+  orders the candidates better than the scorer alone but reads eight of them in about 0.9 s on two
   cores, so it is off by default (BENCHMARKS.md, "A reader");
 * a local sentence-transformers `CrossEncoder` (`RAG_RERANK_MODEL`: a folder or a hub id);
 * a rerank API (`RAG_RERANK_URL`): Cohere/Jina/vLLM/Infinity/LocalAI shape or text-embeddings-inference
