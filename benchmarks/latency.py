@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import perf_common as pc  # noqa: E402
 
 from rag.engine import Isnad  # noqa: E402
+from rag.reader import BuiltinReader  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
 
 PARTS = ("total", "embed", "search", "retrieve", "answer")
@@ -106,11 +107,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="copy these indexes' embedding caches first (same model): shared sentences are not re-embedded")
     p.add_argument("--skip-naive", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine (smoke tests)")
+    p.add_argument("--reader-runtime", choices=["auto", "torch"], default="auto",
+                   help="with RAG_READER=builtin: torch runs the reader on the embedder's torch model even where "
+                        "the embedder runs in OpenVINO")
     args = p.parse_args(argv)
     apply_offline_env()
     articles = pc.load_demo() + pc.load_news(args.news)
     isnad = Isnad(Settings.from_env(db_dir=str(args.db)))
     pc.log(f"index {args.db}: {len(articles)} articles (model {isnad.embedder.name})")
+    if args.reader_runtime == "torch" and isinstance(isnad.answerer.reader, BuiltinReader):
+        isnad.answerer.reader.openvino = False
     if args.seed_db:
         from quality import seed_vectors
 
@@ -131,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     with pc.CpuWatch() as cpu:
         ours = measure(isnad, questions)
     ours.update(quiet, other_cpu_cores=cpu.other_cores)
-    counts = isnad.info()["index"]
+    info = isnad.info()
+    counts = info["index"]
     naive = None if args.skip_naive else naive_search(args, qfile)
     result = {"meta": pc.meta("python benchmarks/" + " ".join(["latency.py", *sys.argv[1:]])),
               "index": {"articles": n_articles, **counts, "disk_mb": pc.dir_mb(args.db)}, "build": built,
-              "questions": len(questions), "isnad": ours, "naive": naive}
+              "questions": len(questions), "reader": info["reader"], "isnad": ours, "naive": naive}
     s = ours["summary"]
     n_ar = sum(q["lang"] == "ar" for q in questions)
     fmt = lambda d: f"{d['p50']} / {d['p95']}"  # noqa: E731
@@ -155,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nnaive index: {naive['note']} ({naive['chunks']} chunks)")
     print(f"\nabstained {ours['abstained']}/{len(questions)}; the title's own article in the top 5 for "
           f"{ours['title_source_in_top5']:.0%} of the Arabic questions; RSS {ours['rss_mb']} MB; "
-          f"other processes' CPU during the run: {cpu.other_cores} cores")
+          f"other processes' CPU during the run: {cpu.other_cores} cores; reader: {info['reader']}")
     pc.write_json("latency.json", result)
     return 0
 

@@ -42,6 +42,7 @@ from rag.arabic import language  # noqa: E402
 from rag.embedder import Embedder, make_embedder  # noqa: E402
 from rag.engine import Isnad  # noqa: E402
 from rag.index import Index  # noqa: E402
+from rag.reader import BuiltinReader  # noqa: E402
 from rag.retrieve import Retrieval  # noqa: E402
 from rag.scorer import ScorerModel, SentenceScorer  # noqa: E402
 from rag.settings import Settings, apply_offline_env  # noqa: E402
@@ -95,6 +96,15 @@ class CachingEmbedder:
         """The inner model, which the built-in reader runs on."""
         return self.inner.model  # type: ignore[attr-defined]
 
+    @property
+    def runtime(self) -> str:
+        """The inner model's runtime: the built-in reader runs in OpenVINO where it does."""
+        return getattr(self.inner, "runtime", "torch")
+
+    @property
+    def model_path(self) -> str:
+        return self.inner.model_path  # type: ignore[attr-defined]
+
 
 class TitleOnce:
     """Sentences embedded without their article's title, the title embedded once per article, and the
@@ -134,10 +144,18 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
         a = isnad.answerer
         scorer = SentenceScorer(ScorerModel.load(args.scorer))
         isnad.answerer = Answerer(a.index, a.embedder, a.policy, scorer, a.reader)
+    if args.reader_runtime == "torch" and isinstance(isnad.answerer.reader, BuiltinReader):
+        isnad.answerer.reader.openvino = False
     if args.reader_orders_only and isnad.answerer.reader is not None:
         isnad.answerer.reader = OrderOnly(isnad.answerer.reader)
     isnad.index.open()  # ask_all goes to the retriever directly: heal or rebuild the index first
     return isnad
+
+
+def peak_rss_mb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # kB on Linux
 
 
 class OrderOnly:
@@ -147,7 +165,10 @@ class OrderOnly:
 
     def __init__(self, inner: Any):
         self.inner = inner
-        self.name = f"{inner.name}, ordering only"
+
+    @property
+    def name(self) -> str:
+        return f"{self.inner.name}, ordering only"
 
     def read(self, question: str, items: Any) -> Any:
         return self.inner.read(question, items)
@@ -307,6 +328,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="the scorer's best candidates the reader reads (RAG_READER_CANDIDATES)")
     p.add_argument("--reader-weights", type=Path, help="the built-in reader's folder (RAG_READER_WEIGHTS; "
                    "train_reader.py --out), default the shipped one")
+    p.add_argument("--reader-runtime", choices=["auto", "torch"], default="auto",
+                   help="torch: the built-in reader on the embedder's torch model even where the embedder runs "
+                        "in OpenVINO")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
     p.add_argument("--skip-offtopic", action="store_true")
     p.add_argument("--offtopic-corpus", default="tydi", choices=qa_data.SUBSETS,
@@ -405,7 +429,8 @@ def main(argv: list[str] | None = None) -> int:
               "date": date.today().isoformat(), "argv": sys.argv, "args": {k: str(v) for k, v in vars(args).items()},
               "settings": isnad.settings.as_dict() | {"policy": str(isnad.answerer.policy)},
               "passages": len(data.articles), "questions": len(questions), "build": build, "results": results,
-              "naive": naive, "e2e_ms": e2e, "holdout": holdout, "offtopic": offtopic, "seconds": time.time() - started,
+              "naive": naive, "e2e_ms": e2e, "reader": isnad.info()["reader"], "peak_rss_mb": peak_rss_mb(),
+              "holdout": holdout, "offtopic": offtopic, "seconds": time.time() - started,
               "dense_answerable": [[q.subset, r["dense"]] for q, r in zip(questions, records["hybrid"], strict=True)],
               "records": {m: [[r["rank"], int(r["quote"])] for r in records[m]] for m in args.modes},
               "markdown": md}
@@ -413,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
     print(md)
     print("\ne2e Isnad.ask ms (p50/p95): " + ", ".join(f"{m} {v['p50']:.0f}/{v['p95']:.0f}" for m, v in e2e.items()))
+    print(f"reader: {report['reader']}; peak RSS {report['peak_rss_mb']} MB")
     if holdout:
         u, a = holdout["unanswerable"], results["hybrid"]
         print(f"abstention: gold removed -> abstain {u['ALL']['abstain']:.3f} (test {u.get('TEST', {}).get('abstain')},"

@@ -125,7 +125,9 @@ class Answerer:
         judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
         threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
         scorer_says_no = not judgement.ranked or judgement.answerable < threshold
-        if self.reader is None or not judgement.ranked:
+        # A reader that only orders (no threshold) is not asked when the scorer declines: its order would
+        # not be shown.
+        if self.reader is None or not judgement.ranked or (scorer_says_no and self.reader.threshold is None):
             return Choice(judgement.ranked, scorer_says_no, ms=(time.perf_counter() - t0) * 1000)
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])

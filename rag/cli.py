@@ -130,6 +130,20 @@ def _convert_for_openvino(settings: Settings) -> None:
         convert(Path(settings.model_path).expanduser(), log=lambda m: print(m, file=sys.stderr))
     except Exception as exc:  # the app falls back to torch as well; set-up goes on
         print(f"!! OpenVINO conversion failed ({exc}); the model will run in torch", file=sys.stderr)
+        return
+    if settings.reader == "builtin":  # else converted on the first start that turns the reader on
+        import json
+
+        from . import reader_ov
+        from .reader import builtin_files
+
+        weights, config = builtin_files(settings)
+        try:
+            reader_ov.convert(Path(settings.model_path).expanduser(), weights,
+                              json.loads(config.read_text(encoding="utf-8")), log=lambda m: print(m, file=sys.stderr))
+        except Exception as exc:
+            print(f"!! the built-in reader's OpenVINO conversion failed ({exc}); it will run in torch",
+                  file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:

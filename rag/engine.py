@@ -354,6 +354,10 @@ class Isnad:
         return f"{precision.dtype} on {where}: {precision.reason}; runs in {runtime}" + (f" ({why})" if why else "")
 
     def warm_up(self) -> None:
-        """Load the model and open the index now rather than on the first question."""
+        """Load the model (and the built-in reader, converting it for OpenVINO when that is not done yet)
+        and open the index now rather than on the first question."""
         self.index.open()
         self.embedder.embed_queries(["warm up"])
+        reader_warm_up = getattr(self.answerer.reader, "warm_up", None)
+        if reader_warm_up is not None:
+            reader_warm_up()

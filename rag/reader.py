@@ -5,9 +5,10 @@ features; a reader then reads the question with each of the best candidates and 
 each. Three kinds, chosen by settings (`make_reader`); none by default (the sentence scorer alone):
 
 * built-in (`RAG_READER=builtin`): EmbeddingGemma's layers as a cross-encoder we train and ship
-  (reader_net.py, `python benchmarks/train_reader.py`); shares the embedder's token embeddings. It
-  orders the candidates better than the scorer alone but reads eight of them in about 0.9 s on two
-  cores, so it is off by default (BENCHMARKS.md, "A reader");
+  (reader_net.py, `python benchmarks/train_reader.py`). Where the embedder runs in OpenVINO, so does
+  the reader (reader_ov.py, converted once); else it runs on the embedder's torch model, sharing its
+  token embeddings. It orders the candidates better than the scorer alone but reads eight of them in
+  most of a second on two cores, so it is off by default (BENCHMARKS.md, "A reader");
 * a local sentence-transformers `CrossEncoder` (`RAG_RERANK_MODEL`: a folder or a hub id);
 * a rerank API (`RAG_RERANK_URL`): Cohere/Jina/vLLM/Infinity/LocalAI shape or text-embeddings-inference
   shape (reader_api.py); when it fails, the built-in reader (with RAG_READER=builtin) or the scorer's
@@ -24,6 +25,7 @@ what such models are trained on.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,15 +87,18 @@ class BuiltinReader:
     (rag/data) are read on first use."""
 
     def __init__(self, embedder: Embedder, weights: Path = BUILTIN_WEIGHTS, config: Path = BUILTIN_CONFIG,
-                 batch: int = 16, threshold: float | None = None):
+                 batch: int = 16, threshold: float | None = None, openvino: bool = True):
         self.embedder = embedder
+        self.openvino = openvino  # run in OpenVINO where the embedder does
         self.weights = weights
         self.config_path = config
-        self.name = f"built-in (on {getattr(embedder, 'name', 'the embedder')})"
         self._threshold = threshold
         self.batch = batch
         self._config: dict[str, Any] | None = None
-        self._net: Any = None
+        self._net: Any = None  # (torch ReaderNet, tokenizer), or a reader_ov.OpenVinoReaderNet
+        # What runs it: foreseen from the embedder's runtime until it is loaded, then what does.
+        self.name, self.runtime, self.runtime_reason = "", "", ""
+        self._named("openvino" if openvino and getattr(embedder, "runtime", "torch") == "openvino" else "torch", "")
         self._lock = threading.Lock()
 
     @property
@@ -123,6 +128,20 @@ class BuiltinReader:
         return float(self.config.get("blend", 0.0))
 
     def _load(self):  # type: ignore[no-untyped-def]
+        """OpenVINO where the embedder runs in it (converted on first use; torch when that fails),
+        else the embedder's torch model with the reader's layers on top."""
+        if self.openvino and getattr(self.embedder, "runtime", "torch") == "openvino":
+            from . import reader_ov
+
+            try:
+                net = reader_ov.load(Path(self.embedder.model_path).expanduser(),  # type: ignore[attr-defined]
+                                     self.weights, self.config)
+                self._named("openvino", "the embedder runs in OpenVINO")
+                return net
+            except Exception as exc:  # any failure to convert or compile: torch gives the same scores
+                self._named("torch", f"OpenVINO failed ({str(exc)[:160]})")
+        else:
+            self._named("torch", "asked for torch" if not self.openvino else "the embedder runs in torch")
         from . import reader_net
 
         st = self.embedder.model  # type: ignore[attr-defined]
@@ -132,23 +151,45 @@ class BuiltinReader:
                              "set RAG_READER=off, or RAG_RERANK_MODEL / RAG_RERANK_URL for another reader")
         return reader_net.load(full, self.weights, self.config), st.tokenizer
 
-    def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
-        import torch
+    def _named(self, runtime: str, reason: str) -> None:
+        self.runtime, self.runtime_reason = runtime, reason
+        label = "OpenVINO" if runtime == "openvino" else "torch"
+        self.name = f"built-in (on {getattr(self.embedder, 'name', 'the embedder')}, {label})"
 
-        from .reader_net import MAX_TOKENS, pair_text
+    def warm_up(self) -> None:
+        from .reader_net import pair_text
 
+        self.logits([pair_text("warm up", "", "warm up")])
+
+    def logits(self, texts: list[str]) -> list[float]:
+        """The reader's logit for each pair text (reader_net.pair_text)."""
         with self._lock:
             if self._net is None:
                 self._net = self._load()
+        if not isinstance(self._net, tuple):
+            return [float(x) for x in self._net.logits(texts, self.batch)]
+        import torch
+
+        from .reader_net import MAX_TOKENS
+
         net, tokenizer = self._net
-        texts = [pair_text(question, it.title, it.text) for it in items]
         out: list[float] = []
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch):
                 enc = tokenizer(texts[i: i + self.batch], return_tensors="pt", padding=True, truncation=True,
                                 max_length=MAX_TOKENS)
-                out += torch.sigmoid(net(enc["input_ids"], enc["attention_mask"])).float().tolist()
-        return Reading(out, self.name, True, blend=self.blend)
+                out += net(enc["input_ids"], enc["attention_mask"]).float().tolist()
+        return out
+
+    def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
+        from .reader_net import pair_text
+
+        logits = self.logits([pair_text(question, it.title, it.text) for it in items])
+        return Reading([_sigmoid(x) for x in logits], self.name, True, blend=self.blend)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 class CrossEncoderReader:
@@ -186,6 +227,14 @@ class CrossEncoderReader:
         return Reading(scores, self.name, probabilities)
 
 
+def builtin_files(settings: Settings) -> tuple[Path, Path]:
+    """The built-in reader's weights and reader.json: RAG_READER_WEIGHTS' folder, else the shipped ones."""
+    if not settings.reader_weights:
+        return BUILTIN_WEIGHTS, BUILTIN_CONFIG
+    folder = Path(settings.reader_weights)
+    return folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name
+
+
 def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     """The reader the settings ask for: a plug-in when RAG_RERANK_URL or RAG_RERANK_MODEL is set (the
     built-in reader stands in for a failing API when RAG_READER=builtin), else the built-in reader
@@ -198,9 +247,7 @@ def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     neural = hasattr(type(embedder), "model")
     builtin = None
     if neural and settings.reader == "builtin":
-        folder = Path(settings.reader_weights) if settings.reader_weights else None
-        builtin = BuiltinReader(embedder, threshold=threshold) if folder is None else BuiltinReader(
-            embedder, folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name, threshold=threshold)
+        builtin = BuiltinReader(embedder, *builtin_files(settings), threshold=threshold)
     if settings.rerank_url:
         from .reader_api import RemoteReader
 

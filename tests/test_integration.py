@@ -13,6 +13,8 @@ from conftest import CORPUS, SEED_ID
 
 from rag.answer import NOT_FOUND
 from rag.engine import Isnad
+from rag.reader import BuiltinReader
+from rag.reader_net import pair_text
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -164,4 +166,34 @@ def test_the_built_in_reader_runs_on_the_loaded_model(engine: Isnad) -> None:
                                     for c in answer.citations)
     check_verbatim(isnad, answer)
     reader = isnad.answerer.reader
-    assert reader is not None and reader._net[0].backbone.embed_tokens is engine.embedder.model[0].auto_model.embed_tokens  # type: ignore[attr-defined]
+    assert isinstance(reader, BuiltinReader)
+    on_torch = BuiltinReader(engine.embedder, openvino=False)
+    texts = [pair_text(QUESTION_EN, c.title, c.quote) for c in answer.citations]
+    on_torch.logits(texts)
+    assert on_torch._net[0].backbone.embed_tokens is engine.embedder.model[0].auto_model.embed_tokens  # type: ignore[attr-defined]
+
+
+def test_the_built_in_reader_in_openvino_scores_as_torch_does(engine: Isnad) -> None:
+    """Where the embedder runs in OpenVINO, the reader is converted on first use and gives the torch
+    reader's float32 logits (the torch reader in the embedder's bfloat16 drifts by up to about 0.4)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from rag import reader_net
+
+    if getattr(engine.embedder, "runtime", "torch") != "openvino":
+        pytest.skip(f"the embedder runs in torch here ({engine.embedder.runtime_reason})")  # type: ignore[attr-defined]
+    isnad = Isnad(engine.settings.replace(reader="builtin"), engine.embedder)
+    answer = isnad.ask(QUESTION_AR, k=K)
+    reader = isnad.answerer.reader
+    assert isinstance(reader, BuiltinReader) and reader.runtime == "openvino", reader.runtime_reason  # type: ignore[union-attr]
+    assert "OpenVINO" in answer.reader
+    texts = [pair_text(q, p.title, p.text[:300]) for q in (QUESTION_AR, QUESTION_EN) for p in answer.passages]
+    full = AutoModel.from_pretrained(engine.embedder.model_path, dtype=torch.float32)  # type: ignore[attr-defined]
+    net = reader_net.load(full, reader.weights, reader.config)
+    tokenizer = AutoTokenizer.from_pretrained(engine.embedder.model_path)  # type: ignore[attr-defined]
+    with torch.inference_mode():
+        want = [float(net(**{k: v for k, v in tokenizer([t], return_tensors="pt").items()
+                             if k in ("input_ids", "attention_mask")})) for t in texts]
+    got = reader.logits(texts)
+    assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 0.05, (got, want)

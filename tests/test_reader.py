@@ -17,7 +17,7 @@ from test_answer import all_articles
 from rag.answer import Answerer, AnswerPolicy
 from rag.contract import answer_json
 from rag.engine import Isnad
-from rag.errors import SettingsError
+from rag.errors import ModelError, SettingsError
 from rag.reader import BuiltinReader, CrossEncoderReader, Reading, ReadItem, make_reader
 from rag.reader_api import RemoteReader, RerankError, parse_scores
 from rag.settings import Settings
@@ -91,6 +91,16 @@ def test_a_reader_without_a_threshold_leaves_answerability_to_the_scorer(engine:
     assert not answer.abstained  # the scorer (abstain_below=0) answers; the reader only orders
 
 
+def test_a_reader_that_only_orders_is_not_asked_when_the_scorer_declines(engine: Isnad) -> None:
+    reader = WordReader(WANTED, threshold=None)
+    isnad = with_reader(engine, reader)
+    isnad.answerer.policy = AnswerPolicy.from_settings(engine.settings.replace(abstain_below=1.0))
+    answer = isnad.ask(QUESTION, k=5)
+    assert answer.abstained and answer.passages and not reader.seen
+    isnad.answerer.policy = AnswerPolicy.from_settings(engine.settings)  # abstain_below=0: it answers
+    assert not isnad.ask(QUESTION, k=5).abstained and len(reader.seen) == 1
+
+
 def test_reader_settings_are_checked() -> None:
     with pytest.raises(SettingsError, match="RAG_READER"):
         Settings.from_env({"RAG_READER": "maybe"})
@@ -119,7 +129,7 @@ def test_make_reader_follows_the_settings(engine: Isnad) -> None:
 
     assert make_reader(s, Neural()) is None  # RAG_READER=off, the default: the sentence scorer alone
     builtin = make_reader(s.replace(reader="builtin"), Neural())
-    assert isinstance(builtin, BuiltinReader) and builtin.name == "built-in (on neural)"
+    assert isinstance(builtin, BuiltinReader) and builtin.name == "built-in (on neural, torch)"
     own = make_reader(s.replace(reader="builtin", reader_weights="trained"), Neural())
     assert isinstance(own, BuiltinReader) and own.weights == Path("trained") / "reader.safetensors"
     with pytest.raises(SettingsError, match="RAG_READER_WEIGHTS"):
@@ -328,3 +338,22 @@ def test_a_built_in_reader_without_a_calibrated_threshold_only_orders(tmp_path: 
     assert BuiltinReader(object(), weights, config).blend == 4.0  # type: ignore[arg-type]
     config.write_text(json.dumps({"layers": 4, "rank": 16, "alpha": 32.0, "threshold": 0.14}), encoding="utf-8")
     assert BuiltinReader(object(), weights, config).threshold == 0.14  # type: ignore[arg-type]
+
+
+def test_a_built_in_reader_that_cannot_be_converted_for_openvino_falls_back_to_torch(tmp_path: Path) -> None:
+    """The embedder runs in OpenVINO but the reader's conversion fails (here: no model folder): the torch
+    path is taken and says why; here it then refuses a model that is not EmbeddingGemma."""
+
+    class OtherModel:
+        config = type("Config", (), {"model_type": "bert", "hidden_size": 384})()
+
+    class OpenVinoEmbedder:
+        name, runtime, model_path = "other", "openvino", str(tmp_path / "no-model")
+        model = [type("Module", (), {"auto_model": OtherModel()})()]
+
+    reader = BuiltinReader(OpenVinoEmbedder())  # type: ignore[arg-type]
+    assert reader.name == "built-in (on other, OpenVINO)"  # foreseen before it loads
+    with pytest.raises(ModelError, match="trained on EmbeddingGemma-300M"):
+        reader.read("who?", [ReadItem("someone did")])
+    assert reader.runtime == "torch" and reader.runtime_reason.startswith("OpenVINO failed")
+    assert reader.name == "built-in (on other, torch)"
