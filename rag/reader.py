@@ -166,8 +166,8 @@ class BuiltinReader:
         with self._lock:
             if self._net is None:
                 self._net = self._load()
-        if not isinstance(self._net, tuple):
-            return [float(x) for x in self._net.logits(texts, self.batch)]
+        if not isinstance(self._net, tuple):  # OpenVINO: its own batches of similar length
+            return [float(x) for x in self._net.logits(texts)]
         import torch
 
         from .reader_net import MAX_TOKENS

@@ -64,15 +64,7 @@ class ReaderNet(nn.Module):
         nn.init.normal_(self.head.weight, std=0.02)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.logit(self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state,
-                          attention_mask)
-
-    def forward_embedded(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """The same from the token embeddings (already scaled as the model's embedding layer scales them)."""
-        return self.logit(self.backbone(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state,
-                          attention_mask)
-
-    def logit(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
         return self.head(pooled.float()).squeeze(-1)

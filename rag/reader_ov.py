@@ -2,9 +2,8 @@
 
 The reader (reader_net.py: EmbeddingGemma's layers with our LoRA updates merged in, and its head) is
 exported once with torch.export from the local model folder and the shipped weights, converted to
-OpenVINO's format, offline, into a folder beside the model (`<model>-reader-openvino/`, 0.6 GB). The token
-embedding table (most of the model's parameters) stays out of the converted graph, in a float16 file read
-memory-mapped, a row a token: held in the graph it would cost 0.8 GB of memory as float32. Before it is
+OpenVINO's format, offline, into a folder beside the model (`<model>-reader-openvino/`, 0.6 GB of float16
+weights). Before it is
 kept, its logits are compared with torch's (float32 both) on a few question / sentence pairs; a
 manifest records what it was made from (the model file, the reader weights' sha256 and settings, the
 library versions), and anything changed converts it again. It runs with float32 inference precision:
@@ -31,8 +30,7 @@ import numpy as np
 from .errors import ModelError
 
 MANIFEST = "isnad-reader-openvino.json"
-EMBEDDINGS = "embeddings.npy"
-RECIPE = "torch.export of the merged reader from token embeddings, eager attention, no cache, float16 weights"
+RECIPE = "torch.export of the merged reader, eager attention, no cache, float16 weights"
 # Pairs whose logits must agree with torch's before a conversion is kept; lengths differ, so that the
 # check covers a padded batch.
 PROBES = (("من توسط بين أرمينيا وأذربيجان؟", "اشتباكات على الحدود",
@@ -70,7 +68,7 @@ def is_current(model_dir: Path, weights: Path, config: dict[str, Any]) -> bool:
     except (OSError, ValueError):
         return False
     return manifest.get("source") == source_key(model_dir, weights, config) and "max_logit_gap" in manifest \
-        and all((folder / name).is_file() for name in ("model.xml", "model.bin", EMBEDDINGS))
+        and all((folder / name).is_file() for name in ("model.xml", "model.bin"))
 
 
 def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = print) -> Path:
@@ -100,52 +98,29 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = p
     batch, seq = torch.export.Dim("batch", min=1, max=1024), torch.export.Dim("tokens", min=2, max=255)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.export's own deprecations
-        exported = torch.export.export(_embedded(net), (full.embed_tokens(enc["input_ids"]), enc["attention_mask"]),
+        exported = torch.export.export(net, (enc["input_ids"], enc["attention_mask"]),
                                        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}))
         converted = ov.convert_model(exported)
         reference = np.concatenate([net(**{k: v for k, v in tokenizer([t], return_tensors="pt").items()
                                            if k in ("input_ids", "attention_mask")}).numpy()
                                     for t in texts])  # one at a time: no padding on torch's side
-        table = full.embed_tokens.weight.detach().to(torch.float16).numpy()
-        scale = float(full.embed_tokens.embed_scale)
     target = ir_dir(model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="isnad-reader-openvino-", dir=target.parent) as tmp:
         staged = Path(tmp) / "ir"
         staged.mkdir()
         ov.save_model(converted, str(staged / "model.xml"), compress_to_fp16=True)
-        np.save(staged / EMBEDDINGS, table)
-        (staged / MANIFEST).write_text(json.dumps({"source": source_key(model_dir, weights, config),
-                                                   "embed_scale": scale}, indent=1) + "\n", encoding="utf-8")
         got = OpenVinoReaderNet(staged, tokenizer).logits(texts)
         gap = float(np.max(np.abs(got - reference))) if np.isfinite(got).all() else float("nan")
         if not gap <= MAX_LOGIT_GAP:
             raise ModelError(f"the OpenVINO reader scores otherwise than torch's (logits differ by {gap:.3f})")
         (staged / MANIFEST).write_text(json.dumps({"source": source_key(model_dir, weights, config),
-                                                   "embed_scale": scale, "max_logit_gap": gap}, indent=1) + "\n",
-                                       encoding="utf-8")
+                                                   "max_logit_gap": gap}, indent=1) + "\n", encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)
     log(f"OpenVINO reader ready in {target} (logits within {gap:.3f} of torch's)")
     return target
-
-
-def _embedded(net: Any) -> Any:
-    """The reader as a torch module from token embeddings: the embedding table (0.2 G parameters, most of
-    the model) stays out of the converted graph, so it is read from a memory-mapped file, a row a token,
-    instead of being held in memory as float32."""
-    import torch
-
-    class Embedded(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, inputs_embeds: Any, attention_mask: Any) -> Any:
-            return self.net.forward_embedded(inputs_embeds, attention_mask)
-
-    return Embedded()
 
 
 class OpenVinoReaderNet:
@@ -157,10 +132,10 @@ class OpenVinoReaderNet:
         self.tokenizer = tokenizer
         self.compiled = ov.Core().compile_model(str(folder / "model.xml"), "CPU",
                                                 {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
-        self.table = np.load(folder / EMBEDDINGS, mmap_mode="r")  # float16, read a row a token
-        self.scale = np.float32(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["embed_scale"])
 
-    def logits(self, texts: list[str], batch: int = 16) -> np.ndarray:
+    def logits(self, texts: list[str], batch: int = 4) -> np.ndarray:
+        """Logits of the pair texts, read in batches of similar length: 4 pads less than 8 or 16 and
+        was the fastest measured on the app's own candidates (BENCHMARKS.md, "The reader in OpenVINO")."""
         from .reader_net import MAX_TOKENS
 
         if not texts:
@@ -172,8 +147,7 @@ class OpenVinoReaderNet:
             idx = order[start:start + batch]
             enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_TOKENS,
                                  return_tensors="np")
-            embedded = self.table[enc["input_ids"]].astype(np.float32) * self.scale
-            result = request.infer({0: embedded, 1: enc["attention_mask"].astype(np.int64)})
+            result = request.infer({0: enc["input_ids"].astype(np.int64), 1: enc["attention_mask"].astype(np.int64)})
             out[idx] = np.asarray(next(iter(result.values())), np.float32).reshape(-1)
         if not np.isfinite(out).all():
             raise ModelError("the OpenVINO reader returned a score that is not a number")
