@@ -217,7 +217,8 @@ def main() -> int:
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint and start again")
     p.add_argument("--extra-groups", type=Path, nargs="*", default=[],
                    help="more training groups (reader_groups.py: the app's own candidates), mixed in")
-    p.add_argument("--init", type=Path, help="start from this checkpoint's weights (a fresh optimizer and schedule)")
+    p.add_argument("--init", type=Path, help="start from this checkpoint's weights, or a trained reader's "
+                   "reader.safetensors (the shipped one too; a fresh optimizer and schedule)")
     p.add_argument("--name", default="", help="a name for this run's checkpoint (reader-ckpt-<layers>l-<name>.pt)")
     p.add_argument("--out", type=Path, default=WEIGHTS.parent,
                    help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
@@ -254,9 +255,18 @@ def main() -> int:
         opt, lambda s: min(1.0, (s + 1) / 100) * max(0.05, 1 - s / args.steps))
     step, history, spent = 0, [], 0.0
     if args.init is not None and not (ckpt.exists() and not args.fresh):
-        init = torch.load(args.init, weights_only=False)
-        net.load_state_dict(init["state"], strict=False)
-        log(f"started from the weights of {args.init} (step {init['step']})")
+        if args.init.suffix == ".safetensors":  # a trained reader's weights (rag/data/reader.safetensors too)
+            from safetensors.torch import load_file
+
+            weights = {k: v.float() for k, v in load_file(str(args.init)).items()}
+            missing, unexpected = net.load_state_dict(weights, strict=False)
+            if unexpected or set(trained_state(net)) & set(missing):
+                raise SystemExit(f"{args.init} does not fit a {args.layers}-layer rank-{args.rank} reader")
+            log(f"started from the weights of {args.init}")
+        else:
+            init = torch.load(args.init, weights_only=False)
+            net.load_state_dict(init["state"], strict=False)
+            log(f"started from the weights of {args.init} (step {init['step']})")
     if ckpt.exists() and not args.fresh:
         ck = torch.load(ckpt, weights_only=False)
         if ck["args"]["layers"] == args.layers and ck["args"]["rank"] == args.rank:

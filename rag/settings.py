@@ -134,7 +134,8 @@ class Settings:
         default="off",
         metadata=_meta("the reader that judges whether a candidate sentence states the answer: off (the sentence "
                        "scorer alone, the default: fast) or builtin (a cross-encoder on EmbeddingGemma's layers, "
-                       "shipped in rag/data: better first quotes, about 1 s an answer on two cores, BENCHMARKS.md); "
+                       "shipped in rag/data: better first quotes, most of a second an answer on two cores, "
+                       "BENCHMARKS.md); "
                        "RAG_RERANK_MODEL or RAG_RERANK_URL, when set, are the reader",
                        "RAG_READER"),
     )
