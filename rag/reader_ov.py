@@ -16,7 +16,6 @@ reader's name says which runs.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
+from .model_fetch import sha256_of
 
 MANIFEST = "isnad-reader-openvino.json"
 RECIPE = "torch.export of the merged reader, eager attention, no cache, float16 weights"
@@ -45,20 +45,12 @@ def ir_dir(model_dir: Path) -> Path:
     return model_dir.parent / f"{model_dir.name}-reader-openvino"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def source_key(model_dir: Path, weights: Path, config: dict[str, Any]) -> dict[str, Any]:
     """What a conversion was made from: the model file, the reader's weights and shape, the libraries."""
     from .ov_runtime import source_key as model_key
 
     shape = {k: config.get(k) for k in ("layers", "rank", "alpha")}
-    return {**model_key(model_dir), "recipe": RECIPE, "reader_sha256": _sha256(weights), "reader": shape}
+    return {**model_key(model_dir), "recipe": RECIPE, "reader_sha256": sha256_of(weights), "reader": shape}
 
 
 def is_current(model_dir: Path, weights: Path, config: dict[str, Any]) -> bool:
