@@ -25,10 +25,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
-from claim_pairs import VERDICTS  # noqa: E402
 from perf_common import OUT, log, meta  # noqa: E402
 
-from rag.reader_net import MAX_TOKENS, build, pair_text  # noqa: E402
+from rag.reader_net import MAX_TOKENS, VERDICTS, build, pair_text  # noqa: E402
 from rag.settings import apply_offline_env, default_model_dir  # noqa: E402
 
 
@@ -59,9 +58,7 @@ def features(net, tokenizer, pairs: list[dict], batch: int = 16) -> np.ndarray: 
         for i in range(0, len(pairs), batch):
             texts = [pair_text(p["claim"], p["title"], p["sentence"]) for p in pairs[i: i + batch]]
             enc = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_TOKENS)
-            hidden = net.backbone(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
+            pooled = net.pooled(enc["input_ids"], enc["attention_mask"])
             logit = net.head(pooled)
             out.append(torch.cat([pooled, logit], 1).numpy())
             if i % (batch * 40) == 0:

@@ -43,7 +43,6 @@ from rag.sentences import split_sentences  # noqa: E402
 
 ALIGNED = DATA / "mlqa_xling" / "mlqa_dev_ar_en_aligned.jsonl.gz"
 ARABIC = (("arcd/arcd-train.json", "arcd_train"), ("tydiqa_goldp_ar/tydiqa-goldp-dev-arabic.json", "tydi_ar"))
-VERDICTS = ("supported", "contradicted", "not found")
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class ClaimPair:
     claim: str
     title: str
     sentence: str  # what the claim is checked against
-    verdict: str  # one of VERDICTS
+    verdict: str  # one of rag.reader_net.VERDICTS
     how: str  # translation | verbatim | swapped | other sentence
     held_out: bool
     changed: str = ""  # for a swap: "<answer> -> <replacement>"

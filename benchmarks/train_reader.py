@@ -22,6 +22,11 @@ titles) are mixed in; --init starts from another run's checkpoint and --name kee
 
 Loss: softmax over each group (which sentence answers) + binary cross-entropy per sentence (does
 it answer at all), so the score ranks and is a probability.
+
+With --claim-pairs (claim_pairs.py's file), the reader also learns a second head on the same reading, the
+verdict: the claim in the question's place, one sentence, supported / contradicted / not found (cross-entropy,
+--claim-batch pairs a step, weighed --claim-weight). Its held-out pairs (the same 1 passage in 12) are scored
+at each evaluation: accuracy and each verdict's recall.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from perf_common import DATA, OUT, log, meta  # noqa: E402
 
-from rag.reader_net import MAX_TOKENS, build, pair_text, trained_state  # noqa: E402
+from rag.reader_net import MAX_TOKENS, VERDICTS, build, pair_text, trained_state  # noqa: E402
 from rag.sentences import split_sentences  # noqa: E402
 from rag.settings import apply_offline_env, default_model_dir  # noqa: E402
 
@@ -174,6 +179,43 @@ def batch_loss(net, tokenizer, batch: list[Group]):  # type: ignore[no-untyped-d
     return bce + (ce / n if n else 0.0)
 
 
+def claim_pairs(path: Path) -> tuple[list[dict], list[dict]]:  # type: ignore[type-arg]
+    """(training pairs, held-out pairs) of claim_pairs.py's file, the training ones shuffled."""
+    pairs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    bad = sorted({p["verdict"] for p in pairs} - set(VERDICTS))
+    if bad:
+        raise SystemExit(f"{path}: unknown verdicts {bad}; make it again with python benchmarks/claim_pairs.py")
+    train = [p for p in pairs if not p["held_out"]]
+    random.Random(1).shuffle(train)
+    return train, [p for p in pairs if p["held_out"]]
+
+
+def claim_loss(net, tokenizer, batch: list[dict]):  # type: ignore[no-untyped-def, type-arg]
+    import torch
+
+    enc = encode(tokenizer, [pair_text(p["claim"], p["title"], p["sentence"]) for p in batch])
+    _, verdicts = net.both(enc["input_ids"], enc["attention_mask"])
+    labels = torch.tensor([VERDICTS.index(p["verdict"]) for p in batch])
+    return torch.nn.functional.cross_entropy(verdicts, labels)
+
+
+def claim_eval(net, tokenizer, pairs: list[dict], chunk: int = 32) -> dict[str, float]:  # type: ignore[no-untyped-def, type-arg]
+    """Accuracy of the verdict head on these pairs, and each verdict's recall."""
+    import torch
+
+    preds = []
+    with torch.inference_mode():
+        for i in range(0, len(pairs), chunk):
+            enc = encode(tokenizer, [pair_text(p["claim"], p["title"], p["sentence"]) for p in pairs[i: i + chunk]])
+            preds += net.both(enc["input_ids"], enc["attention_mask"])[1].argmax(-1).tolist()
+    gold = [VERDICTS.index(p["verdict"]) for p in pairs]
+    out = {"claim_accuracy": round(float(np.mean([a == b for a, b in zip(preds, gold, strict=True)])), 4)}
+    for v, name in enumerate(VERDICTS):
+        mine = [a == v for a, b in zip(preds, gold, strict=True) if b == v]
+        out[f"recall {name}"] = round(float(np.mean(mine)), 4) if mine else 0.0
+    return out
+
+
 def scores(net, tokenizer, dev: list[Group], chunk: int = 48) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     import torch
 
@@ -219,6 +261,9 @@ def main() -> int:
                    help="more training groups (reader_groups.py: the app's own candidates), mixed in")
     p.add_argument("--init", type=Path, help="start from this checkpoint's weights, or a trained reader's "
                    "reader.safetensors (the shipped one too; a fresh optimizer and schedule)")
+    p.add_argument("--claim-pairs", type=Path, help="claim_pairs.py's file: train the verdict head too")
+    p.add_argument("--claim-batch", type=int, default=8, help="claim pairs per step")
+    p.add_argument("--claim-weight", type=float, default=1.0, help="the verdict loss's weight beside the reader's")
     p.add_argument("--name", default="", help="a name for this run's checkpoint (reader-ckpt-<layers>l-<name>.pt)")
     p.add_argument("--out", type=Path, default=WEIGHTS.parent,
                    help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
@@ -245,8 +290,11 @@ def main() -> int:
         rng.shuffle(train)
     log(f"{len(train)} training groups, {len(dev)} held out; sources: "
         + ", ".join(f"{s} {sum(g.source == s for g in train)}" for s in dict.fromkeys(g.source for g in train)))
+    claims, claims_dev = claim_pairs(args.claim_pairs) if args.claim_pairs else ([], [])
+    if claims:
+        log(f"{len(claims)} claim pairs to train the verdict head, {len(claims_dev)} held out")
     full, tokenizer, dtype = load_base(args.threads)
-    net = build(full, args.layers, args.rank, alpha=2.0 * args.rank)
+    net = build(full, args.layers, args.rank, alpha=2.0 * args.rank, verdicts=bool(claims))
     trainable = [p for p in net.parameters() if p.requires_grad]
     log(f"reader: {args.layers} layers, LoRA rank {args.rank}, {sum(p.numel() for p in trainable):,} trainable "
         f"parameters, {dtype}")
@@ -260,7 +308,7 @@ def main() -> int:
 
             weights = {k: v.float() for k, v in load_file(str(args.init)).items()}
             missing, unexpected = net.load_state_dict(weights, strict=False)
-            if unexpected or set(trained_state(net)) & set(missing):
+            if unexpected or {k for k in trained_state(net) if not k.startswith("verdict.")} & set(missing):
                 raise SystemExit(f"{args.init} does not fit a {args.layers}-layer rank-{args.rank} reader")
             log(f"started from the weights of {args.init}")
         else:
@@ -281,13 +329,16 @@ def main() -> int:
     while step < args.steps:
         at = (step * args.batch) % len(train)
         loss = batch_loss(net, tokenizer, train[at: at + args.batch])
+        if claims:
+            at = (step * args.claim_batch) % len(claims)
+            loss = loss + args.claim_weight * claim_loss(net, tokenizer, claims[at: at + args.claim_batch])
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         opt.step()
         sched.step()
         step += 1
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if step % 20 == 0:
             rate = 20 / (time.time() - t0)
             log(f"step {step}/{args.steps} loss {np.mean(losses[-20:]):.3f} ({rate:.2f} steps/s)")
@@ -297,6 +348,8 @@ def main() -> int:
             if step % args.eval_every == 0 or step == args.steps:
                 net.eval()
                 res = evaluate(dev_eval, scores(net, tokenizer, dev_eval))
+                if claims:
+                    res |= claim_eval(net, tokenizer, claims_dev)
                 net.train()
                 history.append({"step": step, **res})
                 log(f"held out: {res}")
@@ -306,13 +359,17 @@ def main() -> int:
                         "seconds": spent}, ckpt)
     net.eval()
     final = evaluate(dev, scores(net, tokenizer, dev))
+    if claims:
+        final |= claim_eval(net, tokenizer, claims_dev)
     log(f"held out (all {len(dev)}): {final}")
     weights.parent.mkdir(parents=True, exist_ok=True)
     save_file(trained_state(net), str(weights))
     config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final["threshold"],
+              "verdicts": list(VERDICTS) if claims else None,
               "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
               "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
                        "train_sources": sorted({g.source for g in train}), "held_out": final,
+                       "claim_pairs": len(claims),
                        "init": str(args.init or ""),
                        "history": history, "training_seconds": round(spent), "dtype": str(dtype),
                        "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}

@@ -8,8 +8,11 @@ answer to this question?
 
     question: من توسط بين أرمينيا وأذربيجان؟ | title: … | text: <the candidate sentence>
 
+A reader may also carry a second head on the same pooled state, `verdict`: three logits for a claim read
+in the question's place (supported, contradicted, not found; trained with `train_reader.py --claim-pairs`).
+
 What ships (`rag/data/reader.safetensors`, 8.4 MB, in bfloat16) is only the LoRA matrices, the final norm and
-the head; the base weights are EmbeddingGemma's, verified by sha256 when it is assembled. Trained by
+the head(s); the base weights are EmbeddingGemma's, verified by sha256 when it is assembled. Trained by
 `python benchmarks/train_reader.py` (BENCHMARKS.md, "A reader").
 """
 
@@ -25,6 +28,7 @@ from torch import nn
 
 # The linear layers of a Gemma3 decoder layer that get a low-rank update.
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+VERDICTS = ("supported", "contradicted", "not found")  # the verdict head's outputs, in order
 MAX_TOKENS = 160  # question + title + sentence; a longer sentence is cut (its start is what counts)
 
 
@@ -56,18 +60,33 @@ class LoRA(nn.Module):
 
 
 class ReaderNet(nn.Module):
-    def __init__(self, backbone: Any, hidden: int):
+    def __init__(self, backbone: Any, hidden: int, verdicts: bool = False):
         super().__init__()
         self.backbone = backbone
         self.head = nn.Linear(hidden, 1, dtype=torch.float32)
         nn.init.zeros_(self.head.bias)
         nn.init.normal_(self.head.weight, std=0.02)
+        self.verdict: nn.Linear | None = None
+        if verdicts:
+            self.verdict = nn.Linear(hidden, len(VERDICTS), dtype=torch.float32)
+            nn.init.zeros_(self.verdict.bias)
+            nn.init.normal_(self.verdict.weight, std=0.02)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The mean of the last hidden states over the pair's tokens, in float32."""
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return self.head(pooled.float()).squeeze(-1)
+        return ((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).float()
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pooled(input_ids, attention_mask)).squeeze(-1)
+
+    def both(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The reader's logit and the verdict head's three logits (one reading of the pair)."""
+        if self.verdict is None:
+            raise ValueError("this reader has no verdict head (train it with train_reader.py --claim-pairs)")
+        pooled = self.pooled(input_ids, attention_mask)
+        return self.head(pooled).squeeze(-1), self.verdict(pooled)
 
 
 def truncated(full: Any, layers: int) -> Any:
@@ -117,18 +136,24 @@ def add_lora(net: ReaderNet, rank: int, alpha: float) -> None:
         p.requires_grad_(True)
 
 
+TRAINED = ("head.", "verdict.", "backbone.norm.")  # prefixes of what training changes (besides LoRA's a and b)
+
+
+def trained(key: str) -> bool:
+    return key.endswith((".a", ".b")) or key.startswith(TRAINED)
+
+
 def trained_state(net: ReaderNet) -> dict[str, torch.Tensor]:
-    """What ships: the LoRA matrices, the final norm and the head (float32)."""
-    return {k: v.detach().float().contiguous() for k, v in net.state_dict().items()
-            if k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm."))}
+    """What ships: the LoRA matrices, the final norm and the head(s) (float32)."""
+    return {k: v.detach().float().contiguous() for k, v in net.state_dict().items() if trained(k)}
 
 
 def merge_lora(net: ReaderNet) -> None:
     merge_layers(net.backbone.layers)
 
 
-def build(full: Any, layers: int, rank: int, alpha: float) -> ReaderNet:
-    net = ReaderNet(truncated(full, layers), full.config.hidden_size)
+def build(full: Any, layers: int, rank: int, alpha: float, verdicts: bool = False) -> ReaderNet:
+    net = ReaderNet(truncated(full, layers), full.config.hidden_size, verdicts)
     add_lora(net, rank, alpha)
     return net
 
@@ -137,11 +162,13 @@ def load(full: Any, path: Path, config: dict[str, Any]) -> ReaderNet:
     """The reader for inference: built on `full`, trained weights loaded, LoRA merged, in `full`'s dtype."""
     from safetensors.torch import load_file
 
-    net = build(full, int(config["layers"]), int(config["rank"]), float(config["alpha"]))
-    missing, unexpected = net.load_state_dict(load_file(str(path)), strict=False)
-    trained = [k for k in missing if k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm."))]
-    if trained or unexpected:
-        raise ValueError(f"the reader weights do not fit the model: missing {trained[:3]}, unexpected {unexpected[:3]}")
+    state = load_file(str(path))
+    net = build(full, int(config["layers"]), int(config["rank"]), float(config["alpha"]),
+                verdicts=any(k.startswith("verdict.") for k in state))
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    lacking = [k for k in missing if trained(k)]
+    if lacking or unexpected:
+        raise ValueError(f"the reader weights do not fit the model: missing {lacking[:3]}, unexpected {unexpected[:3]}")
     merge_lora(net)
     dtype = next(full.parameters()).dtype
     net.backbone.norm.to(dtype)

@@ -73,6 +73,7 @@ def test_the_shipped_weights_load_back(tiny_gemma, tmp_path: Path) -> None:  # t
                 p.normal_(0, 0.05)
     state = reader_net.trained_state(net)
     assert state and all(k.endswith((".a", ".b")) or k.startswith(("head.", "backbone.norm.")) for k in state)
+    assert not any(k.startswith("verdict.") for k in state)
     path = tmp_path / "reader.safetensors"
     save_file(state, str(path))
     config = {"layers": 2, "rank": 4, "alpha": 8.0}
@@ -85,6 +86,33 @@ def test_the_shipped_weights_load_back(tiny_gemma, tmp_path: Path) -> None:  # t
     with pytest.raises(ValueError, match="do not fit"):
         reader_net.load(tiny_gemma, path, {**config, "layers": 3})
     json.dumps(config)
+
+
+def test_a_verdict_head_reads_the_same_pair_and_loads_back(tiny_gemma, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from safetensors.torch import save_file
+
+    net = reader_net.build(tiny_gemma, layers=2, rank=4, alpha=8.0, verdicts=True)
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.requires_grad:
+                p.normal_(0, 0.05)
+    net.eval()
+    ids, mask = batch()
+    with torch.no_grad():
+        logit, verdicts = net.both(ids, mask)
+        assert torch.allclose(logit, net(ids, mask), atol=1e-6)  # one reading, the reader's logit unchanged
+    assert verdicts.shape == (2, len(reader_net.VERDICTS))
+    state = reader_net.trained_state(net)
+    assert {"verdict.weight", "verdict.bias"} <= set(state)
+    path = tmp_path / "reader.safetensors"
+    save_file(state, str(path))
+    loaded = reader_net.load(tiny_gemma, path, {"layers": 2, "rank": 4, "alpha": 8.0})
+    with torch.no_grad():
+        got_logit, got_verdicts = loaded.both(ids, mask)
+    assert torch.allclose(got_logit, logit, atol=1e-5) and torch.allclose(got_verdicts, verdicts, atol=1e-5)
+    plain = reader_net.build(tiny_gemma, layers=2, rank=4, alpha=8.0)
+    with pytest.raises(ValueError, match="no verdict head"):
+        plain.both(ids, mask)
 
 
 def test_pair_text_names_question_title_and_sentence() -> None:
