@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
+
 from .errors import ModelError, SettingsError
 
 if TYPE_CHECKING:
@@ -163,23 +165,46 @@ class BuiltinReader:
 
     def logits(self, texts: list[str]) -> list[float]:
         """The reader's logit for each pair text (reader_net.pair_text)."""
+        return [float(row[0]) for row in self._outputs(texts)]
+
+    def _outputs(self, texts: list[str]) -> np.ndarray:
+        """A row a pair text: the reader's logit, then the verdict logits where the weights have that head."""
         with self._lock:
             if self._net is None:
                 self._net = self._load()
         if not isinstance(self._net, tuple):  # OpenVINO: its own batches of similar length
-            return [float(x) for x in self._net.logits(texts)]
+            return self._net.outputs(texts)
         import torch
 
         from .reader_net import MAX_TOKENS
 
         net, tokenizer = self._net
-        out: list[float] = []
+        rows: list[np.ndarray] = []
         with torch.inference_mode():
             for i in range(0, len(texts), self.batch):
                 enc = tokenizer(texts[i: i + self.batch], return_tensors="pt", padding=True, truncation=True,
                                 max_length=MAX_TOKENS)
-                out += net(enc["input_ids"], enc["attention_mask"]).float().tolist()
-        return out
+                rows.append(net.outputs(enc["input_ids"], enc["attention_mask"]).float().numpy())
+        return np.concatenate(rows) if rows else np.zeros((0, 1), np.float32)
+
+    @property
+    def has_verdicts(self) -> bool:
+        """Whether these weights carry a verdict head (train_reader.py --claim-pairs)."""
+        return bool(self.config.get("verdicts"))
+
+    def verdicts(self, claim: str, items: Sequence[ReadItem]) -> list[dict[str, float]]:
+        """For each candidate, the verdict head's probabilities that it supports the claim, contradicts
+        it or says nothing of it (reader_net.VERDICTS), read with the claim in the question's place."""
+        from .reader_net import VERDICTS, pair_text
+
+        if not self.has_verdicts:
+            raise ModelError(f"the built-in reader's weights in {self.weights.parent} have no verdict head")
+        out = self._outputs([pair_text(claim, it.title, it.text) for it in items])
+        if out.shape[1] != 1 + len(VERDICTS):
+            raise ModelError(f"the built-in reader gave {out.shape[1] - 1} verdict scores, not {len(VERDICTS)}")
+        logits = out[:, 1:] - out[:, 1:].max(axis=1, keepdims=True)
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return [dict(zip(VERDICTS, (float(x) for x in row), strict=True)) for row in probs]
 
     def read(self, question: str, items: Sequence[ReadItem]) -> Reading:
         from .reader_net import pair_text

@@ -81,6 +81,13 @@ class ReaderNet(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.head(self.pooled(input_ids, attention_mask)).squeeze(-1)
 
+    def outputs(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """One row a pair: the reader's logit, then the verdict logits where there is a verdict head."""
+        if self.verdict is None:
+            return self(input_ids, attention_mask).unsqueeze(-1)
+        logit, verdicts = self.both(input_ids, attention_mask)
+        return torch.cat([logit.unsqueeze(-1), verdicts], -1)
+
     def both(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The reader's logit and the verdict head's three logits (one reading of the pair)."""
         if self.verdict is None:
@@ -146,6 +153,17 @@ def trained(key: str) -> bool:
 def trained_state(net: ReaderNet) -> dict[str, torch.Tensor]:
     """What ships: the LoRA matrices, the final norm and the head(s) (float32)."""
     return {k: v.detach().float().contiguous() for k, v in net.state_dict().items() if trained(k)}
+
+
+class Outputs(nn.Module):
+    """The reader as one graph with both heads (what reader_ov exports when there is a verdict head)."""
+
+    def __init__(self, net: ReaderNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.net.outputs(input_ids, attention_mask)
 
 
 def merge_lora(net: ReaderNet) -> None:

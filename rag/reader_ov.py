@@ -49,7 +49,7 @@ def source_key(model_dir: Path, weights: Path, config: dict[str, Any]) -> dict[s
     """What a conversion was made from: the model file, the reader's weights and shape, the libraries."""
     from .ov_runtime import source_key as model_key
 
-    shape = {k: config.get(k) for k in ("layers", "rank", "alpha")}
+    shape = {k: config.get(k) for k in ("layers", "rank", "alpha", "verdicts") if k != "verdicts" or config.get(k)}
     return {**model_key(model_dir), "recipe": RECIPE, "reader_sha256": sha256_of(weights), "reader": shape}
 
 
@@ -94,11 +94,13 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
     batch, seq = torch.export.Dim("batch", min=1, max=1024), torch.export.Dim("tokens", min=2, max=255)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.export's own deprecations
-        exported = torch.export.export(net, (enc["input_ids"], enc["attention_mask"]),
+        # With a verdict head, one graph gives both heads' logits (a row a pair); without, the reader's alone.
+        graph = reader_net.Outputs(net) if net.verdict is not None else net
+        exported = torch.export.export(graph, (enc["input_ids"], enc["attention_mask"]),
                                        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}))
         converted = ov.convert_model(exported)
-        reference = np.concatenate([net(**{k: v for k, v in tokenizer([t], return_tensors="pt").items()
-                                           if k in ("input_ids", "attention_mask")}).numpy()
+        reference = np.concatenate([net.outputs(**{k: v for k, v in tokenizer([t], return_tensors="pt").items()
+                                                   if k in ("input_ids", "attention_mask")}).numpy()
                                     for t in texts])  # one at a time: no padding on torch's side
     target = ir_dir(model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +108,7 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
         staged = Path(tmp) / "ir"
         staged.mkdir()
         ov.save_model(converted, str(staged / "model.xml"), compress_to_fp16=True)
-        got = OpenVinoReaderNet(staged, tokenizer).logits(texts)
+        got = OpenVinoReaderNet(staged, tokenizer).outputs(texts)
         gap = float(np.max(np.abs(got - reference))) if np.isfinite(got).all() else float("nan")
         if not gap <= MAX_LOGIT_GAP:
             raise ModelError(f"the OpenVINO reader scores otherwise than torch's (logits differ by {gap:.3f})")
@@ -120,7 +122,7 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
 
 
 class OpenVinoReaderNet:
-    """The converted reader: pair texts in, one logit each."""
+    """The converted reader: pair texts in, one logit each (and the verdict logits, where it has that head)."""
 
     def __init__(self, folder: Path, tokenizer: Any):
         import openvino as ov
@@ -130,21 +132,28 @@ class OpenVinoReaderNet:
                                                 {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
 
     def logits(self, texts: list[str], batch: int = 4) -> np.ndarray:
-        """Logits of the pair texts, read in batches of similar length: 4 pads less than 8 or 16 and
-        was the fastest measured on the app's own candidates (BENCHMARKS.md, "The reader in OpenVINO")."""
+        """The reader's logit for each pair text."""
+        return self.outputs(texts, batch)[:, 0]
+
+    def outputs(self, texts: list[str], batch: int = 4) -> np.ndarray:
+        """A row a pair text (the reader's logit, then any verdict logits), read in batches of similar
+        length: 4 pads less than 8 or 16 and was the fastest measured on the app's own candidates
+        (BENCHMARKS.md, "The reader in OpenVINO")."""
         from .reader_net import MAX_TOKENS
 
+        width = int(self.compiled.output(0).get_partial_shape()[-1].get_length()) \
+            if self.compiled.output(0).get_partial_shape().rank.get_length() == 2 else 1
         if not texts:
-            return np.zeros(0, np.float32)
+            return np.zeros((0, width), np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
-        out = np.zeros(len(texts), np.float32)
+        out = np.zeros((len(texts), width), np.float32)
         request = self.compiled.create_infer_request()  # one per call: calls from several threads are safe
         for start in range(0, len(order), batch):
             idx = order[start:start + batch]
             enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_TOKENS,
                                  return_tensors="np")
             result = request.infer({0: enc["input_ids"].astype(np.int64), 1: enc["attention_mask"].astype(np.int64)})
-            out[idx] = np.asarray(next(iter(result.values())), np.float32).reshape(-1)
+            out[idx] = np.asarray(next(iter(result.values())), np.float32).reshape(len(idx), width)
         if not np.isfinite(out).all():
             raise ModelError("the OpenVINO reader returned a score that is not a number")
         return out
