@@ -80,6 +80,11 @@ class VerifyPolicy:
     # similar to it than the closest (chosen on benchmarks/data/claims_news.json, BENCHMARKS.md)
     support_candidates: int = 3
     support_margin: float = 0.05
+    # With a reader that has a verdict head (train_reader.py --claim-pairs): a sentence that leaves only
+    # the claim's wording unsaid supports it when read so with at least this probability; a sentence the
+    # word rules find nothing against contradicts it when read so with at least `read_contradict`.
+    read_support: float = 0.5
+    read_contradict: float = 0.5
 
 
 _NOT_NAMED = "; the article does not"
@@ -94,6 +99,7 @@ class Shortfall:
     reason: str
     firm: bool = False
     number: float | None = None  # the claim's number that the sentence does not give
+    wording: bool = False  # only a word the claim may say in its own way (no number, date, name or place)
 
 
 @dataclass(frozen=True)
@@ -196,6 +202,9 @@ class Verifier:
                 if checked[2] is None and checked[3] is None:
                     best, sim, found, short = checked
                     break
+        read = self._read_verdicts(claim, ranked, best, sim, found, short, cands, retrieval, idf, lang)
+        if read is not None:
+            best, sim, found, short = read
         conflict = found.reason if found is not None else None
         missing = short.reason if short is not None else None
         citation = cite(1, best, retrieval)
@@ -214,6 +223,34 @@ class Verifier:
                 return Verdict(claim, False, round(elsewhere[1], 4), elsewhere[2], [], span, timings, CONTRADICTED)
         return Verdict(claim, False, round(sim, 4), missing or f"no passage says this ({conflict})", [], citation,
                        timings, NOT_FOUND)
+
+    def _read_verdicts(self, claim: str, ranked: list[tuple[Candidate, float]], best: Candidate, sim: float,
+                       found: Shortfall | None, short: Shortfall | None, cands: list[Candidate],
+                       retrieval: Retrieval, idf: dict[str, float], lang: str
+                       ) -> tuple[Candidate, float, Shortfall | None, Shortfall | None] | None:
+        """The verdict head's reading of the closest sentences, where the reader has one: a sentence
+        that leaves only the claim's wording unsaid, and that nothing the rules check contradicts,
+        supports the claim when read so; a sentence the rules find nothing against contradicts it when
+        read so. Numbers, dates, names and places stay checks: a reading does not undo them. None:
+        the rules' verdict stands."""
+        reader = self.answerer.reader
+        verdicts = getattr(reader, "verdicts", None) if getattr(reader, "has_verdicts", False) else None
+        if verdicts is None or found is not None and found.firm:
+            return None
+        close = [(c, s) for c, s in ranked[: self.policy.support_candidates] if s >= sim - self.policy.support_margin]
+        if not any(c is best for c, _ in close):
+            close = [(best, sim), *close]
+        probs = verdicts(claim, [read_item(c, retrieval, cands) for c, _ in close])
+        if short is not None and short.wording and found is None:
+            for (cand, s), p in zip(close, probs, strict=True):
+                if p[SUPPORTED] >= self.policy.read_support and self._conflict(claim, cand.text, lang, idf) is None:
+                    return cand, s, None, None
+        at = next(i for i, (c, _) in enumerate(close) if c is best)
+        if found is None and probs[at][CONTRADICTED] >= self.policy.read_contradict \
+                and (short is None or short.wording):
+            reason = f"read as stating otherwise than the claim (verdict head {probs[at][CONTRADICTED]:.2f})"
+            return best, sim, Shortfall(reason, firm=True), short
+        return None
 
     def _support(self, cands: list[Candidate], qvec: np.ndarray,
                  known: QueryTerms) -> list[tuple[Candidate, float]]:
@@ -362,7 +399,7 @@ class Verifier:
             gone = [t for t, w in idf.items() if w >= self.policy.rare_idf and t not in present]
             if gone:
                 word = next((w for w in written_words(claim, digits=True) if gone[0] in terms(w)), gone[0])
-                return Shortfall(f"{word!r} is not in the closest passage")
+                return Shortfall(f"{word!r} is not in the closest passage", wording=True)
             return None
 
         def weight(word: str) -> float:
@@ -394,7 +431,7 @@ class Verifier:
 
         if sim < self.policy.paraphrase_similarity:  # (first: reading the words below could only reject it too)
             return Shortfall(f"{rare[0]!r} is not in the closest passage, which is not close enough to say it "
-                             f"in other words (similarity {sim:.2f})")
+                             f"in other words (similarity {sim:.2f})", wording=True)
         verbatim = says_the_rest(rare)  # (at most: leaving fewer words out says less of the rest)
         if swapped is not None or verbatim:  # the words are read only where it can matter
             claim_terms = set(terms(claim))
@@ -403,10 +440,11 @@ class Verifier:
             near = names.closest(read, others)
             other = [w for w, x in zip(read, near, strict=True) if x < self.policy.word_similarity]
             if swapped is not None and swapped[1] in other:
-                return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)")
+                return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)",
+                                 wording=True)
             if verbatim and other and says_the_rest(other):
                 return Shortfall(f"{other[0]!r} is not in the closest passage, which says the rest of the claim "
-                                 "word for word")
+                                 "word for word", wording=True)
         return None
 
 

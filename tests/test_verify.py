@@ -242,3 +242,49 @@ def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_artic
                                 "2018-10-21", None, None)])
     v = isnad.verify(claim, "dewji2")
     assert v.verdict != "contradicted", v.reason
+
+
+class VerdictReader:
+    """A reader with a verdict head that reads every sentence the same way (what `probs` says)."""
+
+    name, threshold, has_verdicts = "verdicts", None, True
+
+    def __init__(self, **probs: float):
+        self.probs = {"supported": 0.0, "contradicted": 0.0, "not found": 1.0} | probs
+        self.claims: list[str] = []
+
+    def read(self, question, items):  # type: ignore[no-untyped-def]
+        raise AssertionError("an order-only reader is not asked to read a claim")
+
+    def verdicts(self, claim, items):  # type: ignore[no-untyped-def]
+        self.claims.append(claim)
+        return [dict(self.probs) for _ in items]
+
+
+@pytest.mark.parametrize(("probs", "claim", "verdict", "reason"), [
+    # A word the sentence lacks (the hash embedder has no name probe: every rare word counts) is the
+    # claim's own wording when the head reads the sentence as stating the claim...
+    ({"supported": 0.9}, "ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "supported",
+     "supported"),
+    ({"supported": 0.3}, "ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "not found",
+     "اسكندنافية"),
+    # ...a sentence the rules find nothing against contradicts the claim when read so...
+    ({"contradicted": 0.9}, "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "read as stating otherwise"),
+    # ...but numbers stay checks: no reading undoes them.
+    ({"supported": 0.99}, "ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين", "contradicted",
+     "the article says 3.5, the claim 4.5"),
+])
+def test_a_verdict_head_decides_what_the_word_rules_cannot(engine: Isnad, probs: dict[str, float], claim: str,
+                                                           verdict: str, reason: str) -> None:
+    reader = VerdictReader(**probs)
+    engine.answerer.reader = reader  # type: ignore[assignment]
+    try:
+        v = engine.verify(claim)
+    finally:
+        engine.answerer.reader = None
+    assert v.verdict == verdict, v.reason
+    assert reason in v.reason.replace("'", "").replace("إ", "ا"), v.reason
+    assert v.supported is (verdict == "supported")
+    check_verbatim(engine, v)
+    if verdict == "supported":
+        assert v.citations and v.citations[0].article_id == "fair"
