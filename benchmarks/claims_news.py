@@ -16,7 +16,9 @@ claim goes through `Isnad.verify` in a warm process; figures per language:
     p50/p95 ms        wall time of one verify
 
 `--before REF` first runs the same claims with the code of git REF (a temporary worktree), so
-before and after come from one run.
+before and after come from one run. `--reader-weights DIR` runs them again with the built-in reader of
+DIR (RAG_READER=builtin): where its weights have a verdict head, its reading decides what the word
+rules cannot.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ CLAIMS = BENCH / "data" / "claims_news.json"
 DEMO = ROOT.parent / "shared" / "data" / "news_demo" / "demo_300.jsonl"
 
 
-def run(db: Path) -> dict[str, object]:
+def run(db: Path, reader_weights: Path | None = None) -> dict[str, object]:
     """Verify every claim with the `rag` package on sys.path; per-claim results."""
     import numpy as np
 
@@ -43,7 +45,8 @@ def run(db: Path) -> dict[str, object]:
     from rag.settings import Settings, apply_offline_env
 
     apply_offline_env()
-    isnad = Isnad(Settings.from_env({}, db_dir=str(db)))
+    reader = {"reader": "builtin", "reader_weights": str(reader_weights)} if reader_weights else {}
+    isnad = Isnad(Settings.from_env({}, db_dir=str(db), **reader))
     isnad.ingest([DEMO])
     claims = json.loads(CLAIMS.read_text(encoding="utf-8"))["claims"]
     isnad.verify(claims[0]["claim"])  # warm: model, index, caches
@@ -92,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", type=Path, default=BENCH / "out" / "perf-db-300")
     p.add_argument("--before", help="git ref whose code gives the 'before' figures (e.g. HEAD~5)")
     p.add_argument("--out", type=Path, default=BENCH / "out" / "claims_news.json")
+    p.add_argument("--reader-weights", type=Path, help="also run with this built-in reader (train_reader.py --out)")
     p.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # internal: run with this tree's rag
     p.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -120,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
     res = run(args.db)
     results["now"] = {"summary": summary(res["rows"]), "rows": res["rows"]}
+    if args.reader_weights:
+        res = run(args.db, args.reader_weights)
+        results[f"now, reader {args.reader_weights.name}"] = {"summary": summary(res["rows"]), "rows": res["rows"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": pc.meta("python benchmarks/claims_news.py " + " ".join(sys.argv[1:])),
                                     "results": results}, ensure_ascii=False, indent=1), encoding="utf-8")
