@@ -9,8 +9,9 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import claim_pairs  # noqa: E402
 from claim_pairs import alike, fact, pairs_from  # noqa: E402
+
+from rag.reader_net import VERDICTS  # noqa: E402
 
 CONTEXT_AR = ("اندلعت اشتباكات على الحدود. وتوسطت روسيا في اتفاق لوقف إطلاق النار في 10 نوفمبر 2020. "
               "وقتل في المعارك أكثر من 6500 شخص.")
@@ -51,4 +52,4 @@ def test_translations_are_supported_swaps_contradicted_other_sentences_not_found
     others = [p for p in pairs if p.how == "other sentence"]
     assert others and all(p.verdict == "not found" and p.sentence != ar[0].sentence  # type: ignore[union-attr]
                           for p in others if p.title == "حرب" and "Russia" in p.claim)
-    assert {p.verdict for p in pairs} == set(claim_pairs.VERDICTS)
+    assert {p.verdict for p in pairs} == set(VERDICTS)
