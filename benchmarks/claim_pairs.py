@@ -12,7 +12,12 @@ Each QA item gives the sentence of its passage that holds the answer. From it:
 * contradicted: the sentence (or its English twin) with its answer span swapped for the answer of another
   question that asks for the same kind of thing (a person, a place, a number, a date: the question word
   says which), from another passage: another actor, place, number or date, the rest unchanged;
-* not found: the same claims against another sentence of the same passage: on the topic, not the fact.
+* not found: the same claims against another sentence of the same passage: on the topic, not the fact;
+* the question as a claim: the QA question with its answer put where the question word stands ("من توسط
+  بين أ و ب؟" + "مجموعة مينسك" → "مجموعة مينسك توسط بين أ و ب"; "When was X founded?" is left out, its
+  verb would have to change) — supported, and contradicted with another answer of the same kind in that
+  place. Annotators wrote the questions in their own words, so these claims say the sentence otherwise,
+  and the true and the false one differ only in the answer.
 
 Sources: the MLQA ar/en aligned file (cross-lingual), ARCD train and TyDi GoldP Arabic dev (Arabic,
 swapped only). XQuAD and ARCD test are never read; the MLQA id that shares a sentence with XQuAD is left
@@ -112,6 +117,38 @@ def swapped(f: Fact, pool: list[Fact], rng: random.Random) -> tuple[str, str] | 
     return None
 
 
+_ASKED_AR = (  # (question opening, how the claim is made of the rest and the answer), first match wins
+    ("من هو ", "{rest} هو {a}"), ("من هي ", "{rest} هي {a}"), ("من الذي ", "{a} {rest}"), ("من التي ", "{a} {rest}"),
+    ("ما هو ", "{rest} هو {a}"), ("ما هي ", "{rest} هي {a}"), ("ماهو ", "{rest} هو {a}"), ("ماهي ", "{rest} هي {a}"),
+    ("كم عدد ", "عدد {rest} {a}"), ("ما عدد ", "عدد {rest} {a}"), ("ما اسم ", "اسم {rest} {a}"),
+    ("متى ", "{rest} في {a}"), ("أين ", "{rest} في {a}"), ("اين ", "{rest} في {a}"), ("من ", "{a} {rest}"),
+)
+_ASKED_EN = (
+    ("who is ", "{a} is {rest}"), ("who was ", "{a} was {rest}"), ("what is ", "{rest} is {a}"),
+    ("what was ", "{rest} was {a}"), ("where is ", "{rest} is in {a}"), ("where was ", "{rest} was in {a}"),
+    ("who ", "{a} {rest}"),
+)
+_AUX_EN = {"did", "does", "do", "is", "was", "were", "are", "has", "have", "had", "can", "could", "will", "would"}
+
+
+def asked(question: str, answer: str) -> str | None:
+    """The question as a statement with `answer` where the question word stands, or None where no
+    pattern fits (or the English one would need its verb changed: "Who did X …?")."""
+    q = " ".join(question.strip().rstrip("؟?").split())
+    answer = answer.strip()
+    if not q or not answer:
+        return None
+    english = q.isascii()
+    for opening, shape in _ASKED_EN if english else _ASKED_AR:
+        if q.lower().startswith(opening) if english else q.startswith(opening):
+            rest = q[len(opening):].strip()
+            if not rest or english and rest.split()[0].lower() in _AUX_EN:
+                return None
+            claim = shape.format(rest=rest, a=answer)
+            return claim[0].upper() + claim[1:] + "." if english else claim
+    return None
+
+
 def pairs_from(facts: list[Fact], rng: random.Random, against: dict[int, Fact] | None = None) -> Iterator[ClaimPair]:
     """Claims made of `facts`' sentences; each is checked against `against[i]` (the Arabic twin) when
     given, else against its own passage. With a twin, the unchanged sentence is a supported translation."""
@@ -127,8 +164,16 @@ def pairs_from(facts: list[Fact], rng: random.Random, against: dict[int, Fact] |
         swap = swapped(f, by_kind, rng)
         if swap is not None:
             variants.append((swap[0], "swapped", swap[1]))
+        said = asked(f.question, f.answer)
+        if said is not None:
+            variants.append((said, "question", ""))
+            if swap is not None:
+                other = swap[1].split(" -> ", 1)[1]
+                false = asked(f.question, other)
+                if false is not None:
+                    variants.append((false, "question swapped", swap[1]))
         for claim, how, changed in variants:
-            verdict = "contradicted" if how == "swapped" else "supported"
+            verdict = "contradicted" if how in ("swapped", "question swapped") else "supported"
             yield ClaimPair(f.source, claim, target.title, target.sentence, verdict, how, target.held_out, changed)
             if target.others:
                 yield ClaimPair(f.source, claim, target.title, rng.choice(target.others), "not found",

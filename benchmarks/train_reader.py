@@ -251,7 +251,8 @@ def main() -> int:
     p.add_argument("--layers", type=int, default=4, help="EmbeddingGemma layers the reader keeps (of 24)")
     p.add_argument("--rank", type=int, default=16)
     p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--batch", type=int, default=2, help="questions (groups of up to 6 sentences) per step")
+    p.add_argument("--batch", type=int, default=2, help="questions (groups of up to 6 sentences) per step "
+                   "(0, with --claim-pairs: only the verdict is trained)")
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--eval-every", type=int, default=500)
@@ -328,7 +329,7 @@ def main() -> int:
     t0, losses = time.time(), []
     while step < args.steps:
         at = (step * args.batch) % len(train)
-        loss = batch_loss(net, tokenizer, train[at: at + args.batch])
+        loss = batch_loss(net, tokenizer, train[at: at + args.batch]) if args.batch else torch.zeros(())
         if claims:
             at = (step * args.claim_batch) % len(claims)
             loss = loss + args.claim_weight * claim_loss(net, tokenizer, claims[at: at + args.claim_batch])

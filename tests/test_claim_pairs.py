@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from claim_pairs import alike, fact, pairs_from  # noqa: E402
+from claim_pairs import alike, asked, fact, pairs_from  # noqa: E402
 
 from rag.reader_net import VERDICTS  # noqa: E402
 
@@ -53,3 +53,23 @@ def test_translations_are_supported_swaps_contradicted_other_sentences_not_found
     assert others and all(p.verdict == "not found" and p.sentence != ar[0].sentence  # type: ignore[union-attr]
                           for p in others if p.title == "حرب" and "Russia" in p.claim)
     assert {p.verdict for p in pairs} == set(VERDICTS)
+
+
+def test_a_question_becomes_a_claim_with_the_answer_in_its_place() -> None:
+    assert asked("من توسط بين أرمينيا وأذربيجان؟", "مجموعة مينسك") == "مجموعة مينسك توسط بين أرمينيا وأذربيجان"
+    assert asked("متى بدأت المفاوضات؟", "1992") == "بدأت المفاوضات في 1992"
+    assert asked("ما هي عاصمة أذربيجان؟", "باكو") == "عاصمة أذربيجان هي باكو"
+    assert asked("Who brokered the ceasefire?", "Russia") == "Russia brokered the ceasefire."
+    assert asked("What is the capital of Azerbaijan?", "Baku") == "The capital of Azerbaijan is Baku."
+    assert asked("Who did Russia support?", "Armenia") is None  # the verb would have to change
+    assert asked("لماذا اندلعت الاشتباكات؟", "الحدود") is None  # no pattern: no claim
+
+
+def test_question_claims_are_supported_and_with_another_answer_contradicted() -> None:
+    facts = [fact("t", "حرب", "من توسط في وقف إطلاق النار؟", CONTEXT_AR, "روسيا", CONTEXT_AR.index("روسيا")),
+             fact("t", "حرب", "من هزم؟", "هزمت فرنسا. كانت حربا طويلة.", "فرنسا", 5)]
+    pairs = [p for p in pairs_from(facts, random.Random(0)) if p.how.startswith("question")]  # type: ignore[arg-type]
+    by_how = {p.how: p for p in pairs if p.sentence == facts[0].sentence}  # type: ignore[union-attr]
+    assert by_how["question"].claim == "روسيا توسط في وقف إطلاق النار" and by_how["question"].verdict == "supported"
+    assert by_how["question swapped"].claim == "فرنسا توسط في وقف إطلاق النار"
+    assert by_how["question swapped"].verdict == "contradicted"
