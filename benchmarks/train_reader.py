@@ -348,7 +348,8 @@ def main() -> int:
         if step % 100 == 0 or step == args.steps:
             if step % args.eval_every == 0 or step == args.steps:
                 net.eval()
-                res = evaluate(dev_eval, scores(net, tokenizer, dev_eval))
+                # (with --batch 0 only the verdict is trained, and only it is scored)
+                res = evaluate(dev_eval, scores(net, tokenizer, dev_eval)) if args.batch else {}
                 if claims:
                     res |= claim_eval(net, tokenizer, claims_dev)
                 net.train()
@@ -359,13 +360,13 @@ def main() -> int:
                         "step": step, "history": history, "args": vars(args) | {"out": str(args.out)},
                         "seconds": spent}, ckpt)
     net.eval()
-    final = evaluate(dev, scores(net, tokenizer, dev))
+    final = evaluate(dev, scores(net, tokenizer, dev)) if args.batch else {}
     if claims:
         final |= claim_eval(net, tokenizer, claims_dev)
     log(f"held out (all {len(dev)}): {final}")
     weights.parent.mkdir(parents=True, exist_ok=True)
     save_file(trained_state(net), str(weights))
-    config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final["threshold"],
+    config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final.get("threshold"),
               "verdicts": list(VERDICTS) if claims else None,
               "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
               "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
