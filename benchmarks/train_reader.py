@@ -269,6 +269,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, default=WEIGHTS.parent,
                    help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
     args = p.parse_args()
+    if args.batch < 0 or args.batch == 0 and not args.claim_pairs:
+        p.error("--batch 0 trains the verdict alone: give --claim-pairs too (or a positive --batch)")
     weights, config_path = args.out / WEIGHTS.name, args.out / CONFIG.name
     ckpt = CKPT if args.layers == 4 and not args.name else CKPT.with_name(
         f"reader-ckpt-{args.layers}l{'-' + args.name if args.name else ''}.pt")

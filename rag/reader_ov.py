@@ -130,6 +130,9 @@ class OpenVinoReaderNet:
         self.tokenizer = tokenizer
         self.compiled = ov.Core().compile_model(str(folder / "model.xml"), "CPU",
                                                 {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
+        shape = self.compiled.output(0).get_partial_shape()
+        # A row a pair: the reader's logit, then the verdict logits where the graph has that head.
+        self.width = shape[-1].get_length() if shape.rank.get_length() == 2 else 1
 
     def logits(self, texts: list[str], batch: int = 4) -> np.ndarray:
         """The reader's logit for each pair text."""
@@ -141,8 +144,7 @@ class OpenVinoReaderNet:
         (BENCHMARKS.md, "The reader in OpenVINO")."""
         from .reader_net import MAX_TOKENS
 
-        width = int(self.compiled.output(0).get_partial_shape()[-1].get_length()) \
-            if self.compiled.output(0).get_partial_shape().rank.get_length() == 2 else 1
+        width = self.width
         if not texts:
             return np.zeros((0, width), np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # less padding
