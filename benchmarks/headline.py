@@ -7,8 +7,8 @@ this benchmark — and each reader setting it prints the first quote, whether it
 (the OSCE Minsk Group sentence or one of the Charles Michel sentences: "مينسك" or "ميشيل" in the
 quote), and where the passages that name one rank in retrieval; then the count per language.
 Then it embeds a few probes (the bare verb, its noun,
-the question) and prints the sentence of the article each is closest to: the model's reading of
-the asking word decides the answer.
+the question) and prints the sentence of the article each is closest to, and the English senses
+closest to the verb and its noun: the model's reading of the asking word decides the answer.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ ENGLISH = ("Who mediated between Armenia and Azerbaijan?", "Who is mediating bet
            "Who has been mediating the dispute between Baku and Yerevan?", "who mediated?")
 QUESTIONS = ARABIC + ENGLISH
 PROBES = ("توسط", "من توسط؟", "الوساطة", "من الوسيط؟", "who mediated?")
+# The senses the asking word may have, in English: which the model reads it as.
+SENSES = ("mediated", "mediation", "mediator", "between", "middle", "in the middle", "average", "located")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         sims = vectors @ np.asarray(v, np.float32)
         best = int(np.argmax(sims))
         print(f"  {probe:14s} {sims[best]:.3f}  {cands[best].text[:80]}")
+    words = ("توسط", "يتوسط", "الوساطة")
+    vecs = isnad.embedder.embed_queries([*words, *SENSES])
+    print("\nthe asking word against English senses (cosine, closest first)")
+    for word, v in zip(words, vecs[: len(words)], strict=True):
+        sims = vecs[len(words):] @ v
+        print(f"  {word:8s} " + ", ".join(f"{SENSES[i]} {sims[i]:.2f}" for i in np.argsort(-sims)[:4]))
     return 0
 
 
