@@ -82,9 +82,11 @@ class VerifyPolicy:
     support_margin: float = 0.05
     # With a reader that has a verdict head (train_reader.py --claim-pairs): a sentence that leaves only
     # the claim's wording unsaid supports it when read so with at least this probability; a sentence the
-    # word rules find nothing against contradicts it when read so with at least `read_contradict`.
+    # word rules find nothing against contradicts it when read so with at least `read_contradict`. None:
+    # the head's reading alone never contradicts (every head trained so far rejected more true claims
+    # than it caught false ones that way, at any bar: BENCHMARKS.md, "The verdict head as a rescue").
     read_support: float = 0.5
-    read_contradict: float = 0.5
+    read_contradict: float | None = None
 
 
 _NOT_NAMED = "; the article does not"
@@ -230,24 +232,28 @@ class Verifier:
                        ) -> tuple[Candidate, float, Shortfall | None, Shortfall | None] | None:
         """The verdict head's reading of the closest sentences, where the reader has one: a sentence
         that leaves only the claim's wording unsaid, and that nothing the rules check contradicts,
-        supports the claim when read so; a sentence the rules find nothing against contradicts it when
-        read so. Numbers, dates, names and places stay checks: a reading does not undo them. None:
-        the rules' verdict stands."""
+        supports the claim when read so; with `read_contradict` set, a sentence the rules find nothing
+        against contradicts it when read so. Numbers, dates, names and places stay checks: a reading
+        does not undo them. None: the rules' verdict stands (and the head is not asked where its
+        reading could change nothing)."""
         reader = self.answerer.reader
         verdicts = getattr(reader, "verdicts", None) if getattr(reader, "has_verdicts", False) else None
         if verdicts is None or found is not None and found.firm:
+            return None
+        rescue = short is not None and short.wording and found is None
+        bar = self.policy.read_contradict
+        if not rescue and bar is None:  # nothing a reading could change: not worth a pass of the model
             return None
         close = [(c, s) for c, s in ranked[: self.policy.support_candidates] if s >= sim - self.policy.support_margin]
         if not any(c is best for c, _ in close):
             close = [(best, sim), *close]
         probs = verdicts(claim, [read_item(c, retrieval, cands) for c, _ in close])
-        if short is not None and short.wording and found is None:
+        if rescue:
             for (cand, s), p in zip(close, probs, strict=True):
                 if p[SUPPORTED] >= self.policy.read_support and self._conflict(claim, cand.text, lang, idf) is None:
                     return cand, s, None, None
         at = next(i for i, (c, _) in enumerate(close) if c is best)
-        if found is None and probs[at][CONTRADICTED] >= self.policy.read_contradict \
-                and (short is None or short.wording):
+        if bar is not None and found is None and probs[at][CONTRADICTED] >= bar and (short is None or short.wording):
             reason = f"read as stating otherwise than the claim (verdict head {probs[at][CONTRADICTED]:.2f})"
             return best, sim, Shortfall(reason, firm=True), short
         return None

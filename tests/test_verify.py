@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -268,8 +269,7 @@ class VerdictReader:
      "supported"),
     ({"supported": 0.3}, "ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "not found",
      "اسكندنافية"),
-    # ...a sentence the rules find nothing against contradicts the claim when read so...
-    ({"contradicted": 0.9}, "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "read as stating otherwise"),
+    # (a reading alone contradicts only where `read_contradict` is set: the test below)...
     # ...but numbers stay checks: no reading undoes them.
     ({"supported": 0.99}, "ارتفعت أسعار النفط 4.5 في المئة يوم الاثنين", "contradicted",
      "the article says 3.5, the claim 4.5"),
@@ -288,3 +288,19 @@ def test_a_verdict_head_decides_what_the_word_rules_cannot(engine: Isnad, probs:
     check_verbatim(engine, v)
     if verdict == "supported":
         assert v.citations and v.citations[0].article_id == "fair"
+
+
+def test_a_reading_contradicts_only_where_its_bar_is_set(engine: Isnad, monkeypatch: pytest.MonkeyPatch) -> None:
+    claim = "ارتفعت أسعار النفط 3.5 في المئة يوم الاثنين"  # every word and number in the sentence
+    reader = VerdictReader(contradicted=0.9)
+    engine.answerer.reader = reader  # type: ignore[assignment]
+    try:
+        assert engine.verify(claim).verdict == "supported"
+        assert reader.claims == []  # nothing a reading could change: the head is not asked
+        monkeypatch.setattr(engine.verifier, "policy", replace(engine.verifier.policy, read_contradict=0.5))
+        v = engine.verify(claim)
+    finally:
+        engine.answerer.reader = None
+    assert v.verdict == "contradicted" and "read as stating otherwise" in v.reason, v.reason
+    assert reader.claims == [claim]
+    check_verbatim(engine, v)
