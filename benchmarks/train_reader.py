@@ -327,6 +327,14 @@ def main() -> int:
             step, history, spent = ck["step"], ck["history"], ck.get("seconds", 0.0)
             log(f"resumed at step {step}")
     dev_eval = dev[: args.dev_limit]
+    claim_scores: dict[int, dict[str, float]] = {}
+
+    def claim_scored() -> dict[str, float]:
+        """The verdict's held-out figures at this step (all the held-out pairs: read once a step)."""
+        if step not in claim_scores:
+            claim_scores[step] = claim_eval(net, tokenizer, claims_dev)
+        return claim_scores[step]
+
     net.train()
     t0, losses = time.time(), []
     while step < args.steps:
@@ -353,7 +361,7 @@ def main() -> int:
                 # (with --batch 0 only the verdict is trained, and only it is scored)
                 res = evaluate(dev_eval, scores(net, tokenizer, dev_eval)) if args.batch else {}
                 if claims:
-                    res |= claim_eval(net, tokenizer, claims_dev)
+                    res |= claim_scored()
                 net.train()
                 history.append({"step": step, **res})
                 log(f"held out: {res}")
@@ -364,7 +372,7 @@ def main() -> int:
     net.eval()
     final = evaluate(dev, scores(net, tokenizer, dev)) if args.batch else {}
     if claims:
-        final |= claim_eval(net, tokenizer, claims_dev)
+        final |= claim_scored()
     log(f"held out (all {len(dev)}): {final}")
     weights.parent.mkdir(parents=True, exist_ok=True)
     save_file(trained_state(net), str(weights))
