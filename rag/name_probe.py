@@ -15,7 +15,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,14 +94,40 @@ class NameReader:
         z = self.vectors(words) @ self.probe.weights + self.probe.bias
         return [1.0 / (1.0 + math.exp(-max(min(float(v), 40.0), -40.0))) for v in z]
 
-    def closest(self, words: Sequence[str], others: Sequence[str]) -> list[float]:
-        """For each of `words`, its highest similarity to one of `others` (0 when there are none): how
-        nearly the other text has a word for it ("تأهل" / "صعد", "أبقى" / "الإبقاء")."""
-        if not words or not others:
-            return [0.0] * len(words)
-        vecs = self.vectors([*words, *others])
-        return [float(x) for x in (vecs[: len(words)] @ vecs[len(words):].T).max(axis=1)]
+    def unmatched(self, words: Sequence[str], others: Sequence[str], bar: float,
+                  settled: Callable[[list[str]], bool] = lambda rest: False, first: int = 6) -> list[str]:
+        """Those of `words` that no word of `others` comes within `bar` of: the other text has no word
+        for them ("تأهل" / "صعد" and "أبقى" / "الإبقاء" are near).
+
+        Reads the `first` words of `others` that share the most letter pairs with one of `words`
+        (in the same model call as `words`), then the rest in one more call unless
+        `settled(the words still unmatched)`: the caller's decision for those words holds however many
+        of them a later word would match (it must not change as the list shrinks). So the caller
+        decides as it would after reading everything, at the cost of the words it needed."""
+        rest = list(dict.fromkeys(words))
+        if not rest or not others or settled(rest):
+            return rest
+        pairs = [_letter_pairs(w) for w in rest]
+        queue = sorted(dict.fromkeys(others),
+                       key=lambda o: -max(len(_letter_pairs(o) & p) / (len(p) or 1) for p in pairs))
+        vecs = self.vectors([*rest, *queue[:first]])
+        mine = vecs[: len(rest)]
+        best = (mine @ vecs[len(rest):].T).max(axis=1)
+
+        def still() -> list[str]:
+            return [w for w, b in zip(rest, best, strict=True) if b < bar]
+
+        if queue[first:] and not settled(still()):
+            best = np.maximum(best, (mine @ self.vectors(queue[first:]).T).max(axis=1))
+        return still()
 
     def names(self, words: Sequence[str]) -> list[str]:
         """Those of `words` that are names."""
         return [w for w, p in zip(words, self.probabilities(words), strict=True) if p >= self.probe.threshold]
+
+
+def _letter_pairs(word: str) -> set[str]:
+    """The word's adjacent letter pairs, without the article: how alike two words look ("حضور" / "بحضور")."""
+    w = strip_diacritics(word)
+    w = w[2:] if w.startswith("ال") and len(w) > 4 else w
+    return {w[i:i + 2] for i in range(len(w) - 1)}

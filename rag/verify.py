@@ -413,7 +413,10 @@ class Verifier:
 
         words = _content_words(claim)
         missing = [w for w in words if not _word_terms(w) & present and not place_said(w, support)]
-        named = set(names.names([w for w in missing if weight(w) >= self.policy.name_idf]))
+        candidates = [w for w in missing if weight(w) >= self.policy.name_idf]
+        if swapped is not None:  # read with them: a model call costs about as much as a batch of a few words
+            names.vectors([*candidates, swapped[0]])
+        named = set(names.names(candidates))
         named |= {w for w in missing if arabic_place(w)}
         if swapped is not None and swapped[1] in named:  # another name in the claim's name's place
             return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)", firm=True)
@@ -443,8 +446,13 @@ class Verifier:
             claim_terms = set(terms(claim))
             others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]
             read = rare if verbatim else [swapped[1]]  # type: ignore[index]
-            near = names.closest(read, others)
-            other = [w for w, x in zip(read, near, strict=True) if x < self.policy.word_similarity]
+
+            def rejects(other: list[str]) -> bool:  # (more words unmatched can only reject more)
+                return (swapped is not None and swapped[1] in other) or (verbatim and bool(other)
+                                                                         and says_the_rest(other))
+
+            # The sentence's words are read only until the claim's can no longer be rejected.
+            other = names.unmatched(read, others, self.policy.word_similarity, lambda rest: not rejects(rest))
             if swapped is not None and swapped[1] in other:
                 return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)",
                                  wording=True)

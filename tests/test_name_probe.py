@@ -62,9 +62,32 @@ def test_the_probe_reads_names_and_caches_each_word() -> None:
     assert reader.names(["كوهين", "خبراء", "لندن", "سكان"]) == ["كوهين", "لندن"]
     assert reader.names(["كوهين", "خبراء"]) == ["كوهين"]
     assert sorted(embedder.words_embedded) == sorted(["كوهين", "خبراء", "لندن", "سكان"])  # each once
-    near = reader.closest(["خبراء", "سكان"], ["محللون", "قرار"])
-    assert near[0] == pytest.approx(1.0) and near[1] < 0.5
-    assert reader.closest(["خبراء"], []) == [0.0]
+    assert reader.unmatched(["خبراء", "سكان"], ["محللون", "قرار"], 0.99) == ["سكان"]  # "محللون" says "خبراء"
+
+
+def test_a_sentence_is_read_only_until_the_decision_holds() -> None:
+    embedder = WordEmbedder()
+    reader = NameReader(embedder, probe())
+    others = ["قرار", "أسعار", "محللون", "الأسواق", "الإنتاج", "النفط", "دعم"]
+    # Read to the end, the words nothing matches are the same as `closest` says.
+    assert reader.unmatched(["خبراء", "سكان"], others, 0.5) == ["سكان"]
+    # A decision that holds once "خبراء" is matched: the sentence's words after it are not read.
+    embedder = WordEmbedder()
+    reader = NameReader(embedder, probe())
+    assert reader.unmatched(["خبراء", "سكان"], others, 0.5, lambda rest: "خبراء" not in rest, first=3) == ["سكان"]
+    assert "محللون" in embedder.words_embedded and len(embedder.words_embedded) < 2 + len(others)
+    assert reader.unmatched(["خبراء"], others, 0.5, lambda rest: True) == ["خبراء"]  # settled before reading
+    assert reader.unmatched(["خبراء"], [], 0.5) == ["خبراء"]
+
+
+def test_the_words_that_look_alike_are_read_first() -> None:
+    embedder = WordEmbedder()
+    reader = NameReader(embedder, probe())
+    others = ["قرار", "أسعار", "الأسواق", "الإنتاج", "النفط", "دعم", "كوهينة"]
+    embedder.words_embedded.clear()
+    assert reader.unmatched(["كوهين"], others, 0.9, lambda rest: not rest, first=1) == ["كوهين"]
+    assert embedder.words_embedded[:2] == ["كوهين", "كوهينة"]  # the claim's word with its look-alike
+    assert len(embedder.words_embedded) == 1 + len(others)  # then, unmatched, all the rest
 
 
 def test_the_probe_applies_only_to_the_model_it_was_learned_on(tmp_path: Path) -> None:
