@@ -2,10 +2,10 @@
 
     python benchmarks/train_reader.py [--layers 4] [--steps 3000] [--threads 2]
 
-One command, on the CPU; it checkpoints every 100 steps to benchmarks/out/reader-ckpt[-<layers>l].pt and a
-rerun resumes from there (same arguments). At the end it writes rag/data/reader.safetensors and
-rag/data/reader.json (the architecture, the training data and the answerability threshold
-calibrated on the held-out training questions).
+One command, on the CPU; it checkpoints every 100 steps (--save-every) to
+benchmarks/out/reader-ckpt[-<layers>l].pt and a rerun resumes from there (same arguments). At the end
+it writes rag/data/reader.safetensors and rag/data/reader.json (the architecture, the training data
+and the answerability threshold calibrated on the held-out training questions).
 
 Data (../shared/data; each licence lets us ship the weights, NOTICE.md): ARCD train, TyDi GoldP
 Arabic dev, MLQA ar-ar dev; MLQA cross-lingual (Arabic passages with en/de/es/hi/vi/zh questions,
@@ -258,6 +258,7 @@ def main() -> int:
     p.add_argument("--eval-every", type=int, default=500)
     p.add_argument("--dev-limit", type=int, default=400, help="held-out groups scored at each evaluation")
     p.add_argument("--fresh", action="store_true", help="ignore a checkpoint and start again")
+    p.add_argument("--save-every", type=int, default=100, help="checkpoint every this many steps")
     p.add_argument("--extra-groups", type=Path, nargs="*", default=[],
                    help="more training groups (reader_groups.py: the app's own candidates), mixed in")
     p.add_argument("--init", type=Path, help="start from this checkpoint's weights, or a trained reader's "
@@ -355,7 +356,7 @@ def main() -> int:
             log(f"step {step}/{args.steps} loss {np.mean(losses[-20:]):.3f} ({rate:.2f} steps/s)")
             spent += time.time() - t0
             t0 = time.time()
-        if step % 100 == 0 or step == args.steps:
+        if step % args.save_every == 0 or step % args.eval_every == 0 or step == args.steps:
             if step % args.eval_every == 0 or step == args.steps:
                 net.eval()
                 # (with --batch 0 only the verdict is trained, and only it is scored)
