@@ -18,7 +18,8 @@ claim goes through `Isnad.verify` in a warm process; figures per language:
 `--before REF` first runs the same claims with the code of git REF (a temporary worktree), so
 before and after come from one run. `--reader-weights DIR` runs them again with the built-in reader of
 DIR (RAG_READER=builtin): where its weights have a verdict head, its reading decides what the word
-rules cannot.
+rules cannot. `--verdict-weights DIR` runs them with that head alone (RAG_VERDICT_WEIGHTS, the answer's
+reader off: no reader pass for claims the rules accept).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CLAIMS = BENCH / "data" / "claims_news.json"
 DEMO = ROOT.parent / "shared" / "data" / "news_demo" / "demo_300.jsonl"
 
 
-def run(db: Path, reader_weights: Path | None = None) -> dict[str, object]:
+def run(db: Path, reader_weights: Path | None = None, verdict_weights: Path | None = None) -> dict[str, object]:
     """Verify every claim with the `rag` package on sys.path; per-claim results."""
     import numpy as np
 
@@ -46,10 +47,14 @@ def run(db: Path, reader_weights: Path | None = None) -> dict[str, object]:
 
     apply_offline_env()
     reader = {"reader": "builtin", "reader_weights": str(reader_weights)} if reader_weights else {}
+    if verdict_weights:
+        reader["verdict_weights"] = str(verdict_weights)
     isnad = Isnad(Settings.from_env({}, db_dir=str(db), **reader))
     isnad.ingest([DEMO])
     claims = json.loads(CLAIMS.read_text(encoding="utf-8"))["claims"]
     isnad.verify(claims[0]["claim"])  # warm: model, index, caches
+    if hasattr(isnad, "warm_up"):
+        isnad.warm_up()  # and the readers (converted for OpenVINO when they are not yet)
     rows = []
     for c in claims:
         t0 = time.perf_counter()
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before", help="git ref whose code gives the 'before' figures (e.g. HEAD~5)")
     p.add_argument("--out", type=Path, default=BENCH / "out" / "claims_news.json")
     p.add_argument("--reader-weights", type=Path, help="also run with this built-in reader (train_reader.py --out)")
+    p.add_argument("--verdict-weights", type=Path, help="also run with this reader's verdict head alone "
+                   "(RAG_VERDICT_WEIGHTS), the answer's reader off")
     p.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # internal: run with this tree's rag
     p.add_argument("--emit", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -127,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.reader_weights:
         res = run(args.db, args.reader_weights)
         results[f"now, reader {args.reader_weights.name}"] = {"summary": summary(res["rows"]), "rows": res["rows"]}
+    if args.verdict_weights:
+        res = run(args.db, verdict_weights=args.verdict_weights)
+        results[f"now, verdict head of {args.verdict_weights.name}"] = {"summary": summary(res["rows"]),
+                                                                      "rows": res["rows"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": pc.meta("python benchmarks/claims_news.py " + " ".join(sys.argv[1:])),
                                     "results": results}, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -131,19 +131,23 @@ def _convert_for_openvino(settings: Settings) -> None:
     except Exception as exc:  # the app falls back to torch as well; set-up goes on
         print(f"!! OpenVINO conversion failed ({exc}); the model will run in torch", file=sys.stderr)
         return
-    if settings.reader == "builtin":  # else converted on the first start that turns the reader on
-        import json
+    import json
 
-        from . import reader_ov
-        from .reader import builtin_files
+    from . import reader_ov
+    from .reader import BUILTIN_CONFIG, BUILTIN_WEIGHTS, builtin_files
 
-        weights, config = builtin_files(settings)
+    # The readers turned on (else converted on the first start that turns one on).
+    readers = [builtin_files(settings)] if settings.reader == "builtin" else []
+    if settings.verdict_weights:
+        folder = Path(settings.verdict_weights).expanduser()
+        readers.append((folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name))
+    for weights, config in readers:
         try:
             reader_ov.convert(Path(settings.model_path).expanduser(), weights,
                               json.loads(config.read_text(encoding="utf-8")), log=lambda m: print(m, file=sys.stderr))
         except Exception as exc:
-            print(f"!! the built-in reader's OpenVINO conversion failed ({exc}); it will run in torch",
-                  file=sys.stderr)
+            print(f"!! the OpenVINO conversion of the reader in {weights.parent} failed ({exc}); it will run in "
+                  "torch", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -220,6 +224,7 @@ def _run(args: argparse.Namespace) -> int:
             print("model runs in:", info["model_runs"])
             print("reader:", info["reader"])
             print("claim names:", info["claim_names"])
+            print("claims read by:", info["claim_reading"])
         return 0
     raise AssertionError(args.command)
 

@@ -22,7 +22,7 @@ from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError, RagError, SettingsError
 from .index import AddResult, Index
 from .ingest.loaders import load_paths
-from .reader import make_reader
+from .reader import make_reader, make_verdict_reader
 from .retrieve import Retrieval, RetrievalPolicy, Retriever
 from .settings import Settings
 from .storebase import ArticleInfo
@@ -293,7 +293,8 @@ class Isnad:
         if self._verifier is None:
             from .verify import Verifier
 
-            self._verifier = Verifier(self.index, self.retriever, self.answerer, self.embedder)
+            self._verifier = Verifier(self.index, self.retriever, self.answerer, self.embedder,
+                                      verdicts=make_verdict_reader(self.settings, self.embedder))
         return self._verifier
 
     # -- operations -------------------------------------------------------------------------
@@ -335,8 +336,18 @@ class Isnad:
         return {"settings": self.settings.as_dict(), "index": counts,
                 "embed_model": self.embedder.name, "model_runs": self.model_runs(),
                 "reader": reader.name if reader is not None else "off (the sentence scorer alone)",
+                "claim_reading": self._claim_reading(),
                 "claim_names": f"read by the name probe learned on {names.probe.embedder}" if names is not None else
                 "no name probe for this model: every rare word of an Arabic claim must be in its sentence"}
+
+    def _claim_reading(self) -> str:
+        """What reads a claim the word rules find only worded otherwise (does not load a model)."""
+        own = self.verifier.verdict_reader
+        if own is not None:
+            return f"the verdict head of {self.settings.verdict_weights}"
+        if getattr(self.answerer.reader, "has_verdicts", False):
+            return "the verdict head of the answer's reader"
+        return "none: the word rules and the name probe decide"
 
     def model_runs(self) -> str:
         """Where and in what precision the embedding model runs, and why: "bfloat16 on cpu: the CPU
@@ -354,10 +365,11 @@ class Isnad:
         return f"{precision.dtype} on {where}: {precision.reason}; runs in {runtime}" + (f" ({why})" if why else "")
 
     def warm_up(self) -> None:
-        """Load the model (and the built-in reader, converting it for OpenVINO when that is not done yet)
-        and open the index now rather than on the first question."""
+        """Load the model (and the built-in readers, converting them for OpenVINO when that is not done
+        yet) and open the index now rather than on the first question."""
         self.index.open()
         self.embedder.embed_queries(["warm up"])
-        reader_warm_up = getattr(self.answerer.reader, "warm_up", None)
-        if reader_warm_up is not None:
-            reader_warm_up()
+        for reader in (self.answerer.reader, self.verifier.verdict_reader):
+            reader_warm_up = getattr(reader, "warm_up", None)
+            if reader_warm_up is not None:
+                reader_warm_up()

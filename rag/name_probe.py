@@ -107,9 +107,7 @@ class NameReader:
         rest = list(dict.fromkeys(words))
         if not rest or not others or settled(rest):
             return rest
-        pairs = [_letter_pairs(w) for w in rest]
-        queue = sorted(dict.fromkeys(others),
-                       key=lambda o: -max(len(_letter_pairs(o) & p) / (len(p) or 1) for p in pairs))
+        queue = look_alikes(rest, others)
         vecs = self.vectors([*rest, *queue[:first]])
         mine = vecs[: len(rest)]
         best = (mine @ vecs[len(rest):].T).max(axis=1)
@@ -124,6 +122,13 @@ class NameReader:
     def names(self, words: Sequence[str]) -> list[str]:
         """Those of `words` that are names."""
         return [w for w, p in zip(words, self.probabilities(words), strict=True) if p >= self.probe.threshold]
+
+
+def look_alikes(words: Sequence[str], others: Sequence[str]) -> list[str]:
+    """`others` (once each), those sharing the most letter pairs with one of `words` first."""
+    pairs = [_letter_pairs(w) for w in words]
+    return sorted(dict.fromkeys(others), key=lambda o: -max((len(_letter_pairs(o) & p) / (len(p) or 1)
+                                                              for p in pairs), default=0.0))
 
 
 def _letter_pairs(word: str) -> set[str]:

@@ -260,6 +260,23 @@ def builtin_files(settings: Settings) -> tuple[Path, Path]:
     return folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name
 
 
+def make_verdict_reader(settings: Settings, embedder: Embedder) -> BuiltinReader | None:
+    """The built-in reader of RAG_VERDICT_WEIGHTS, for its verdict head alone (None when unset, or for
+    an embedder that is no neural model); checked on first use like the answer's reader."""
+    if not settings.verdict_weights or not hasattr(type(embedder), "model"):
+        return None
+    folder = Path(settings.verdict_weights).expanduser()
+    reader = BuiltinReader(embedder, folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name)
+    if not reader.weights.is_file() or not reader.config_path.is_file():
+        raise SettingsError(f"RAG_VERDICT_WEIGHTS={settings.verdict_weights}: no {BUILTIN_WEIGHTS.name} and "
+                            f"{BUILTIN_CONFIG.name} there; point it at a folder that `python "
+                            "benchmarks/train_reader.py --claim-pairs FILE --out DIR` wrote, or unset it")
+    if not reader.has_verdicts:
+        raise SettingsError(f"RAG_VERDICT_WEIGHTS={settings.verdict_weights}: these reader weights have no "
+                            "verdict head (train them with --claim-pairs), or unset it")
+    return reader
+
+
 def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     """The reader the settings ask for: a plug-in when RAG_RERANK_URL or RAG_RERANK_MODEL is set (the
     built-in reader stands in for a failing API when RAG_READER=builtin), else the built-in reader

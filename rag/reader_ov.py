@@ -3,9 +3,10 @@
 The reader (reader_net.py: EmbeddingGemma's layers with our LoRA updates merged in, and its head) is
 exported once with torch.export from the local model folder and the shipped weights, converted to
 OpenVINO's format, offline, into a folder beside the model (`<model>-reader-openvino/`, 0.6 GB of float16
-weights). Before it is kept, its logits are compared with torch's (float32 both) on a few question /
-sentence pairs; a manifest records what it was made from (the model file, the reader weights' sha256 and
-settings, the library versions), and anything changed converts it again. It runs with float32 inference
+weights; weights other than the shipped ones get a folder of their own, `…-openvino-<sha256>`). Before
+it is kept, its logits are compared with torch's (float32 both) on a few question / sentence pairs; a
+manifest records what it was made from (the model file, the reader weights' sha256 and settings, the
+library versions), and anything changed converts it again. It runs with float32 inference
 precision: faster than bfloat16 where it was measured, a CPU with native bfloat16 (BENCHMARKS.md, "The
 reader in OpenVINO"), and the same scores as torch's float32.
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from .errors import ModelError
 from .model_fetch import sha256_of
+from .reader import BUILTIN_WEIGHTS
 
 MANIFEST = "isnad-reader-openvino.json"
 RECIPE = "torch.export of the merged reader, eager attention, no cache, float16 weights"
@@ -41,8 +43,14 @@ PROBES = (("من توسط بين أرمينيا وأذربيجان؟", "اشتب
 MAX_LOGIT_GAP = 0.05  # float32 both sides: measured 0.0025 on these pairs, 0.016 on a padded batch of eight
 
 
-def ir_dir(model_dir: Path) -> Path:
-    return model_dir.parent / f"{model_dir.name}-reader-openvino"
+def ir_dir(model_dir: Path, weights: Path = BUILTIN_WEIGHTS) -> Path:
+    """Where the reader of these weights is kept: one folder for the shipped ones, and one for each other
+    set (named by its sha256), so that an answer's reader and a claim's verdict reader do not take
+    turns converting into one folder."""
+    base = model_dir.parent / f"{model_dir.name}-reader-openvino"
+    if weights.resolve() == BUILTIN_WEIGHTS:
+        return base
+    return base.with_name(f"{base.name}-{sha256_of(weights)[:12]}")
 
 
 def source_key(model_dir: Path, weights: Path, config: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +62,7 @@ def source_key(model_dir: Path, weights: Path, config: dict[str, Any]) -> dict[s
 
 
 def is_current(model_dir: Path, weights: Path, config: dict[str, Any]) -> bool:
-    folder = ir_dir(model_dir)
+    folder = ir_dir(model_dir, weights)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -71,7 +79,7 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
     """Export the reader to OpenVINO (under a minute on 2 cores, 0.6 GB on disk), check its logits
     against torch's, and move it into place atomically. Idempotent."""
     if is_current(model_dir, weights, config):
-        return ir_dir(model_dir)
+        return ir_dir(model_dir, weights)
     import openvino as ov
     import torch
     import transformers
@@ -102,7 +110,7 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
         reference = np.concatenate([net.outputs(**{k: v for k, v in tokenizer([t], return_tensors="pt").items()
                                                    if k in ("input_ids", "attention_mask")}).numpy()
                                     for t in texts])  # one at a time: no padding on torch's side
-    target = ir_dir(model_dir)
+    target = ir_dir(model_dir, weights)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="isnad-reader-openvino-", dir=target.parent) as tmp:
         staged = Path(tmp) / "ir"

@@ -143,6 +143,12 @@ class Settings:
         default="", metadata=_meta("a folder with the built-in reader's reader.safetensors and reader.json, as "
                                    "`python benchmarks/train_reader.py --out DIR` writes them (empty: the ones "
                                    "shipped in rag/data)", "RAG_READER_WEIGHTS"))
+    verdict_weights: str = field(
+        default="", metadata=_meta("a folder with built-in reader weights that carry a verdict head (`python "
+                                   "benchmarks/train_reader.py --claim-pairs FILE --out DIR`): `rag verify` asks "
+                                   "it whether the closest sentences state a claim that the word rules find only "
+                                   "worded otherwise (BENCHMARKS.md, the verdict head). Empty: the head of "
+                                   "RAG_READER's built-in reader, where its weights have one", "RAG_VERDICT_WEIGHTS"))
     reader_candidates: int = field(
         default=8, metadata=_meta("the sentence scorer's best candidates that the reader reads",
                                   "RAG_READER_CANDIDATES")

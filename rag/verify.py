@@ -35,7 +35,7 @@ from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
 from .facts import months, negated, number_contexts, numbers, opposite_action, period_name, periods, unmatched, weekdays
 from .index import Index
-from .name_probe import NameReader
+from .name_probe import NameReader, look_alikes
 from .names import arabic_place, is_place, name_in, names_a_place, place_forms, place_kinds, place_said, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
 from .scorer import Candidate
@@ -59,6 +59,9 @@ _TITLE_WORDS = {"President", "Minister", "Prime", "Foreign", "Defense", "Defence
                 "Air", "Force", "Cup", "League", "World", "North", "South", "East", "Western", "Eastern",
                 "Northern", "Southern", "Co", "Cooperation", "Assembly", "Health", "Education", "Economy", "Middle",
                 "Earth", "Sea", "Coast", "River", "Island", "Islands", "Province", "City", "Capital", "Minutes"}
+
+
+UNMATCHED_FIRST = 6  # the sentence words read first for a claim's own words (NameReader.unmatched)
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,14 @@ class Verifier:
     the embedder (a claim against one article)."""
 
     def __init__(self, index: Index, retriever: Retriever, answerer: Answerer, embedder: Embedder,
-                 policy: VerifyPolicy | None = None):
+                 policy: VerifyPolicy | None = None, verdicts: Any = None):
         self.index = index
         self.retriever = retriever
         self.answerer = answerer
         self.embedder = embedder
         self.policy = policy or VerifyPolicy()
+        # A reader whose verdict head reads claims (RAG_VERDICT_WEIGHTS); else the answer's reader's head.
+        self.verdict_reader = verdicts
         self._names: NameReader | None | bool = False  # False: not looked up yet
 
     @property
@@ -236,7 +241,7 @@ class Verifier:
         against contradicts it when read so. Numbers, dates, names and places stay checks: a reading
         does not undo them. None: the rules' verdict stands (and the head is not asked where its
         reading could change nothing)."""
-        reader = self.answerer.reader
+        reader = self.verdict_reader if self.verdict_reader is not None else self.answerer.reader
         verdicts = getattr(reader, "verdicts", None) if getattr(reader, "has_verdicts", False) else None
         if verdicts is None or found is not None and found.firm:
             return None
@@ -414,8 +419,25 @@ class Verifier:
         words = _content_words(claim)
         missing = [w for w in words if not _word_terms(w) & present and not place_said(w, support)]
         candidates = [w for w in missing if weight(w) >= self.policy.name_idf]
-        if swapped is not None:  # read with them: a model call costs about as much as a batch of a few words
-            names.vectors([*candidates, swapped[0]])
+        claim_terms = set(terms(claim))
+        others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]
+
+        # A word of the claim's own is one the sentence has another word for ("تأهل" / "صعد"); one
+        # it has nothing near is another fact, when it takes another word's slot or the claim
+        # otherwise repeats the sentence ("ولد في القاهرة" / "ولد في دمشق").
+        def says_the_rest(without: list[str]) -> bool:
+            rest = [t for t in dict.fromkeys(terms(claim)) if not any(t in terms(w) for w in without)]
+            return bool(rest) and sum(t in present for t in rest) >= self.policy.verbatim_share * len(rest)
+
+        # What the checks below may read, in one model call (a call costs about what a few more words
+        # in it do): the probe's words, the swapped slot's, and where the sentence's words may be
+        # read (see the end), the first few that `unmatched` reads.
+        ahead = [*candidates, *(swapped or ())]
+        most = [w for w in missing if weight(w) >= self.policy.rare_idf]  # the rare words below, at most
+        if sim >= self.policy.paraphrase_similarity and (swapped is not None or says_the_rest(most)):
+            read_ahead = most if says_the_rest(most) else [swapped[1]]  # type: ignore[index]
+            ahead += look_alikes(read_ahead, others)[:UNMATCHED_FIRST]
+        names.vectors(ahead)
         named = set(names.names(candidates))
         named |= {w for w in missing if arabic_place(w)}
         if swapped is not None and swapped[1] in named:  # another name in the claim's name's place
@@ -431,20 +453,11 @@ class Verifier:
         rare = [w for w in missing if weight(w) >= self.policy.rare_idf and w not in named]
         if not rare:
             return None
-        # A word of the claim's own is one the sentence has another word for ("تأهل" / "صعد"); one
-        # it has nothing near is another fact, when it takes another word's slot or the claim
-        # otherwise repeats the sentence ("ولد في القاهرة" / "ولد في دمشق").
-        def says_the_rest(without: list[str]) -> bool:
-            rest = [t for t in dict.fromkeys(terms(claim)) if not any(t in terms(w) for w in without)]
-            return bool(rest) and sum(t in present for t in rest) >= self.policy.verbatim_share * len(rest)
-
         if sim < self.policy.paraphrase_similarity:  # (first: reading the words below could only reject it too)
             return Shortfall(f"{rare[0]!r} is not in the closest passage, which is not close enough to say it "
                              f"in other words (similarity {sim:.2f})", wording=True)
         verbatim = says_the_rest(rare)  # (at most: leaving fewer words out says less of the rest)
         if swapped is not None or verbatim:  # the words are read only where it can matter
-            claim_terms = set(terms(claim))
-            others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]
             read = rare if verbatim else [swapped[1]]  # type: ignore[index]
 
             def rejects(other: list[str]) -> bool:  # (more words unmatched can only reject more)
@@ -452,7 +465,8 @@ class Verifier:
                                                                          and says_the_rest(other))
 
             # The sentence's words are read only until the claim's can no longer be rejected.
-            other = names.unmatched(read, others, self.policy.word_similarity, lambda rest: not rejects(rest))
+            other = names.unmatched(read, others, self.policy.word_similarity, lambda rest: not rejects(rest),
+                                    UNMATCHED_FIRST)
             if swapped is not None and swapped[1] in other:
                 return Shortfall(f"{swapped[1]!r} is not in the closest passage (it has {swapped[0]!r} there)",
                                  wording=True)

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from test_answer import all_articles
 
+from rag import reader_ov
 from rag.answer import Answerer, AnswerPolicy
 from rag.contract import answer_json
 from rag.engine import Isnad
 from rag.errors import ModelError, SettingsError
-from rag.reader import BuiltinReader, CrossEncoderReader, Reading, ReadItem, make_reader
+from rag.reader import BuiltinReader, CrossEncoderReader, Reading, ReadItem, make_reader, make_verdict_reader
 from rag.reader_api import RemoteReader, RerankError, parse_scores
 from rag.settings import Settings
 
@@ -59,6 +60,7 @@ def test_the_hash_embedder_has_no_reader_unless_one_is_plugged_in(engine: Isnad)
     assert engine.answerer.reader is None
     assert engine.info()["reader"] == "off (the sentence scorer alone)"
     assert engine.info()["claim_names"].startswith("no name probe for this model")  # learned on EmbeddingGemma
+    assert engine.info()["claim_reading"] == "none: the word rules and the name probe decide"
 
 
 def test_the_reader_chooses_the_first_quote_and_its_score_travels(engine: Isnad) -> None:
@@ -136,6 +138,37 @@ def test_make_reader_follows_the_settings(engine: Isnad) -> None:
         own.config  # noqa: B018  (the folder has no weights: the error says what to do)
     api = make_reader(s.replace(reader="builtin", rerank_url="http://127.0.0.1:9/rerank"), Neural())
     assert isinstance(api, RemoteReader) and isinstance(api.fallback, BuiltinReader)
+
+
+def test_a_verdict_reader_of_its_own_is_checked_when_made(engine: Isnad, tmp_path: Path) -> None:
+    s = engine.settings
+
+    class Neural:
+        name = "neural"
+        model = None
+
+    assert make_verdict_reader(s, Neural()) is None  # RAG_VERDICT_WEIGHTS unset: the answer reader's head, if any
+    assert make_verdict_reader(s.replace(verdict_weights=str(tmp_path)), engine.embedder) is None  # no model
+    with pytest.raises(SettingsError, match="RAG_VERDICT_WEIGHTS.*no reader.safetensors"):
+        make_verdict_reader(s.replace(verdict_weights=str(tmp_path)), Neural())
+    (tmp_path / "reader.safetensors").write_bytes(b"")
+    (tmp_path / "reader.json").write_text(json.dumps({"layers": 24, "rank": 16, "threshold": 0.1}), encoding="utf-8")
+    with pytest.raises(SettingsError, match="no verdict head"):
+        make_verdict_reader(s.replace(verdict_weights=str(tmp_path)), Neural())
+    (tmp_path / "reader.json").write_text(json.dumps({"layers": 24, "rank": 16, "verdicts": 3}), encoding="utf-8")
+    reader = make_verdict_reader(s.replace(verdict_weights=str(tmp_path)), Neural())
+    assert isinstance(reader, BuiltinReader) and reader.has_verdicts and reader.weights.parent == tmp_path
+
+
+def test_each_set_of_reader_weights_converts_into_a_folder_of_its_own(tmp_path: Path) -> None:
+    model = tmp_path / "embeddinggemma-300m"
+    assert reader_ov.ir_dir(model) == tmp_path / "embeddinggemma-300m-reader-openvino"  # the shipped weights
+    one, two = tmp_path / "one.safetensors", tmp_path / "two.safetensors"
+    one.write_bytes(b"1")
+    two.write_bytes(b"2")
+    assert reader_ov.ir_dir(model, one) != reader_ov.ir_dir(model, two)
+    assert reader_ov.ir_dir(model, one).name.startswith("embeddinggemma-300m-reader-openvino-")
+    assert reader_ov.ir_dir(model, one) == reader_ov.ir_dir(model, one)
 
 
 # -- a local CrossEncoder, built and saved by the test ---------------------------------------------------

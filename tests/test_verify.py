@@ -304,3 +304,18 @@ def test_a_reading_contradicts_only_where_its_bar_is_set(engine: Isnad, monkeypa
     assert v.verdict == "contradicted" and "read as stating otherwise" in v.reason, v.reason
     assert reader.claims == [claim]
     check_verbatim(engine, v)
+
+
+def test_a_verdict_reader_of_its_own_reads_claims_in_place_of_the_answers_reader(engine: Isnad) -> None:
+    claim = "ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية"  # a word the sentence lacks
+    answers, claims = VerdictReader(supported=0.1), VerdictReader(supported=0.9)
+    engine.answerer.reader = answers  # type: ignore[assignment]
+    engine.verifier.verdict_reader = claims
+    try:
+        v = engine.verify(claim)
+    finally:
+        engine.answerer.reader = None
+        engine.verifier.verdict_reader = None
+    assert v.verdict == "supported", v.reason
+    assert claims.claims == [claim] and answers.claims == []
+    check_verbatim(engine, v)
