@@ -294,7 +294,7 @@ class Isnad:
             from .verify import Verifier
 
             self._verifier = Verifier(self.index, self.retriever, self.answerer, self.embedder,
-                                      verdicts=make_verdict_reader(self.settings, self.embedder))
+                                      verdict_reader=make_verdict_reader(self.settings, self.embedder))
         return self._verifier
 
     # -- operations -------------------------------------------------------------------------

@@ -262,7 +262,8 @@ def builtin_files(settings: Settings) -> tuple[Path, Path]:
 
 def make_verdict_reader(settings: Settings, embedder: Embedder) -> BuiltinReader | None:
     """The built-in reader of RAG_VERDICT_WEIGHTS, for its verdict head alone (None when unset, or for
-    an embedder that is no neural model); checked on first use like the answer's reader."""
+    an embedder that is no neural model). Its files and its head are checked here; the model loads on
+    first use, like the answer's reader."""
     if not settings.verdict_weights or not hasattr(type(embedder), "model"):
         return None
     folder = Path(settings.verdict_weights).expanduser()

@@ -130,14 +130,14 @@ class Verifier:
     the embedder (a claim against one article)."""
 
     def __init__(self, index: Index, retriever: Retriever, answerer: Answerer, embedder: Embedder,
-                 policy: VerifyPolicy | None = None, verdicts: Any = None):
+                 policy: VerifyPolicy | None = None, verdict_reader: Any = None):
         self.index = index
         self.retriever = retriever
         self.answerer = answerer
         self.embedder = embedder
         self.policy = policy or VerifyPolicy()
         # A reader whose verdict head reads claims (RAG_VERDICT_WEIGHTS); else the answer's reader's head.
-        self.verdict_reader = verdicts
+        self.verdict_reader = verdict_reader
         self._names: NameReader | None | bool = False  # False: not looked up yet
 
     @property
