@@ -69,7 +69,7 @@ def test_a_sentence_is_read_only_until_the_decision_holds() -> None:
     embedder = WordEmbedder()
     reader = NameReader(embedder, probe())
     others = ["قرار", "أسعار", "محللون", "الأسواق", "الإنتاج", "النفط", "دعم"]
-    # Read to the end, the words nothing matches are the same as `closest` says.
+    # Read to the end: the words no word of the sentence comes near.
     assert reader.unmatched(["خبراء", "سكان"], others, 0.5) == ["سكان"]
     # A decision that holds once "خبراء" is matched: the sentence's words after it are not read.
     embedder = WordEmbedder()
