@@ -3,7 +3,8 @@
     python benchmarks/train_reader.py [--layers 4] [--steps 3000] [--threads 2]
 
 One command, on the CPU; it checkpoints every 100 steps (--save-every) to
-benchmarks/out/reader-ckpt[-<layers>l].pt and a rerun resumes from there (same arguments). At the end
+benchmarks/out/reader-ckpt[-<layers>l].pt and a rerun resumes from there (same arguments); `--export
+CKPT --out DIR` writes a checkpoint (a copy taken mid-run) as a reader to measure. At the end
 it writes rag/data/reader.safetensors and rag/data/reader.json (the architecture, the training data
 and the answerability threshold calibrated on the held-out training questions).
 
@@ -246,6 +247,26 @@ def evaluate(dev: list[Group], probs: list[np.ndarray]) -> dict[str, float]:
             "groups": len(dev)}
 
 
+def export(checkpoint: Path, out: Path) -> int:
+    """A checkpoint as a reader folder: what a run writes at its end, without its evaluation."""
+    import torch
+    from safetensors.torch import save_file
+
+    ck = torch.load(checkpoint, weights_only=False)
+    state, args = ck["state"], ck["args"]
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(out / WEIGHTS.name))
+    config = {"layers": args["layers"], "rank": args["rank"], "alpha": 2.0 * args["rank"], "threshold": None,
+              "verdicts": list(VERDICTS) if any(k.startswith("verdict.") for k in state) else None,
+              "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
+              "info": {"steps": ck["step"], "exported_from": str(checkpoint), "history": ck["history"],
+                       "training_seconds": round(ck.get("seconds", 0.0)),
+                       "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
+    (out / CONFIG.name).write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    log(f"wrote the weights of step {ck['step']} to {out}")
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--layers", type=int, default=4, help="EmbeddingGemma layers the reader keeps (of 24)")
@@ -269,7 +290,12 @@ def main() -> int:
     p.add_argument("--name", default="", help="a name for this run's checkpoint (reader-ckpt-<layers>l-<name>.pt)")
     p.add_argument("--out", type=Path, default=WEIGHTS.parent,
                    help="folder for reader.safetensors and reader.json (default: rag/data, what ships)")
+    p.add_argument("--export", type=Path, metavar="CHECKPOINT",
+                   help="only write this checkpoint's weights to --out, unevaluated and with no threshold "
+                        "(then: tune_reader.py --reader-weights DIR --write), and stop")
     args = p.parse_args()
+    if args.export:
+        return export(args.export, args.out)
     if args.batch < 0 or args.batch == 0 and not args.claim_pairs:
         p.error("--batch 0 trains the verdict alone: give --claim-pairs too (or a positive --batch)")
     weights, config_path = args.out / WEIGHTS.name, args.out / CONFIG.name
