@@ -434,8 +434,9 @@ class Verifier:
         # read (see the end), the first few that `unmatched` reads.
         ahead = [*candidates, *(swapped or ())]
         most = [w for w in missing if weight(w) >= self.policy.rare_idf]  # the rare words below, at most
-        if sim >= self.policy.paraphrase_similarity and (swapped is not None or says_the_rest(most)):
-            read_ahead = most if says_the_rest(most) else [swapped[1]]  # type: ignore[index]
+        most_verbatim = says_the_rest(most)
+        if sim >= self.policy.paraphrase_similarity and (swapped is not None or most_verbatim):
+            read_ahead = most if most_verbatim else [swapped[1]]  # type: ignore[index]
             ahead += look_alikes(read_ahead, others)[:UNMATCHED_FIRST]
         names.vectors(ahead)
         named = set(names.names(candidates))
