@@ -11,9 +11,10 @@ another passage holds the same answer).
 
 Questions: ARCD-train, TyDi-ar dev, MLQA ar dev and MLQA's English questions over the same passages (the
 MLQA question that shares a sentence with XQuAD left out), over the index train_scorer.py builds of their
-passages and 300 news articles (`python benchmarks/train_scorer.py --train-sets arcd_train tydi mlqa mlqa_en
---db benchmarks/out/train-db-wide` builds it). Passages that train_reader.py holds out (1 in 12) give no group.
-XQuAD and ARCD-test are never read.
+passages (`python benchmarks/train_scorer.py --train-sets arcd_train tydi mlqa mlqa_en --db
+benchmarks/out/train-db-wide` builds it). An index that holds anything else (the news distractors of
+`train_scorer.py --distractors news`, which shipped weights may not learn from) is refused. Passages that
+train_reader.py holds out (1 in 12) give no group. XQuAD and ARCD-test are never read.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def main() -> int:
     emb = CachingEmbedder(make_embedder(Settings.from_env({})))
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)), embedder=emb)
     isnad.index.open()
+    others = [a.id for a in isnad.index.ready_articles() if a.id not in articles]
+    if others:
+        print(f"{args.db} holds {len(others)} articles that are not training passages (e.g. {others[0]!r}): "
+              "build the index of the training passages alone (train_scorer.py without --distractors news, "
+              "into an empty --db)", file=sys.stderr)
+        return 2
     emb.load(args.query_cache)
     emb.prime([q.question for q in questions])
     emb.save(args.query_cache)

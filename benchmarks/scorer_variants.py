@@ -2,7 +2,7 @@
 
     python benchmarks/scorer_variants.py [--passages 3 5] [--out benchmarks/out/scorer_variants.json]
 
-Builds the examples exactly as `train_scorer.py` does (ARCD-train + demo_300 index, answerable,
+Builds the examples exactly as `train_scorer.py` does (the ARCD-train index, answerable,
 gold-removed and off-corpus questions; ARCD-train only, nothing held out is read) and compares,
 with 5-fold cross-validation grouped by passage:
 

@@ -7,13 +7,16 @@ Training data, and only this:
 * ARCD-train (../shared/data/arcd/arcd-train.json, MIT): 693 questions over 231 passages; with
   `--train-sets` also TyDi-ar dev (921, Apache-2.0), MLQA ar-ar dev (516, CC BY-SA 3.0) and MLQA's English
   questions over the same Arabic passages (516, `mlqa_en`), which quality.py then reports as training sets;
-* the 300 news articles of ../shared/data/news_demo/demo_300.jsonl as realistic distractors in the index;
+* with `--distractors news` only (research: the weights may not ship), the 300 news articles of
+  ../shared/data/news_demo/demo_300.jsonl as distractors in the index. Some of them are SaudiNewsNet's
+  (CC BY-NC-SA, research use only) and none of the news corpora is among the sets shipped weights may learn
+  from, so the default index holds the training sets' passages alone;
 * benchmarks/data/offcorpus_calibration.json: 60 questions written for this project that nothing in
   that index answers (negatives for the answerability model).
 XQuAD, ARCD-test and KaifLematha are never read here (TyDi and MLQA only when named): they are the held-out report
 (benchmarks/quality.py).
 
-The index (ARCD-train passages + demo_300) is asked every question exactly as the app would
+The index (the training passages) is asked every question exactly as the app would
 (hybrid retrieval, k = 10); the candidate sentences are those the answer step considers. Labels:
 a sentence is positive when it contains a gold answer. Each question is also asked with its gold
 passage removed from the results (unanswerable), and every question is added a second time with
@@ -112,16 +115,16 @@ def collect(isnad: Isnad, question: str, answers: tuple[str, ...], retrieval: Re
 
 
 def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path, passages: int | None = None,
-                   train_sets: tuple[str, ...] = ("arcd_train",)) -> tuple[list[Example], str]:
-    """Index the training sets' passages + demo_300 in `db` and ask every training question as the app
-    would: answerable, gold passage removed, and the off-corpus calibration questions. `passages`: how
-    many retrieved passages give candidate sentences (default: the app's policy)."""
+                   train_sets: tuple[str, ...] = ("arcd_train",), news: bool = False) -> tuple[list[Example], str]:
+    """Index the training sets' passages (and demo_300 with `news`: research only) in `db` and ask every
+    training question as the app would: answerable, gold passage removed, and the off-corpus calibration
+    questions. `passages`: how many retrieved passages give candidate sentences (default: the app's policy)."""
     import perf_common as pc
     from quality import CachingEmbedder, seed_vectors
 
     sets = [qa_data.training_questions(name) for name in train_sets]
     arcd = qa_data.QASet({k: v for s in sets for k, v in s.articles.items()}, [q for s in sets for q in s.questions])
-    demo = pc.load_demo()
+    demo = pc.load_demo() if news else []
     offcorpus = json.loads(CALIBRATION.read_text(encoding="utf-8"))["questions"]
     log(f"{len(arcd.articles)} passages of {', '.join(train_sets)} + {len(demo)} news articles, "
         f"{len(arcd.questions)} questions, {len(offcorpus)} off-corpus questions")
@@ -132,6 +135,11 @@ def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path, passages: 
         if (seed / "isnad.sqlite3").exists():
             seed_vectors(isnad, seed)
     added = isnad.add_articles([*arcd.articles.values(), *demo])
+    wanted = set(arcd.articles) | {a.id for a in demo}
+    others = [a.id for a in isnad.index.ready_articles() if a.id not in wanted]
+    if others:
+        raise SystemExit(f"{db} holds {len(others)} articles besides the training passages (e.g. {others[0]!r}, "
+                         "left by a run with other --train-sets or --distractors): use another --db")
     log(f"index ready ({added.embedded} sentences embedded)")
     emb.load(query_cache)
     emb.prime([q.question for q in arcd.questions] + offcorpus)
@@ -241,14 +249,17 @@ def choose_threshold(p_answerable: np.ndarray, max_abstain: float) -> float:
 # ------------------------------------------------------------------ main
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", type=Path, default=OUT / "train-db")
+    p.add_argument("--db", type=Path, help="the training index (default benchmarks/out/train-db, or train-db-news "
+                   "with --distractors news)")
     p.add_argument("--seed-db", type=Path, nargs="*", default=[OUT / "quality-db", OUT / "perf-db-2300"],
                    help="copy these indexes' embedding caches first, where they exist (same model)")
     p.add_argument("--out", type=Path, default=MODEL_PATH)
     p.add_argument("--report", type=Path, default=OUT / "train_scorer.json")
     p.add_argument("--query-cache", type=Path, default=OUT / "query-vectors.npz")
     p.add_argument("--train-sets", nargs="+", default=["arcd_train"], choices=["arcd_train", "tydi", "mlqa", "mlqa_en"],
-                   help="QA sets to train on (gold passages indexed beside demo_300)")
+                   help="QA sets to train on (their passages are the index)")
+    p.add_argument("--distractors", choices=["none", "news"], default="none",
+                   help="news: demo_300 in the index beside the passages (research only: the weights may not ship)")
     p.add_argument("--max-abstain", type=float, default=0.02,
                    help="largest share of answerable training questions the threshold may abstain on")
     p.add_argument("--answer-features", nargs="+", choices=QUESTION_FEATURES, default=list(ANSWER_FEATURES),
@@ -262,11 +273,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    args.db = args.db or OUT / ("train-db-news" if args.distractors == "news" else "train-db")
     apply_offline_env()
     if qa_data.skip_without_data():
         return 0
     started = time.time()
-    examples, embed_model = build_examples(args.db, args.seed_db, args.query_cache, train_sets=tuple(args.train_sets))
+    examples, embed_model = build_examples(args.db, args.seed_db, args.query_cache, train_sets=tuple(args.train_sets),
+                                           news=args.distractors == "news")
     examples += [blind_copy(ex) for ex in examples if ex.kind != "offcorpus" and ex.ctx.language == "ar"]
     log(f"{len(examples)} examples ({sum(len(ex.labels) for ex in examples)} candidate sentences)")
 
@@ -336,8 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     info = {"trained": date.today().isoformat(), "command": command,
             "train_sets": args.train_sets,
             "data_sha256": {rel: sha256(qa_data.DATA_DIR / rel) for rel in map(qa_data.training_file, args.train_sets)}
-            | {"news_demo/demo_300.jsonl": sha256(qa_data.DATA_DIR / "news_demo" / "demo_300.jsonl"),
-               "benchmarks/data/offcorpus_calibration.json": sha256(CALIBRATION)},
+            | ({"news_demo/demo_300.jsonl": sha256(qa_data.DATA_DIR / "news_demo" / "demo_300.jsonl")}
+               if args.distractors == "news" else {})
+            | {"benchmarks/data/offcorpus_calibration.json": sha256(CALIBRATION)},
             "examples": len(examples), "embed_model": embed_model,
             "cv_top1": variants, "l2": best_l2, "calibration_abstain": calib}
     model = ScorerModel({f: round(float(v), 5) for f, v in zip(SENTENCE_FEATURES, w, strict=True)},

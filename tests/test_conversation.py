@@ -131,8 +131,16 @@ def test_a_follow_ups_sentences_are_ranked_by_what_it_asks_too(isnad: Isnad,
     standalone = isnad.ask(WHICH, corroborate=False)
     assert embedded == [WHICH] and AGE not in [c.quote for c in standalone.citations]
     embedded.clear()
-    follow_up = isnad.ask("How old is he?", history=[WHICH], corroborate=False)
+    isnad.ask("How old is he?", history=[WHICH], corroborate=False)
     assert embedded == [f"{WHICH} How old is he?", "How old is he?"]
-    assert AGE in [c.quote for c in follow_up.citations]
+    # What the follow-up asks lifts its own sentence against the one the first answer quoted (how far
+    # is the learned weights' matter: the quotes an answer shows depend on them, this does not).
+    retrieval = isnad.retriever.retrieve(f"{WHICH} How old is he?", 3)
+
+    def age_over_plan() -> float:
+        scores = {s.candidate.text: s.score for s in isnad.answerer.judge("How old is he?", retrieval).ranked}
+        return scores[AGE] - scores[standalone.citations[0].quote]
+
+    with_own = age_over_plan()
     isnad.answerer.policy = replace(isnad.answerer.policy, follow_up_weight=0.0)  # the joint query alone
-    assert AGE not in [c.quote for c in isnad.ask("How old is he?", history=[WHICH], corroborate=False).citations]
+    assert with_own > age_over_plan() + 0.1
