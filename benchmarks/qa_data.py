@@ -22,6 +22,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.arabic import normalize
 from rag.types import Article
@@ -204,3 +205,12 @@ def contains_answer(quote: str, answers: tuple[str, ...]) -> bool:
     """Does the quote contain one of the gold answers (both normalised)?"""
     text = " ".join(normalize(quote).split())
     return any(" ".join(normalize(a).split()) in text for a in answers if a.strip())
+
+
+def only_training_passages(index: Any, wanted: set[str], db: Path) -> None:
+    """Stop unless the index at `db` holds the training passages `wanted` and nothing else: weights we
+    ship learn from the training sets alone (not from news distractors a research run left there)."""
+    others = [a.id for a in index.ready_articles() if a.id not in wanted]
+    if others:
+        raise SystemExit(f"{db} holds {len(others)} articles besides the training passages (e.g. {others[0]!r}, "
+                         "left by a run with other --train-sets or --distractors news): use an empty --db")

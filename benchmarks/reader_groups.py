@@ -75,12 +75,7 @@ def main() -> int:
     emb = CachingEmbedder(make_embedder(Settings.from_env({})))
     isnad = Isnad(Settings.from_env({}, db_dir=str(args.db)), embedder=emb)
     isnad.index.open()
-    others = [a.id for a in isnad.index.ready_articles() if a.id not in articles]
-    if others:
-        print(f"{args.db} holds {len(others)} articles that are not training passages (e.g. {others[0]!r}): "
-              "build the index of the training passages alone (train_scorer.py without --distractors news, "
-              "into an empty --db)", file=sys.stderr)
-        return 2
+    qa_data.only_training_passages(isnad.index, set(articles), args.db)
     emb.load(args.query_cache)
     emb.prime([q.question for q in questions])
     emb.save(args.query_cache)

@@ -247,6 +247,14 @@ def evaluate(dev: list[Group], probs: list[np.ndarray]) -> dict[str, float]:
             "groups": len(dev)}
 
 
+def reader_config(layers: int, rank: int, threshold: float | None, verdicts: bool,
+                  info: dict[str, object]) -> dict[str, object]:
+    """reader.json for weights of this shape (what rag/reader.py reads)."""
+    return {"layers": layers, "rank": rank, "alpha": 2.0 * rank, "threshold": threshold,
+            "verdicts": list(VERDICTS) if verdicts else None,
+            "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)", "info": info}
+
+
 def export(checkpoint: Path, out: Path) -> int:
     """A checkpoint as a reader folder: what a run writes at its end, without its evaluation."""
     import torch
@@ -256,12 +264,10 @@ def export(checkpoint: Path, out: Path) -> int:
     state, args = ck["state"], ck["args"]
     out.mkdir(parents=True, exist_ok=True)
     save_file(state, str(out / WEIGHTS.name))
-    config = {"layers": args["layers"], "rank": args["rank"], "alpha": 2.0 * args["rank"], "threshold": None,
-              "verdicts": list(VERDICTS) if any(k.startswith("verdict.") for k in state) else None,
-              "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
-              "info": {"steps": ck["step"], "exported_from": str(checkpoint), "history": ck["history"],
-                       "training_seconds": round(ck.get("seconds", 0.0)),
-                       "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
+    config = reader_config(args["layers"], args["rank"], None, any(k.startswith("verdict.") for k in state),
+                           {"steps": ck["step"], "exported_from": str(checkpoint), "history": ck["history"],
+                            "training_seconds": round(ck.get("seconds", 0.0)),
+                            "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))})
     (out / CONFIG.name).write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     log(f"wrote the weights of step {ck['step']} to {out}")
     return 0
@@ -403,15 +409,12 @@ def main() -> int:
     log(f"held out (all {len(dev)}): {final}")
     weights.parent.mkdir(parents=True, exist_ok=True)
     save_file(trained_state(net), str(weights))
-    config = {"layers": args.layers, "rank": args.rank, "alpha": 2.0 * args.rank, "threshold": final.get("threshold"),
-              "verdicts": list(VERDICTS) if claims else None,
-              "base_model": "EmbeddingGemma-300M (model.safetensors sha256 cbf5a783…)",
-              "info": {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
-                       "train_sources": sorted({g.source for g in train}), "held_out": final,
-                       "claim_pairs": len(claims),
-                       "init": str(args.init or ""),
-                       "history": history, "training_seconds": round(spent), "dtype": str(dtype),
-                       "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))}}
+    config = reader_config(args.layers, args.rank, final.get("threshold"), bool(claims),
+                           {"steps": step, "batch_questions": args.batch, "lr": args.lr, "train_groups": len(train),
+                            "train_sources": sorted({g.source for g in train}), "held_out": final,
+                            "claim_pairs": len(claims), "init": str(args.init or ""),
+                            "history": history, "training_seconds": round(spent), "dtype": str(dtype),
+                            "meta": meta("python benchmarks/train_reader.py " + " ".join(sys.argv[1:]))})
     config_path.write_text(json.dumps(config, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     log(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and {config_path} in {time.time() - started:.0f} s")
     return 0

@@ -135,11 +135,7 @@ def build_examples(db: Path, seed_dbs: list[Path], query_cache: Path, passages: 
         if (seed / "isnad.sqlite3").exists():
             seed_vectors(isnad, seed)
     added = isnad.add_articles([*arcd.articles.values(), *demo])
-    wanted = set(arcd.articles) | {a.id for a in demo}
-    others = [a.id for a in isnad.index.ready_articles() if a.id not in wanted]
-    if others:
-        raise SystemExit(f"{db} holds {len(others)} articles besides the training passages (e.g. {others[0]!r}, "
-                         "left by a run with other --train-sets or --distractors): use another --db")
+    qa_data.only_training_passages(isnad.index, set(arcd.articles) | {a.id for a in demo}, db)
     log(f"index ready ({added.embedded} sentences embedded)")
     emb.load(query_cache)
     emb.prime([q.question for q in arcd.questions] + offcorpus)
