@@ -200,6 +200,8 @@ class Isnad:
         query = self._query(question, history, extractive)
         lang = language(question)
         retrieval = self.retriever.retrieve(query, k or self.settings.k, filters, lang=lang, mode=mode)
+        if not retrieval.hits:
+            self.index.require_articles()  # nothing to answer from: say what to do, not "not found"
         choice = self.answerer.choose(question, retrieval)
         answer = self.answerer.answer(question, retrieval, choice)
         chat = None if extractive else self.chat_model

@@ -45,3 +45,7 @@ class UnreachableError(StoreError):
 
 class NotFoundError(RagError):
     """An article id that is not in the index."""
+
+
+class EmptyIndexError(RagError):
+    """A question or a claim asked of an index that holds no article yet."""

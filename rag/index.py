@@ -34,7 +34,7 @@ from .arabic import terms
 from .chunking import chunk_article, text_hash
 from .copies import CopyPolicy, band_keys, jaccard, shingles
 from .embedder import Embedder
-from .errors import InputError, StoreError, UnreachableError
+from .errors import EmptyIndexError, InputError, StoreError, UnreachableError
 from .ids import unit_id
 from .pgstore import AdvisoryLock, PgStore
 from .sentences import split_sentences
@@ -375,6 +375,18 @@ class Index:
     def counts(self) -> dict[str, int]:
         self.open()
         return {**self.store.counts(), "vectors": self.vectors.count()}
+
+    def require_articles(self) -> None:
+        """Raise EmptyIndexError, saying what to do, when no article is ready to answer from."""
+        self.open()
+        if self.store.has_ready_articles():
+            return
+        pending = len(self.store.pending_ids())
+        raise EmptyIndexError(
+            f"the index in {self.db_dir} holds no article yet"
+            + (f" ({pending} still being added: ask again when the import is done)" if pending else
+               ": add some with `python -m rag ingest corpus/` (the default corpus) or your own files, folders "
+               "or web pages, or start the app, which loads the default corpus"))
 
     # -- writing ----------------------------------------------------------------------------
     def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:

@@ -169,6 +169,8 @@ class Verifier:
             cands = self.answerer.candidates(retrieval, passages=len(retrieval.hits))
         else:
             retrieval = self.retriever.retrieve(claim, self.policy.passages, lang=lang)
+            if not retrieval.hits:
+                self.index.require_articles()  # nothing to check against: say what to do
             cands = self.answerer.candidates(retrieval, passages=self.policy.passages)
         return self._judge(claim, cands, retrieval, retrieval.query_vector, lang, t0)
 

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from rag.answer import NOT_FOUND
 from rag.engine import MAX_QUESTION_CHARS, Isnad
-from rag.errors import EmptyQuestionError
+from rag.errors import EmptyIndexError, EmptyQuestionError
 from rag.ingest.loaders import load_paths
 from rag.sentences import split_sentences
 from rag.settings import Settings
-from rag.types import Article
+from rag.types import Article, Filters
 
 EXTRA = [
     Article("fair", "معرض الشارقة للكتاب",
@@ -141,11 +141,17 @@ def test_abstain_messages_are_in_their_language() -> None:
     assert re.fullmatch(r"[\x20-\x7e]+", NOT_FOUND["en"])
 
 
-def test_abstains_on_an_empty_index(tmp_path: Path) -> None:
+def test_an_empty_index_says_how_to_fill_it_instead_of_not_found(tmp_path: Path) -> None:
     isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
-    answer = isnad.ask("Who mediated?")
-    assert answer.abstained and answer.citations == [] and answer.passages == []
-    assert answer.answer == NOT_FOUND["en"]
+    with pytest.raises(EmptyIndexError, match=r"holds no article yet: add some with `python -m rag ingest corpus/`"):
+        isnad.ask("Who mediated?")
+    with pytest.raises(EmptyIndexError, match="holds no article yet"):
+        isnad.verify("Russia mediated between Armenia and Azerbaijan.")
+    isnad.ingest([CORPUS])
+    assert isnad.ask("Who mediated?").passages  # answered from the articles now there
+    # Articles that no passage matches (a filter that leaves none) are an answer, not an empty index.
+    none = isnad.ask("Who mediated?", filters=Filters(sources=("no-such-source",)))
+    assert none.abstained and none.passages == [] and none.answer == NOT_FOUND["en"]
 
 
 def test_answer_sentences_setting_limits_citations(engine: Isnad) -> None:

@@ -236,6 +236,13 @@ def test_empty_question_exits_2_with_a_message(seeded: Cli, question: str) -> No
     assert err.startswith("error:") and ("question" in err.lower() or "QUESTION" in err)
 
 
+def test_asking_an_empty_index_says_how_to_fill_it(cli: Cli) -> None:
+    for args in (("ask", "Who mediated?"), ("verify", "Russia mediated.")):
+        rc, out, err = cli(*args)
+        assert rc == 2 and out == ""
+        assert err.startswith("error: the index in ") and "rag ingest corpus/" in err
+
+
 def test_missing_question_exits_2(seeded: Cli) -> None:
     rc, _, err = seeded("ask")
     assert rc == 2 and "--batch" in err
