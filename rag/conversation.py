@@ -48,6 +48,15 @@ def is_follow_up(question: str) -> bool:
     return any(_CLITIC.search(w) for w in plain if len(w) > 4) and len(content) <= 2
 
 
+# Said with "not found" when a question that leans on an earlier one is asked first.
+ALONE = {
+    "ar": "يبدو هذا السؤال متابعةً لسؤال سابق، ولم يُطرح قبله سؤال في هذه المحادثة: اطرح أولاً السؤال الذي يتابعه، "
+          "أو اذكر فيه ما تسأل عنه.",
+    "en": "This question reads as a follow-up, and nothing was asked before it in this conversation: ask the "
+          "question it follows first, or name what it is about.",
+}
+
+
 def contextual_query(question: str, history: Sequence[str]) -> str:
     """The text to search with: the question, preceded by the question it follows up on."""
     question = question.strip()

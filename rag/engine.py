@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .answer import Answerer, AnswerPolicy
 from .arabic import language
-from .conversation import contextual_query
+from .conversation import ALONE, contextual_query, is_follow_up
 from .embedder import Embedder, make_embedder
 from .errors import EmptyQuestionError, InputError, NotFoundError, RagError, SettingsError
 from .index import AddResult, Index
@@ -207,6 +207,8 @@ class Isnad:
         chat = None if extractive else self.chat_model
         if chat is not None and retrieval.hits:
             answer = self._generated(question, self.answerer.reader_order(choice, retrieval), answer, chat)
+        if answer.abstained and not history and is_follow_up(question) and not answer.note:
+            answer = replace(answer, note=ALONE[lang if lang in ALONE else "en"])  # "ومتى حدث ذلك؟" asked first
         if (self.settings.corroborate if corroborate is None else corroborate) and answer.citations:
             answer = self.corroborate(answer)
         timings = answer.timings_ms

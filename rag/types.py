@@ -113,7 +113,8 @@ class Answer:
     # The sentences of `answer`, each with the citation number it carries, for UIs.
     sentences: list[AnswerSentence] = field(default_factory=list)
     mode: str = "extractive"  # or "generated"
-    note: str = ""  # why a generated answer fell back to the extractive one
+    # Why a generated answer fell back to the extractive one, or why nothing was found (a follow-up asked first)
+    note: str = ""
     generated: list[GeneratedSentence] = field(default_factory=list)  # every generated sentence, kept or not
     reader: str = ""  # the reader that chose the quotes ("" when none did)
     # citation number -> corroborate.Corroboration: other articles that state, dispute or copy it

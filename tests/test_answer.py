@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rag.answer import NOT_FOUND
+from rag.conversation import ALONE
 from rag.engine import MAX_QUESTION_CHARS, Isnad
 from rag.errors import EmptyIndexError, EmptyQuestionError
 from rag.ingest.loaders import load_paths
@@ -167,6 +168,15 @@ def test_sentence_vectors_are_cached(engine: Isnad) -> None:
     before = engine.index.store.counts()["cached_vectors"]
     engine.ask(question)
     assert engine.index.store.counts()["cached_vectors"] == before
+
+
+@pytest.mark.parametrize(("question", "lang"), [("ومتى حدث ذلك؟", "ar"), ("And when did that happen?", "en")])
+def test_a_follow_up_asked_first_says_so_when_nothing_is_found(strict_engine: Isnad, question: str, lang: str) -> None:
+    alone = strict_engine.ask(question)
+    assert alone.abstained and alone.note == ALONE[lang]
+    # After the question it follows, or a question of its own that finds nothing: no such note.
+    assert strict_engine.ask(question, history=["من توسط بين أرمينيا وأذربيجان؟"]).note == ""
+    assert strict_engine.ask("كم عدد سكان القاهرة؟").note == ""
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])

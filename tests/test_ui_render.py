@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rag.conversation import ALONE
 from rag.errors import InputError, SettingsError
 from rag.ingest.fetch import blocked, check_url, fetch, page_article
 from rag.settings import Settings
@@ -149,6 +151,9 @@ def test_chat_states_searching_streaming_and_abstained():
     out = render_chat([Turn(q, abstained)])
     assert "abstained" in out and 'data-kind="p"' in out
     assert 'data-kind="p"' in render_sources([Turn(q, abstained)])
+    assert 'class="note"' not in out
+    alone = replace(abstained, note=ALONE["ar"])  # a follow-up asked first says so, right to left, escaped
+    assert f'<p class="note" dir="rtl">{ALONE["ar"]}</p>' in render_chat([Turn("ومتى حدث ذلك؟", alone)])
 
 
 # ---------------------------------------------------------------- urls

@@ -107,7 +107,8 @@ def _answer_body(i: int, turn: Turn) -> str:
             for j, p in enumerate(ans.passages[:CHAT_PASSAGES]))
         closest = (f'<p class="closest">{esc(phrase("closest", ans.language))}</p><ul class="passages">{items}</ul>'
                    if items else "")
-        return f'<p class="abstain" dir="{text_dir(ans.answer)}">{esc(ans.answer)}</p>{closest}'
+        note = f'<p class="note" dir="{text_dir(ans.note)}">{esc(ans.note)}</p>' if ans.note else ""
+        return f'<p class="abstain" dir="{text_dir(ans.answer)}">{esc(ans.answer)}</p>{note}{closest}'
     sentences = ans.sentences or [AnswerSentence(c.quote, c.n) for c in ans.citations]
     count = len(sentences) if turn.shown is None else turn.shown
     titles = {c.n: c.title for c in ans.citations}
