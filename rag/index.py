@@ -385,8 +385,8 @@ class Index:
         raise EmptyIndexError(
             f"the index in {self.db_dir} holds no article yet"
             + (f" ({pending} still being added: ask again when the import is done)" if pending else
-               ": add some with `python -m rag ingest corpus/` (the default corpus) or your own files, folders "
-               "or web pages, or start the app, which loads the default corpus"))
+               ": add some in the app's \"Add articles\" tab, or with `python -m rag ingest corpus/` (the default "
+               "corpus) or your own files, folders or web pages; the app loads the default corpus when it starts"))
 
     # -- writing ----------------------------------------------------------------------------
     def add(self, articles: Sequence[Article], progress: Progress | None = None) -> AddResult:

@@ -144,7 +144,7 @@ def test_abstain_messages_are_in_their_language() -> None:
 
 def test_an_empty_index_says_how_to_fill_it_instead_of_not_found(tmp_path: Path) -> None:
     isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
-    with pytest.raises(EmptyIndexError, match=r"holds no article yet: add some with `python -m rag ingest corpus/`"):
+    with pytest.raises(EmptyIndexError, match=r"holds no article yet: add some in the app.s \"Add articles\" tab, or with `python -m rag ingest corpus/`"):
         isnad.ask("Who mediated?")
     with pytest.raises(EmptyIndexError, match="holds no article yet"):
         isnad.verify("Russia mediated between Armenia and Azerbaijan.")
