@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .arabic import normalize, terms, written_words
+from .arabic import normalize, strip_diacritics, terms, written_words
 
 _WORD = re.compile(r"\d+(?:[.,٫]\d+)*|[^\W\d_]+")
 _PREFIXES = ("وب", "وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
@@ -84,7 +84,7 @@ _NEGATIONS = {normalize(w) for w in """
     not never neither nor cannot
 """.split()}
 # "لا يزال" / "ما زال" mean "still": not a negation.
-_STILL = re.compile(r"(^|\s)(لا|ما|لم) ?(يزال|تزال|يزالون|زال|زالت|يزل|تزل)(\s|$)")
+_STILL_VERBS = frozenset(normalize(w) for w in "يزال تزال يزالون زال زالت يزل تزل".split())
 
 
 def _words(text: str) -> list[str]:
@@ -351,18 +351,40 @@ def weekdays(text: str) -> frozenset[int]:
 @lru_cache(maxsize=50_000)
 def negated(text: str) -> bool:
     """Does the sentence say that something did not happen / is not so?"""
-    norm = " ".join(_words(text))
-    norm = _STILL.sub(" ", norm)
     return negations(text) % 2 == 1
 
 
 @lru_cache(maxsize=50_000)
 def negations(text: str) -> int:
     """How many negations the sentence has: "ليس صحيحا أن لا …" has two, and says "…"."""
-    norm = _STILL.sub(" ", " ".join(_words(text)))
-    ws = norm.split()
-    is_neg = [w in _NEGATIONS or (w[:1] in ("و", "ف") and w[1:] in _NEGATIONS) for w in ws]
-    count = 0
+    return len(_negation_scopes(text))
+
+
+# What a negation passes over to reach what it denies: quantifiers ("بأي تصريح", "any comment") and
+# auxiliaries ("لم يكن مؤشرا", "لم يتم تحديدها", "لم يعد"; English ones are stop words already).
+_NEGATION_SKIP = {normalize(w) for w in "أي أية بأي بأية لأي any يكن تكن يكونوا يتم تتم يعد تعد يعودوا".split()}
+# A negation of these denies the whole statement that follows: "ليس صحيحا أن …", "it is not true that …".
+_WHOLE = {normalize(w) for w in "صحيح صحيحا صحيحة true correct case".split()}
+
+
+def negation_scopes(text: str) -> list[tuple[str, ...]]:
+    """What each negation of the sentence denies: the first two words after it that carry meaning, as
+    written less short vowels ("لم يتم تحديدها بعد" → ("تحديدها",), "did not make any comment" →
+    ("make", "comment")); () where it denies the whole statement that follows ("ليس صحيحا أن …", "It is
+    not true that …"). A negation in a clause of its own ("… الحدود، التي لم يتم تحديدها") denies that clause, not the
+    sentence's main statement."""
+    return list(_negation_scopes(text))
+
+
+@lru_cache(maxsize=50_000)
+def _negation_scopes(text: str) -> tuple[tuple[str, ...], ...]:
+    written = _WORD.findall(strip_diacritics(text).replace("n't", " not"))  # (short vowels split a word)
+    ws = [normalize(w) for w in written]
+    # "لا يزال" / "ما زال": "still", not a negation
+    still = [i + 1 < len(ws) and w in ("لا", "ما", "لم") and ws[i + 1] in _STILL_VERBS for i, w in enumerate(ws)]
+    is_neg = [not s and (w in _NEGATIONS or (w[:1] in ("و", "ف") and w[1:] in _NEGATIONS))
+              for w, s in zip(ws, still, strict=True)]
+    scopes: list[tuple[str, ...]] = []
     for i, neg in enumerate(is_neg):
         if not neg:
             continue
@@ -372,8 +394,17 @@ def negations(text: str) -> int:
         only = next((j for j, x in enumerate(after) if x in ("الا", "سوي")), None)
         if only is not None and not any(is_neg[i + 1: i + 1 + only]):
             continue
-        count += 1
-    return count
+        scope: list[str] = []
+        for j in range(i + 1, len(ws)):
+            if is_neg[j] or len(scope) == 2:
+                break
+            if ws[j] in _WHOLE and not scope:
+                scope = []
+                break
+            if terms(ws[j]) and ws[j] not in _NEGATION_SKIP and not ws[j][0].isdigit():
+                scope.append(written[j])
+        scopes.append(tuple(scope))
+    return tuple(scopes)
 
 
 # Actions and their opposites, in both languages (normalised Arabic; English stems as written).

@@ -33,7 +33,18 @@ from .answer import Answerer, cite, read_item
 from .arabic import language, normalize, strip_diacritics, terms, written_words
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
-from .facts import months, negated, number_contexts, numbers, opposite_action, period_name, periods, unmatched, weekdays
+from .facts import (
+    months,
+    negated,
+    negation_scopes,
+    number_contexts,
+    numbers,
+    opposite_action,
+    period_name,
+    periods,
+    unmatched,
+    weekdays,
+)
 from .index import Index
 from .name_probe import NameReader, look_alikes
 from .names import arabic_place, is_place, name_in, names_a_place, place_forms, place_kinds, place_said, same_name
@@ -344,7 +355,8 @@ class Verifier:
         flipped = opposite_action(claim, support, names=same_slot)
         if flipped is not None:
             return f"the article says {flipped[0]!r}, the claim {flipped[1]!r}"
-        if negated(claim) != negated(support):
+        if negated(claim) != negated(support) and self._denies(*((support, claim) if negated(support)
+                                                                 else (claim, support))):
             return ("the article says the opposite (it negates it)" if negated(support)
                     else "the claim denies what the article says")
         latin = language(support) == "en"  # a Latin-script passage writes every name as the claim does
@@ -364,6 +376,24 @@ class Verifier:
             if swapped is not None and all(arabic_place(w) for w in swapped):
                 return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
         return None
+
+    def _denies(self, negated_text: str, other: str) -> bool:
+        """Does a negation of `negated_text` deny what `other` says? Only where what it negates is
+        in `other` (a word of it, or, read by the model, a word near one): "… الحدود، التي لم يتم
+        تحديدها" denies that the border was drawn, not that the clashes began; "ليس صحيحا أن …" denies
+        everything after it. Without the model, across languages: every negation denies."""
+        scopes = negation_scopes(negated_text)
+        if any(not scope for scope in scopes):
+            return True
+        said = set(terms(other))
+        words = [w for scope in scopes for w in scope]
+        if any(_word_terms(w) & said for w in words):
+            return True
+        names = self.names
+        if names is None:
+            return language(negated_text) != language(other)
+        near = names.unmatched(words, _content_words(other), self.policy.word_similarity)
+        return len(near) < len(set(words))
 
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,
                  article: str = "") -> Shortfall | None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer_types import evidence, question_type
-from rag.facts import months, negated, numbers, period_name, periods, same_number, unmatched
+from rag.facts import months, negated, negation_scopes, numbers, period_name, periods, same_number, unmatched
 from rag.generate import split_claims
 
 
@@ -87,6 +87,24 @@ def test_months_in_any_calendar_and_language() -> None:
 ])
 def test_negation(text: str, expected: bool) -> None:
     assert negated(text) is expected
+
+
+@pytest.mark.parametrize(("text", "scopes"), [
+    ("لم تدل روسيا بأي تصريح", [("تدل", "روسيا")]),  # past the quantifier
+    ("ومع ذلك، فإن روسيا لم تدلي بأي تصريحات بشأن طلب أرمينيا.", [("تدلي", "تصريحات")]),
+    # A negation in a clause of its own denies that clause: the border was not drawn.
+    ("اتهمت أرمينيا وأذربيجان بعضهما ببدء الاشتباكات على الحدود، والتي لم يتم تحديدها بعد.", [("تحديدها",)]),
+    ("Russia did not make any comment", [("make", "comment")]),
+    ("Trump said he doesn't trust Kim", [("trust", "Kim")]),
+    ("ليس صحيحا أن روسيا أعلنت موقفها", [()]),  # the whole statement after it
+    ("It is not true that Russia commented", [()]),
+    ("لم يكن وضع الشخص ضمانا لمكانته ولم يكن مؤشرا على ثروته", [("وضع", "الشخص"), ("مؤشرا", "ثروته")]),
+    ("كان استخدام المصطلح مُضَلِّلاً", []),  # short vowels inside a word split no "لا" out of it
+    ("روسيا لا تزال صامتة", []),
+    ("لم يتخل إلا عن 308 نقاط", []),
+])
+def test_what_a_negation_denies(text: str, scopes: list[tuple[str, ...]]) -> None:
+    assert negation_scopes(text) == scopes
 
 
 

@@ -140,6 +140,9 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("President Emmanuel Macron urged the leaders of Azerbaijan and Armenia to agree to a complete ceasefire.",
      "contradicted"),  # it was Charles Michel
     ("Russia made statements about Armenia's request.", "contradicted"),  # it made none
+    ("Armenia did not lose control of any military positions.", "contradicted"),  # it lost two
+    # The sentence's negation is of the border ("التي لم يتم تحديدها"), not of the clashes.
+    ("The clashes broke out on 16 November.", "supported"),
     # In other words than the article's (دعا / حث, قادة / زعماء, تام / كامل; موسكو for روسيا): a paraphrase
     # is supported; the same with another person or another capital is not.
     ("دعا شارل ميشيل قادة أرمينيا وأذربيجان إلى وقف تام لإطلاق النار", "supported"),

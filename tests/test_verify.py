@@ -60,6 +60,20 @@ def test_a_changed_fact_is_not_supported_and_says_why(engine: Isnad, claim: str,
     check_verbatim(engine, v)
 
 
+def test_a_negation_denies_only_what_it_negates(engine: Isnad) -> None:
+    support = "اتهمت أرمينيا وأذربيجان بعضهما ببدء الاشتباكات على الحدود المشتركة، والتي لم يتم ترسيمها بعد."
+    differs = engine.verifier.differs
+    # The border was not drawn; that the clashes began is stated, not denied.
+    assert differs("اتهمت أرمينيا وأذربيجان بعضهما ببدء الاشتباكات على الحدود", support, "ar", {}) is None
+    assert differs("تم ترسيم الحدود المشتركة بين البلدين", support, "ar", {}) == \
+        "the article says the opposite (it negates it)"
+    assert differs("ليس صحيحا أن أرمينيا وأذربيجان تبادلتا الاتهامات", "تبادلت أرمينيا وأذربيجان الاتهامات.", "ar",
+                   {}) == "the claim denies what the article says"
+    # Across languages, without the model to read the negated word: every negation denies.
+    assert differs("The clashes began on the border.", support, "en", {}) == \
+        "the article says the opposite (it negates it)"
+
+
 def test_english_claim_with_a_changed_latin_name_against_an_english_passage(engine: Isnad) -> None:
     assert engine.verify("Charles Michel spoke with both leaders.", "mixed").supported
     v = engine.verify("Donald Michel spoke with both leaders.", "mixed")
