@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local PostgreSQL for server mode and its tests, from Debian's package: installs it when missing
 # (as root, with apt), starts the cluster, makes the role `isnad` (password `isnad`, may create
-# databases) and the database `isnad_test`, and prints their URL on the last line.
+# databases) and the database `isnad_test`, and prints their URL: the only line on stdout.
 # Idempotent. For a real deployment choose your own password (README: "Running on servers").
 set -euo pipefail
 
@@ -20,15 +20,15 @@ if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version main"; then
   pg_createcluster "$version" main >/dev/null
 fi
 if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
-  pg_ctlcluster "$version" main start
+  pg_ctlcluster "$version" main start >&2  # (it may say "Removed stale pid file.": not on stdout)
 fi
 port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')
 as_postgres() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
 psql_admin() { as_postgres psql -p "$port" -qtAX "$@"; }
 if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = 'isnad'")" != "1" ]; then
-  psql_admin -c "CREATE ROLE isnad LOGIN CREATEDB PASSWORD 'isnad'"
+  psql_admin -c "CREATE ROLE isnad LOGIN CREATEDB PASSWORD 'isnad'" >&2
 fi
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'isnad_test'")" != "1" ]; then
-  psql_admin -c "CREATE DATABASE isnad_test OWNER isnad"
+  psql_admin -c "CREATE DATABASE isnad_test OWNER isnad" >&2
 fi
 echo "postgresql://isnad:isnad@127.0.0.1:${port}/isnad_test"
