@@ -222,6 +222,18 @@ class Verifier:
                 if checked[2] is None and checked[3] is None:
                     best, sim, found, short = checked
                     break
+        elif problem is None and lang == "ar" and (left := self._unsaid_count(claim, best.text, idf)):
+            # The closest sentence states the claim only if some of its rare words are taken as the
+            # claim's own wording; one nearly as close that leaves fewer of them unsaid states it more
+            # plainly ("لجأت يريفان إلى موسكو مطالبة بدعم عسكري" for "طلبت أرمينيا دعما عسكريا من روسيا",
+            # where the closest says that Russia made no statement on Armenia's request): cite that one.
+            for other in ranked[1:self.policy.support_candidates]:
+                if other[1] < sim - self.policy.support_margin or self._unsaid_count(claim, other[0].text, idf) >= left:
+                    continue
+                checked = self._check(claim, other, cands, retrieval, idf, lang)
+                if checked[2] is None and checked[3] is None:
+                    best, sim, found, short = checked
+                    break
         read = self._read_verdicts(claim, ranked, best, sim, found, short, cands, retrieval, idf, lang)
         if read is not None:
             best, sim, found, short = read
@@ -376,6 +388,14 @@ class Verifier:
             if swapped is not None and all(arabic_place(w) for w in swapped):
                 return f"the article says {swapped[0]!r}, the claim {swapped[1]!r}"
         return None
+
+    def _unsaid_count(self, claim: str, support: str, idf: dict[str, float]) -> int:
+        """How many of an Arabic claim's rare words (`rare_idf`) the support does not have, in any form
+        (a capital for its country)."""
+        present = set(terms(support))
+        return sum(1 for w in _content_words(claim)
+                   if max((idf.get(t, 0.0) for t in terms(w)), default=0.0) >= self.policy.rare_idf
+                   and not _word_terms(w) & present and not place_said(w, support))
 
     def _denies(self, negated_text: str, other: str) -> bool:
         """Does a negation of `negated_text` deny what `other` says? Only where what it negates is

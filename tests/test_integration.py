@@ -159,6 +159,14 @@ def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdi
         assert engine.get(c.article_id).text[c.start:c.end] == c.quote
 
 
+def test_a_claim_is_cited_to_the_sentence_that_states_it(engine: Isnad) -> None:
+    # The closest sentence is that Russia made no statement on Armenia's request; the one that states
+    # the claim ("مطالبة بدعم عسكري", Yerevan and Moscow for Armenia and Russia) is nearly as close.
+    got = engine.verify("طلبت أرمينيا دعما عسكريا من روسيا")
+    assert got.verdict == "supported", got.reason
+    assert "دعم عسكري" in got.citations[0].quote, got.citations[0].quote
+
+
 def test_the_built_in_reader_runs_on_the_loaded_model(engine: Isnad) -> None:
     """RAG_READER=builtin: the shipped reader weights load on top of the embedder's EmbeddingGemma
     (no second model), read the candidates, and every quote it chooses is verbatim with its score."""

@@ -222,3 +222,23 @@ def test_a_name_where_the_closest_sentence_has_another_word_is_the_verdict(two: 
     assert not v.supported and "(it has 'محللون' there)" in v.reason, v.reason
     assert len(read) == 1  # no other sentence is read: none can undo another name in its place
 
+
+
+# The closest sentence states the claim with "خبراء" as its own word for "محللون"; the next one says "خبراء".
+PLAIN = Article("plain", "قرار أوبك+", "وقال محللون إن قرار أوبك+ خفض الإنتاج دعم الأسعار. "
+                "وقال خبراء إن قرار أوبك+ خفض الإنتاج دعم أسعار النفط في الأسواق العالمية بعد اجتماع طويل.",
+                "2022-10-03", None, None)
+
+
+def test_a_sentence_nearly_as_close_that_says_more_of_the_claim_is_cited(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    isnad = engine_with(tmp_path / "db", PLAIN, VerifyPolicy(min_similarity=0.2, paraphrase_similarity=0.2,
+                                                             rare_idf=0.0, support_margin=1.0))
+    claim = "وقال خبراء إن قرار أوبك+ خفض الإنتاج دعم الأسعار"
+    v = isnad.verify(claim, "plain")
+    assert v.verdict == "supported", v.reason
+    assert v.citations[0].quote.startswith("وقال خبراء")
+    verifier = isnad.verifier
+    monkeypatch.setattr(verifier, "policy", replace(verifier.policy, support_candidates=1))
+    alone = verifier.verify(claim, "plain")  # the closest alone: it states the claim in other words
+    assert alone.verdict == "supported" and alone.citations[0].quote.startswith("وقال محللون")
