@@ -220,6 +220,11 @@ class PgStore(SqlStore):
                         cur.executemany("INSERT INTO postings(term, chunk_rowid, tf) VALUES (%s, %s, %s)",
                                         [(t, rowid, n) for t, n in counts.items()])
 
+    def _execute_many(self, conn: Any, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        if rows:
+            with conn.cursor() as cur:  # psycopg batches executemany on a cursor
+                cur.executemany(self._sql(sql), rows)
+
     def _put(self, conn: Any, vectors: dict[str, np.ndarray]) -> None:
         if vectors:
             with conn.cursor() as cur:  # psycopg batches executemany on a cursor

@@ -166,6 +166,10 @@ class SqlStore:
     def _execute(self, conn: Any, sql: str, params: Sequence[object] = ()) -> Any:
         return conn.execute(self._sql(sql), params)
 
+    def _execute_many(self, conn: Any, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        if rows:
+            conn.executemany(self._sql(sql), rows)
+
     def _select(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:  # type: ignore[type-arg]
         return self._query(self._sql(sql), params)
 
@@ -378,9 +382,8 @@ class SqlStore:
         several merge into the first one's). Writes the new members only, not a whole group again."""
         with self.transaction() as conn:
             self._delete_copies(conn, article_id)
-            for band in dict.fromkeys(bands):
-                self._execute(conn, "INSERT INTO copy_bands(band, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                              (band, article_id))
+            self._execute_many(conn, "INSERT INTO copy_bands(band, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                               [(band, article_id) for band in dict.fromkeys(bands)])
             if not copies_of:
                 return
             known = dict(self._select_in("SELECT article_id, group_id FROM copy_groups WHERE", "article_id",
