@@ -104,6 +104,7 @@ class VerifyPolicy:
 
 
 _NOT_NAMED = "; the article does not"
+_NOT_HERE = "; the closest passage does not"
 
 
 @dataclass(frozen=True)
@@ -302,9 +303,10 @@ class Verifier:
                idf: dict[str, float], lang: str) -> tuple[Candidate, float, Shortfall | None, Shortfall | None]:
         """What differs between the claim and one candidate, and what the candidate leaves unsaid."""
         cand, sim = support
-        conflict = self._conflict(claim, cand.text, lang, idf)
         article = retrieval.articles.get(cand.article_id)
-        short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, article.text if article else "")
+        text = article.text if article else ""
+        conflict = self._conflict(claim, cand.text, lang, idf, article=text)
+        short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, text)
         if conflict is None and short is None:
             unread = self._read(claim, cand, cands, retrieval)
             short = Shortfall(unread) if unread else None
@@ -331,16 +333,17 @@ class Verifier:
         return found.reason if found is not None else None
 
     def _conflict(self, claim: str, support: str, lang: str, idf: dict[str, float],
-                  same_slot: bool = False) -> Shortfall | None:
+                  same_slot: bool = False, article: str = "") -> Shortfall | None:
         """`differs`, and whether another sentence may still state the claim (not `firm`): only where
         the support leaves out a name the claim gives and names no one else ("Tamim" in a sentence on
         Abadi alone, when the sentence before names both)."""
-        reason = self._differs(claim, support, lang, idf, same_slot)
+        reason = self._differs(claim, support, lang, idf, same_slot, article)
         if reason is None:
             return None
-        return Shortfall(reason, firm=not reason.endswith(_NOT_NAMED))
+        return Shortfall(reason, firm=not reason.endswith((_NOT_NAMED, _NOT_HERE)))
 
-    def _differs(self, claim: str, support: str, lang: str, idf: dict[str, float], same_slot: bool) -> str | None:
+    def _differs(self, claim: str, support: str, lang: str, idf: dict[str, float], same_slot: bool,
+                 article: str = "") -> str | None:
         claim_numbers, support_numbers = numbers(claim), numbers(support)
         others = frozenset(unmatched(support_numbers, claim_numbers))
         claim_near, support_near = (number_contexts(claim), number_contexts(support)) if same_slot else ({}, {})
@@ -375,8 +378,17 @@ class Verifier:
         absent = [n for n in claim_names(claim) if (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
         if absent:
             named = _other_name(claim, support, idf)
-            return (f"the article names {named!r}, the claim {absent[0]!r}" if named
-                    else f"the claim names {absent[0]!r}{_NOT_NAMED}")
+            if named:
+                return f"the article names {named!r}, the claim {absent[0]!r}"
+            unnamed = [n for n in absent if not article or _name_differs(n, article)]
+            if unnamed:
+                return f"the claim names {unnamed[0]!r}{_NOT_NAMED}"
+            # Named elsewhere in the article: a person there may be another than this sentence's
+            # actor ("Prince Mohammed bin Salman" where it says Khalid); a place is only not given
+            # here, which `_missing` says.
+            persons = [n for n in absent if not any(names_a_place(p) for p in n.split())]
+            if persons:
+                return f"the claim names {persons[0]!r}{_NOT_HERE}"
         if lang == "ar":
             place = None if same_slot else _swapped_place(claim, support)
             if place is not None:
@@ -435,6 +447,11 @@ class Verifier:
             others = sorted(weekdays(article) - weekdays(claim))
             return Shortfall(f"{_DAYS[missing_days[0]]} is not in the closest passage"
                              + (f" (the article names {', '.join(_DAYS[d] for d in others)})" if others else ""))
+        latin = language(support) == "en"
+        places = [n for n in claim_names(claim) if any(names_a_place(p) for p in n.split())
+                  and (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
+        if places:  # named elsewhere in the article (else it differs), but a place must be in this sentence
+            return Shortfall(f"{places[0]!r} is not in the closest passage (the article names it elsewhere)")
         if lang == "ar":
             why = self._unsaid(claim, support, sim, idf, article)
             if why is not None:

@@ -211,6 +211,19 @@ def test_a_day_the_sentence_does_not_name_must_be_the_articles(engine: Isnad) ->
     assert other.reason == "Thursday is not in the closest passage (the article names Monday)"
 
 
+def test_a_place_the_article_gives_elsewhere_is_only_not_in_the_sentence(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.add_articles([Article("clash", "Border clashes", "Armenia accused its eastern neighbour of an attack on Sunday. "
+                                "Azerbaijan denied it.", "2021-11-16", None, None)])
+    isnad.verify("warm up")
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, support_candidates=1)
+    v = isnad.verify("Armenia accused Azerbaijan of an attack on Sunday.", "clash")
+    assert v.verdict == "not found"
+    assert v.reason == "'Azerbaijan' is not in the closest passage (the article names it elsewhere)"
+    other = isnad.verify("Armenia accused Georgia of an attack on Sunday.", "clash")
+    assert other.verdict == "contradicted" and other.reason == "the claim names 'Georgia'; the article does not"
+
+
 @pytest.mark.parametrize(("name", "support", "differs"), [
     ("Ankara", "أعلن العبادي وأمير قطر دعمهما لتركيا في أزمتها مع واشنطن", False),  # its country says it
     ("Ankara", "أعلن العبادي دعمه لمصر", True),
@@ -229,7 +242,8 @@ def test_a_name_the_closest_sentence_leaves_out_may_be_in_the_next(tmp_path: Pat
     isnad.verify(claim)
     isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, support_margin=1.0, support_candidates=1)
     alone = isnad.verify(claim, "visit")
-    assert alone.verdict == "contradicted" and alone.reason == "the claim names 'Tamim'; the article does not"
+    # (the article does name Tamim, in its next sentence)
+    assert alone.verdict == "contradicted" and alone.reason == "the claim names 'Tamim'; the closest passage does not"
     isnad.verifier.policy = VerifyPolicy(min_similarity=0.2, support_margin=1.0)
     v = isnad.verify(claim, "visit")
     assert v.verdict == "supported", v.reason
