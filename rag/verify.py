@@ -374,8 +374,7 @@ class Verifier:
                                                                  else (claim, support))):
             return ("the article says the opposite (it negates it)" if negated(support)
                     else "the claim denies what the article says")
-        latin = language(support) == "en"  # a Latin-script passage writes every name as the claim does
-        absent = [n for n in claim_names(claim) if (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
+        absent = _absent_names(claim, support)
         if absent:
             named = _other_name(claim, support, idf)
             if named:
@@ -404,10 +403,7 @@ class Verifier:
     def _unsaid_count(self, claim: str, support: str, idf: dict[str, float]) -> int:
         """How many of an Arabic claim's rare words (`rare_idf`) the support does not have, in any form
         (a capital for its country)."""
-        present = set(terms(support))
-        return sum(1 for w in _content_words(claim)
-                   if max((idf.get(t, 0.0) for t in terms(w)), default=0.0) >= self.policy.rare_idf
-                   and not _word_terms(w) & present and not place_said(w, support))
+        return sum(1 for w in _missing_words(claim, support) if _weight(w, idf) >= self.policy.rare_idf)
 
     def _denies(self, negated_text: str, other: str) -> bool:
         """Does a negation of `negated_text` deny what `other` says? Only where what it negates is
@@ -447,9 +443,7 @@ class Verifier:
             others = sorted(weekdays(article) - weekdays(claim))
             return Shortfall(f"{_DAYS[missing_days[0]]} is not in the closest passage"
                              + (f" (the article names {', '.join(_DAYS[d] for d in others)})" if others else ""))
-        latin = language(support) == "en"
-        places = [n for n in claim_names(claim) if any(names_a_place(p) for p in n.split())
-                  and (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
+        places = [n for n in _absent_names(claim, support) if any(names_a_place(p) for p in n.split())]
         if places:  # named elsewhere in the article (else it differs), but a place must be in this sentence
             return Shortfall(f"{places[0]!r} is not in the closest passage (the article names it elsewhere)")
         if lang == "ar":
@@ -483,10 +477,9 @@ class Verifier:
             return None
 
         def weight(word: str) -> float:
-            return max((idf.get(t, 0.0) for t in terms(word)), default=0.0)
+            return _weight(word, idf)
 
-        words = _content_words(claim)
-        missing = [w for w in words if not _word_terms(w) & present and not place_said(w, support)]
+        missing = _missing_words(claim, support)
         candidates = [w for w in missing if weight(w) >= self.policy.name_idf]
         claim_terms = set(terms(claim))
         others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]
@@ -544,6 +537,24 @@ class Verifier:
                 return Shortfall(f"{other[0]!r} is not in the closest passage, which says the rest of the claim "
                                  "word for word", wording=True)
         return None
+
+
+def _weight(word: str, idf: dict[str, float]) -> float:
+    """How rare the word is in the index: its rarest term's IDF."""
+    return max((idf.get(t, 0.0) for t in terms(word)), default=0.0)
+
+
+def _missing_words(claim: str, support: str) -> list[str]:
+    """The claim's content words the support does not have in any form (a capital for its country)."""
+    present = set(terms(support))
+    return [w for w in _content_words(claim) if not _word_terms(w) & present and not place_said(w, support)]
+
+
+def _absent_names(claim: str, support: str) -> list[str]:
+    """The claim's checkable Latin-script names the support does not give (`_name_differs`); a
+    Latin-script support writes every name as the claim does, so all of the claim's are checkable."""
+    latin = language(support) == "en"
+    return [n for n in claim_names(claim) if (latin or _checkable_name(n, claim)) and _name_differs(n, support)]
 
 
 def _word_terms(word: str) -> set[str]:
