@@ -29,7 +29,7 @@ _LATIN_RULES = (("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("zh", "G"
 _ARABIC = {"ب": "B", "پ": "B", "ف": "F", "ڤ": "F", "ت": "T", "ط": "T", "ث": "T", "د": "D", "ض": "D",
            "ذ": "Z", "ظ": "Z", "ز": "Z", "س": "Z", "ص": "Z", "ش": "S", "ج": "G", "غ": "G", "گ": "G",
            "ق": "K", "ك": "K", "ح": "H", "ه": "H", "خ": "H", "ل": "L", "م": "M", "ن": "N", "ر": "R"}
-_PREFIXES = ("وال", "بال", "لل", "ال", "و", "ب", "ل")
+_PREFIXES = ("وبال", "ولل", "وال", "بال", "فال", "لل", "ال", "وب", "ول", "و", "ب", "ل")
 
 # Translated, not transliterated: English name -> its Arabic forms (normalised when used).
 _EXONYMS = {
@@ -181,12 +181,19 @@ def place_forms(word: str) -> frozenset[str]:
     if any(w.startswith(p) and w[len(p):] in _COMMON_WITH_AL for p in ("ال", "وال", "بال", "لل")):
         return frozenset()  # "المالي", "المالية": financial, not Malian
     forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 3}
+    if forms & _COMMON_WORDS:
+        return frozenset()
+    forms |= {f[:-2] for f in list(forms) if f.endswith(("يين", "يون")) and len(f) >= 6}  # "الأمريكيين"
     forms |= {f[:-len(x)] for f in list(forms) for x in ("يه", "ي", "ه") if f.endswith(x) and len(f) - len(x) >= 3}
+    # A people's adjective in -ي is its country's name in -يا or -ا: "الليبي" Libya, "الأمريكي" America.
+    forms |= {v for f in list(forms) if f.endswith("ي") and len(f) >= 4 for v in (f + "ا", f[:-1] + "ا")}
     return frozenset(forms & _ARABIC_PLACES)
 
 
 # With the article, these are common adjectives rather than a people ("الدعم المالي": financial support).
 _COMMON_WITH_AL = frozenset({"مالي", "ماليه"})
+# Common words that a place's adjective ending would otherwise make one: sport, sporting ("الرياضة" is no Riyadh).
+_COMMON_WORDS = frozenset({"رياضه", "رياضي", "رياضيه", "رياضيين", "رياضيون"})
 
 
 def is_place(word: str) -> bool:
@@ -241,15 +248,37 @@ _CAPITAL_OF = {"cairo": "egypt", "riyadh": "saudi", "baghdad": "iraq", "damascus
 
 def place_said(word: str, text: str) -> bool:
     """Does `text` name the place this word names — an Arabic word in any of its forms ("ألمانيا" /
-    "الألماني"), an English one as the table writes it in Arabic — or the country of a capital or a
-    capital of the country ("الدوحة" is said by "قطر", "Ankara" by "تركيا")? False for a word that is
-    no place."""
-    keys = {word.lower()} & _PLACE_KEY_SET if re.search(r"[A-Za-z]", word) else set(place_keys(word))
+    "الألماني"), an English one as the table writes it in Arabic (a people by its country too: "Tunisian"
+    by "تونس") or as it is in an English text — or the country of a capital or a capital of the country
+    ("الدوحة" is said by "قطر", "Ankara" by "تركيا")? False for a word that is no place."""
+    if re.search(r"[A-Za-z]", word):  # an English word: its key, and those of its Arabic forms ("Tunisian": تونس)
+        keys = {word.lower()} & _PLACE_KEY_SET
+        keys |= {k for key in keys for f in _EXONYMS[key].split() for k in place_keys(f)}
+    else:
+        keys = set(place_keys(word))
     if not keys:
         return False
     keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}
     keys |= {city for city, country in _CAPITAL_OF.items() if country in keys}
-    return any(keys & place_keys(w) for w in written_words(text))
+    return any(keys & place_keys(w) if not w.isascii() else w.lower() in keys for w in written_words(text))
+
+
+def places_named(text: str) -> list[str]:
+    """The words of `text` that name a country, city or people of the table by themselves: an Arabic
+    word in any of its forms, a capitalised English one ("Derna", "Lanka"); not a part of a longer name
+    ("United", "States", "الولايات", "المتحدة": "ولايات الهند" are India's states)."""
+    return list(dict.fromkeys(w for w in written_words(text) if (
+        (names_a_place(w) and w[:1].isupper()) if w.isascii()
+        else arabic_place(w) and not place_forms(w) <= _PART_FORMS)))
+
+
+_PART_FORMS = frozenset({"ولايات", "الولايات", "متحده", "المتحده"})
+
+
+def place_mentioned(word: str, text: str) -> bool:
+    """`place_said`, or for an English word also its letters in the text's script ("Jordan" in "مايكل
+    جوردان" is the player, whom the table's "الأردن" would miss)."""
+    return place_said(word, text) or (word.isascii() and name_in(word, text))
 
 
 @lru_cache(maxsize=50_000)
@@ -261,8 +290,10 @@ def place_keys(word: str) -> frozenset[str]:
 
 
 def _forms(keys: object) -> frozenset[str]:
-    return frozenset(f2 for k in _PLACE_KEYS if k in keys for f in _EXONYMS[k].split()  # type: ignore[operator]
-                     for f2 in (f, f[2:] if f.startswith("ال") else f) if len(f2) >= 3)
+    """The Arabic forms of the table's entries `keys`, normalised as the words they are compared with
+    ("الجزائر" and "إسرائيل" are "الجزاير" and "اسراييل" there)."""
+    return frozenset(normalize(f2) for k in _PLACE_KEYS if k in keys  # type: ignore[operator]
+                     for f in _EXONYMS[k].split() for f2 in (f, f[2:] if f.startswith("ال") else f) if len(f2) >= 3)
 
 
 _ARABIC_CITIES = _forms(_CITY_KEYS)
@@ -339,7 +370,7 @@ def same_name(latin: str, other: str) -> bool:
     if exonym and not re.search(r"[A-Za-z]", other):
         w = normalize(other)
         forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p)}
-        for ex in exonym.split():  # "مصري" and "المصرية" are Egypt's too; "الماني" is Germany's
+        for ex in normalize(exonym).split():  # "مصري" and "المصرية" are Egypt's too; "الماني" is Germany's
             if any(f == ex or (len(f) >= 3 and len(ex) >= 3 and (f.startswith(ex) or ex.startswith(f)))
                    for f in forms):
                 return True

@@ -701,7 +701,36 @@ def _swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str]
             if sf and not sf & named_c and place_kinds(c_words[i]) & place_kinds(s_words[j]) \
                     and any(around(c_words, i, d) & around(s_words, j, d) for d in (-1, 1)):
                 return s_words[j], c_words[i]
+    # A place the support names, but never where the claim puts it: in the claim's slot the support
+    # has a place the claim does not name ("متمركزة في أرمينيا" / "متمركزة في ناغورنو كاراباخ", where
+    # the support names Armenia for the base), or, right after the verb the claim opens with, another
+    # place the claim names elsewhere: the subject's role given to another ("تنازلت أذربيجان عن … لصالح
+    # أرمينيا" / "تنازلت أرمينيا عن … لأذربيجان"). Two places both texts name in other places of a
+    # sentence are no swap ("زار أردوغان روسيا بعد إيران" / "زار أردوغان إيران ثم روسيا").
+    opening = set(terms(c_words[0])) if c_words else set()
+    for i, cf in c_places:
+        if not cf or not cf & named_s:
+            continue
+        sides = [(d, ctx) for d in (-1, 1) if (ctx := around(c_words, i, d))]
+        if any(sf & cf and around(s_words, j, d) & ctx for j, sf in s_places for d, ctx in sides):
+            continue  # the support has it in the claim's slot too
+        for j, sf in s_places:
+            if not sf or sf & cf or not place_kinds(c_words[i]) & place_kinds(s_words[j]):
+                continue
+            if (i == 1 and j > 0 and opening & set(terms(s_words[j - 1]))) if sf & named_c \
+                    else any(around(s_words, j, d) & ctx for d, ctx in sides):
+                return _place_run(s_words, j), _place_run(c_words, i)
     return None
+
+
+def _place_run(words: list[str], k: int) -> str:
+    """The place name that starts at words[k], with the place words that follow it ("ناغورنو كاراباخ"),
+    not one joined by "و" ("أرمينيا وأذربيجان" are two)."""
+    end = k + 1
+    while end < len(words) and place_forms(words[end]) and not (
+            words[end].startswith("و") and place_forms(words[end][1:])):
+        end += 1
+    return " ".join(words[k:end])
 
 
 def _number_elsewhere(claim: str, value: float, best: Candidate, cands: list[Candidate], retrieval: Retrieval,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.names import name_in, place_forms, place_kinds, place_said, same_name
+from rag.names import name_in, place_forms, place_kinds, place_said, places_named, same_name
 
 # Real pairs: the English spelling news agencies use and the Arabic spelling of Arabic news sites.
 SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", "ميشيل"), ("Charles", "تشارلز"),
@@ -51,6 +51,12 @@ def test_places_have_a_kind_and_common_words_are_none() -> None:
     # foetus, a scene, the news.
     for word in ("مجرى", "سيول", "الطائفة", "بنين", "صور", "جنين", "مشهد", "الخبر", "والسيول"):
         assert not place_kinds(word), word
+    # Sport is no Riyadh, though an adjective's ending taken off "الرياضية" leaves "الرياض".
+    for word in ("الرياضة", "الرياضي", "الرياضية", "رياضيا"):
+        assert not place_kinds(word), word
+    # Names whose table spelling has a hamza on its seat are found as the text writes them, normalised or not.
+    assert place_kinds("إسرائيل") == {"country"} and place_kinds("الإسرائيلية") == {"country"}
+    assert place_kinds("الجزائرية") == {"country", "city"} and place_kinds("الجزاير") == {"country", "city"}
     assert place_kinds("جورجيا") == {"country"} and place_kinds("تبليسي") == {"city"}
     assert place_forms("القطرية") & place_forms("قطر") == {"قطر"}
     assert place_kinds("مالي") == {"country"}  # Mali, without the article
@@ -62,6 +68,10 @@ def test_places_have_a_kind_and_common_words_are_none() -> None:
     ("طهران", "الحرس الثوري الإيراني"), ("موسكو", "لجأت يريفان إلى روسيا"), ("يريفان", "وزارة الدفاع الأرمينية"),
     ("Ankara", "زار العبادي تركيا الثلاثاء"), ("Turkey", "قررت أنقرة"), ("Egypt", "أعلنت القاهرة"),  # English words
     ("Georgia", "قالت تبليسي"), ("جورجيا", "الحكومة الجورجية"), ("Hungary", "أعلنت بودابست"),
+    ("Israel", "قصفت الطائرات الإسرائيلية"), ("الجزائر", "قال الرئيس الجزائري"),
+    # a people's adjective in -ي and its plural are the country in -يا / -ا; two prefixes come off a word
+    ("ليبيا", "قال المسؤول الليبي"), ("أمريكا", "قال مسؤولون أمريكيون"), ("US", "على الاقتصاد الأمريكي"),
+    ("Tunisian", "الأمن الغذائي لتونس"), ("الألبانية", "وبالألبانية: Mehmet Ali Pasha"),
 ])
 def test_a_place_is_said_in_any_of_its_forms_or_by_its_capital(word: str, text: str) -> None:
     assert place_said(word, text)
@@ -76,3 +86,11 @@ def test_a_place_is_said_in_any_of_its_forms_or_by_its_capital(word: str, text: 
 ])
 def test_another_place_is_not_said(word: str, text: str) -> None:
     assert not place_said(word, text)
+
+
+def test_a_text_names_places_by_whole_names_only() -> None:
+    assert places_named("When did the Sri Lanka Easter bombings happen?") == ["Lanka"]
+    assert places_named("متى وقعت تفجيرات عيد الفصح في سريلانكا؟") == ["سريلانكا"]
+    assert places_named("كم عدد ولايات الهند؟") == ["الهند"]  # states, not the United States
+    assert places_named("متى فتحت هوندا مصانع في الولايات المتحدة؟") == []  # parts of a name alone say nothing
+    assert places_named("ما هي الرياضة الأكثر شعبية؟") == [] and places_named("who mediated?") == []

@@ -165,6 +165,14 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
      "the article says 'الرياض', the claim 'جدة'"),
     ("سيمثل ساندرو روسيل رئيس ريال مدريد السابق أمام القضاء",
      "قالت المحكمة إن ساندرو روسيل رئيس برشلونة السابق سيمثل أمام القضاء", "'برشلونة', the claim 'مدريد'"),
+    # a place the passage names, but for something else: in the claim's slot it has another place...
+    ("قوات حفظ السلام الروسية متمركزة في أرمينيا",
+     "من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام التابعة لها متمركزة في "
+     "\"ناغورنو كاراباخ\"، كما اتفقت عليه باكو ويريفان وموسكو", "the article says 'ناغورنو كاراباخ', the claim 'أرمينيا'"),
+    # ...or the subject's role goes to the other country
+    ("تنازلت أذربيجان عن السيطرة على ناغورنو كاراباخ لصالح أرمينيا",
+     "ثم، على أساس معاهدة السلام في نوفمبر 2020، تنازلت أرمينيا عن السيطرة على منطقة \"ناغورنو كاراباخ\" وجميع "
+     "المقاطعات السبع المجاورة لأذربيجان", "the article says 'أرمينيا', the claim 'أذربيجان'"),
     # a city whose name shares a word with the passage's ("Los"): the word that makes it a place counts
     ("Ronaldo denied raping a woman in Los Angeles in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009", "'Los Angeles'"),
@@ -191,6 +199,12 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("زار الرئيس المصري السعودية والتقى الملك", "وصل الرئيس المصري إلى الرياض حيث التقى الملك"),
     ("Ronaldo denied raping a woman in Las Vegas in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009"),
+    # two places in other slots of the sentence, each where the claim has it (or named in a coordination)
+    ("لروسيا قاعدة عسكرية في أرمينيا وقوات حفظ سلام في ناغورنو كاراباخ",
+     "من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام التابعة لها متمركزة في "
+     "ناغورنو كاراباخ"),
+    ("اتهمت أذربيجان وأرمينيا بعضهما ببدء الاشتباكات", "اتهمت أرمينيا وأذربيجان بعضهما البعض ببدء الاشتباكات"),
+    ("زار أردوغان روسيا بعد زيارته إيران", "زار أردوغان إيران ثم روسيا"),
     # the first quarter in other words, in either language
     ("ارتفعت العائدات غير النفطية 63 بالمئة في الأشهر الثلاثة الأولى من العام",
      "نمت الإيرادات غير النفطية 63% خلال الربع الأول من هذا العام"),
