@@ -22,6 +22,7 @@ import numpy as np
 from .embedder import Embedder
 from .index import Unit, sentence_units
 from .injection import planted
+from .names import place_mentioned, places_named
 from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
@@ -74,6 +75,7 @@ class Choice:
     abstain: bool
     reader: Reading | None = None
     ms: float = 0.0  # how long choosing took (scoring and reading)
+    note: str = ""  # why it declines, where a reader should know ("the passages do not mention …")
 
 
 class Answerer:
@@ -99,6 +101,7 @@ class Answerer:
         choice = choice or self.choose(question, retrieval)
         reader = choice.reader
         name, note = (reader.reader, reader.note) if reader else ("", "")
+        note = "; ".join(n for n in (choice.note, note) if n)
         if choice.abstain:
             return self._abstain(question, retrieval, passages, t0, name, note)
         citations: list[Citation] = []
@@ -128,7 +131,8 @@ class Answerer:
         # A reader that only orders (no threshold) is not asked when the scorer declines: its order would
         # not be shown.
         if self.reader is None or not judgement.ranked or (scorer_says_no and self.reader.threshold is None):
-            return Choice(judgement.ranked, scorer_says_no, ms=(time.perf_counter() - t0) * 1000)
+            return _where_named(question, retrieval, Choice(judgement.ranked, scorer_says_no,
+                                                           ms=(time.perf_counter() - t0) * 1000))
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
         # The order: the reader's score (as a logit when it is a probability), plus the reading's `blend`
@@ -140,7 +144,7 @@ class Answerer:
         ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
-        return Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000)
+        return _where_named(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000))
 
     @staticmethod
     def reader_order(choice: Choice, retrieval: Retrieval) -> Retrieval:
@@ -235,6 +239,31 @@ class Answerer:
         timings = {**retrieval.timings_ms, "answer": (time.perf_counter() - t0) * 1000}
         return Answer(question=question, answer=NOT_FOUND[retrieval.language], abstained=True, citations=[],
                       passages=passages, language=retrieval.language, timings_ms=timings, note=note, reader=reader)
+
+
+NOT_MENTIONED = {
+    "ar": "أقرب المقاطع إلى السؤال لا تذكر {}.",
+    "en": "The closest passages do not mention {}.",
+}
+
+
+def _where_named(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
+    """A question that names a country, city or people is not answered from articles that never name it
+    ("When did the Sri Lanka Easter bombings happen?" by a bombing in Bahrain): where no candidate's
+    article names it, the answer declines and says which it does not find. Where one does, the order
+    stands (a paragraph may leave its country to its neighbours)."""
+    asked = places_named(question)
+    if choice.abstain or not choice.ranked or not asked:
+        return choice
+    articles = {s.candidate.article_id: retrieval.articles[s.candidate.article_id] for s in choice.ranked}
+    unsaid = {aid: [w for w in asked if not place_mentioned(w, f"{a.title}\n{a.text}")]
+              for aid, a in articles.items()}
+    if not all(unsaid.values()):
+        return choice
+    missing = [w for w in asked if all(w in words for words in unsaid.values())] or asked
+    lang = retrieval.language if retrieval.language in NOT_MENTIONED else "en"
+    return replace(choice, abstain=True, note=NOT_MENTIONED[lang].format("، ".join(missing) if lang == "ar"
+                                                                          else ", ".join(missing)))
 
 
 def cite(n: int, cand: Candidate, retrieval: Retrieval, reader_score: float | None = None) -> Citation | None:

@@ -10,7 +10,7 @@ from conftest import CORPUS
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rag.answer import NOT_FOUND
+from rag.answer import NOT_FOUND, NOT_MENTIONED
 from rag.conversation import ALONE
 from rag.engine import MAX_QUESTION_CHARS, Isnad
 from rag.errors import EmptyIndexError, EmptyQuestionError
@@ -211,3 +211,29 @@ def test_answers_need_no_model_call_beyond_the_question(tmp_path):
         answer = isnad.ask(question)
         assert not answer.abstained and answer.citations
     assert Counting.documents == before
+
+
+PLACES = [
+    Article("bahrain", "تفجير في البحرين", "قتل شخصان في تفجير إرهابي استهدف حافلة للشرطة في البحرين يوم الجمعة. "
+            "وقالت وزارة الداخلية إن التفجير الإرهابي هو الأسوأ منذ أشهر.", "2017-06-30", None, None),
+    Article("tunis", "أسعار المحروقات", "قررت الحكومة رفع أسعار المحروقات بداية من الشهر المقبل في تونس. "
+            "وقالت الوزارة إن القرار يشمل البنزين والغاز.", "2018-01-02", None, None),
+]
+
+
+def test_a_question_that_names_a_place_no_article_names_is_declined(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=0.0))
+    isnad.add_articles(PLACES)
+    # Sri Lanka is in no article: declined, and the note says what the closest passages lack.
+    for question, lang, name in (("متى وقعت التفجيرات الإرهابية في سريلانكا؟", "ar", "سريلانكا"),
+                                 ("When did the terrorist bombings in Sri Lanka happen?", "en", "Lanka")):
+        answer = isnad.ask(question)
+        assert answer.abstained and answer.answer == NOT_FOUND[lang] and answer.passages, question
+        assert answer.note == NOT_MENTIONED[lang].format(name)
+    # Where an article names it, the question is answered as the scorer chose (a paragraph may leave its
+    # country to the article around it): here the bombing words are the Bahrain article's.
+    tunis = isnad.ask("ما الذي استهدفه التفجير الإرهابي في تونس؟")
+    assert not tunis.abstained and tunis.citations[0].article_id == "bahrain"
+    # A people's adjective is said by its country's name, across scripts ("Tunisian": تونس).
+    assert not isnad.ask("What did the Tunisian government decide about fuel prices?").abstained
+    assert not isnad.ask("ما الذي استهدفه التفجير الإرهابي؟").abstained  # no place named
