@@ -1,6 +1,7 @@
 """The checkable facts of a sentence: numbers, months, parts of a year, negation — in Arabic and English.
 
-Number words start at three: "one"/"two" are as often pronouns or duals ("عامين") as numbers.
+Number words start at three ("one" is as often a pronoun, "الاثنين" Monday), but "two" is 2, and so is the
+dual of a noun that news counts ("موقعين", "جنديين", "دولتين": two positions, soldiers, states).
 
 A claim is only as good as its facts: "قتل 12 جنديا" is not supported by "قتل 21 جنديا", however
 similar the two sentences are to a model. Numbers are read from digits (Arabic-Indic too), from
@@ -54,8 +55,18 @@ _UNITS = _table("""
     zero=0 three=3 four=4 five=5 six=6 seven=7 eight=8 nine=9 ten=10 eleven=11 twelve=12 thirteen=13
     fourteen=14 fifteen=15 sixteen=16 seventeen=17 eighteen=18 nineteen=19 twenty=20 thirty=30 forty=40
     fifty=50 sixty=60 seventy=70 eighty=80 ninety=90 hundred=100 thousand=1000 million=1000000
-    billion=1000000000 dozen=12
+    billion=1000000000 dozen=12 two=2
 """)
+# Nouns news counts, whose dual says 2 ("موقعين", "مرتين"): the singular; a final ة becomes ت before the ending.
+# Not those whose plural ends the same way ("المدنيين", "اللاعبين", "المصابين": civilians, players, injured).
+_COUNTED = """
+    موقع جندي شخص طفل رجل امرأة قتيل جريح هدف يوم شهر عام سنة أسبوع ساعة دقيقة مرة دولة بلد مدينة قرية
+    طائرة سيارة صاروخ منزل مبنى حزب طرف جانب وزير مليار مليون ألف نقطة درجة مباراة جولة شوط مقعد ضابط سجين
+    حالة ناقلة سفينة قارب مركبة دبابة مستشفى مدرسة شركة بنك
+"""
+_DUALS = frozenset(normalize(stem + end) for w in _COUNTED.split()
+                   for stem in ((w[:-1] + "ت") if w.endswith("ة") else w,) for end in ("ين", "ان"))
+
 _SCALES = _table("""
     ألف=1000 آلاف=1000 الف=1000 ألفا=1000 مليون=1000000 مليونا=1000000 ملايين=1000000 مليار=1000000000
     مليارا=1000000000 مليارات=1000000000 بليون=1000000000 بليونا=1000000000
@@ -244,6 +255,8 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
             continue  # "63 بالمئة", "في المئة": per cent, not a hundred
         if w[0].isdigit():
             value = _number_token(w)
+        elif _is_pair(w):
+            value = 2.0
         elif (both := _compound(ws, i)) is not None:
             value, taken = both
             skip = taken - 1
@@ -261,10 +274,19 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
     return out
 
 
+def _is_pair(w: str) -> bool:
+    """"two", or the dual of a counted noun ("موقعين")."""
+    return w == "two" or any(f in _DUALS for f in _forms(w))
+
+
 @lru_cache(maxsize=50_000)
-def numbers(text: str) -> frozenset[float]:
-    """Every numeric value the text states, with and without its scale word."""
-    return frozenset(v for values, _, _ in _number_spans(_words(text)) for v in values)
+def numbers(text: str, pairs: bool = True) -> frozenset[float]:
+    """Every numeric value the text states, with and without its scale word. Without `pairs`, not the
+    2 of "two" or of a dual: what a claim states that its passage must state too leaves those out, as
+    a passage says two in ways no rule reads ("قطاري ركاب": two trains, in a construct), while its
+    dual still contradicts another number ("موقعين" / "five positions")."""
+    ws = _words(text)
+    return frozenset(v for values, start, _ in _number_spans(ws) if pairs or not _is_pair(ws[start]) for v in values)
 
 
 # Words around nearly every year or count, which say nothing about what it counts ("عام 2011", "عام 2015").

@@ -344,7 +344,7 @@ class Verifier:
 
     def _differs(self, claim: str, support: str, lang: str, idf: dict[str, float], same_slot: bool,
                  article: str = "") -> str | None:
-        claim_numbers, support_numbers = numbers(claim), numbers(support)
+        claim_numbers, support_numbers = numbers(claim, pairs=False), numbers(support)
         others = frozenset(unmatched(support_numbers, claim_numbers))
         claim_near, support_near = (number_contexts(claim), number_contexts(support)) if same_slot else ({}, {})
         for extra in unmatched(claim_numbers, support_numbers):
@@ -426,7 +426,7 @@ class Verifier:
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,
                  article: str = "") -> Shortfall | None:
         """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
-        missing_numbers = unmatched(numbers(claim), numbers(support))
+        missing_numbers = unmatched(numbers(claim, pairs=False), numbers(support))
         if missing_numbers:
             return Shortfall(f"the number {_fmt(missing_numbers[0])} is not in the closest passage",
                              number=missing_numbers[0])
