@@ -42,6 +42,7 @@ from rag.generate import split_claims
     ("فقدت السيطرة على موقعين عسكريين", {2}), ("قتل جنديان", {2}), ("زار الدولتين", {2}), ("lost two posts", {2}),
     # plurals in -ين and names that end so are no dual
     ("المدنيين والعاملين في فلسطين", set()), ("قال حسين", set()),
+    ("مليونين", {2_000_000}), ("ألفين", {2000}),  # the dual of a scale word is its value twice
 ])
 def test_numbers(text: str, expected: set[float]) -> None:
     assert numbers(text) == frozenset(float(x) for x in expected)
