@@ -341,7 +341,9 @@ class Isnad:
                 "embed_model": self.embedder.name, "model_runs": self.model_runs(),
                 "reader": reader.name if reader is not None else "off (the sentence scorer alone)",
                 "claim_reading": self._claim_reading(),
-                "claim_names": f"read by the name probe learned on {names.probe.embedder}" if names is not None else
+                "claim_names": (f"read by the name probe learned on {names.probe.embedder}"
+                                + (f"; {len(names.table):,} common words read ahead" if names.table else ""))
+                if names is not None else
                 "no name probe for this model: every rare word of an Arabic claim must be in its sentence"}
 
     def _claim_reading(self) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from .arabic import strip_diacritics
 from .embedder import Embedder
 from .errors import SettingsError
+from .word_table import TABLE_PATH, WordTable
 
 PROBE_PATH = Path(__file__).resolve().parent / "data" / "name_probe.json"
 
@@ -56,18 +57,28 @@ class NameProbe:
 class NameReader:
     """The probe bound to the embedder it was learned on, with the words it has read cached."""
 
-    def __init__(self, embedder: Embedder, probe: NameProbe, cache_size: int = 4096):
+    def __init__(self, embedder: Embedder, probe: NameProbe, cache_size: int = 4096,
+                 table: WordTable | None = None):
         self.embedder = embedder
         self.probe = probe
+        self.table = table  # common words read once, before (rag/word_table.py): not read again
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, embedder: Embedder, path: Path = PROBE_PATH) -> NameReader | None:
-        """A reader for `embedder`, or None when the probe was learned on another model."""
+    def of(cls, embedder: Embedder, path: Path = PROBE_PATH, table: Path | None = TABLE_PATH) -> NameReader | None:
+        """A reader for `embedder`, or None when the probe was learned on another model; with the
+        word table at `table` when that model read it."""
         probe = NameProbe.load(path)
-        return cls(embedder, probe) if getattr(embedder, "name", None) == probe.embedder else None
+        name = getattr(embedder, "name", None)
+        if name != probe.embedder:
+            return None
+        words = WordTable.load(table) if table is not None else None
+        if words is not None and words.embedder == name and words.codes.shape[1] != len(probe.weights):
+            raise SettingsError(f"the word table {table} holds {words.codes.shape[1]}-dimensional vectors, the "
+                                f"name probe {len(probe.weights)}; rebuild it: python benchmarks/word_table.py")
+        return cls(embedder, probe, table=words if words is not None and words.embedder == name else None)
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """The embedder's vectors of the words, each alone (cached)."""
@@ -75,6 +86,8 @@ class NameReader:
         keys = [strip_diacritics(w).strip() for w in words]
         with self._lock:
             known = {k: self._cache[k] for k in keys if k in self._cache}
+        if self.table is not None:
+            known.update((k, v) for k in keys if k not in known and (v := self.table.get(k)) is not None)
         todo = list(dict.fromkeys(k for k in keys if k not in known))
         fresh = dict(zip(todo, np.asarray(self.embedder.embed_queries(todo), np.float32), strict=True)) if todo else {}
         for v in fresh.values():

@@ -53,7 +53,7 @@ def test_index_is_consistent(engine: Isnad) -> None:
     assert counts["articles"] == 1 and counts["pending"] == 0  # type: ignore[index]
     assert counts["vectors"] >= counts["chunks"] > 0  # type: ignore[index]  # one vector per sentence
     assert info["embed_model"] == engine.embedder.name
-    assert info["claim_names"] == "read by the name probe learned on embeddinggemma-300m"
+    assert info["claim_names"] == "read by the name probe learned on embeddinggemma-300m; 12,000 common words read ahead"
 
 
 QUESTION_AR_NOUN = "من قام بالوساطة بين أرمينيا وأذربيجان؟"
