@@ -251,16 +251,40 @@ def place_said(word: str, text: str) -> bool:
     "الألماني"), an English one as the table writes it in Arabic (a people by its country too: "Tunisian"
     by "تونس") or as it is in an English text — or the country of a capital or a capital of the country
     ("الدوحة" is said by "قطر", "Ankara" by "تركيا")? False for a word that is no place."""
-    if re.search(r"[A-Za-z]", word):  # an English word: its key, and those of its Arabic forms ("Tunisian": تونس)
-        keys = {word.lower()} & _PLACE_KEY_SET
+    keys = place_ids(word)
+    if not keys:
+        return False
+    return any(keys & place_keys(w) if not w.isascii() else w.lower() in keys for w in written_words(text))
+
+
+@lru_cache(maxsize=50_000)
+def place_ids(word: str) -> frozenset[str]:
+    """The table's entries a word of either script names — an English word by its key and those of its
+    Arabic forms ("Tunisian": تونس), an Arabic one by `place_keys` — with the country of a capital and the
+    capital of a country ("Baku" and "أذربيجان" meet). Empty for a word that is no place."""
+    if re.search(r"[A-Za-z]", word):
+        keys = {_english_key(word)} & _PLACE_KEY_SET
         keys |= {k for key in keys for f in _EXONYMS[key].split() for k in place_keys(f)}
     else:
         keys = set(place_keys(word))
-    if not keys:
-        return False
-    keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}
-    keys |= {city for city, country in _CAPITAL_OF.items() if country in keys}
-    return any(keys & place_keys(w) if not w.isascii() else w.lower() in keys for w in written_words(text))
+    if keys:
+        keys |= {country for city, country in _CAPITAL_OF.items() if city in keys}
+        keys |= {city for city, country in _CAPITAL_OF.items() if country in keys}
+    return frozenset(keys)
+
+
+def any_place_kinds(word: str) -> frozenset[str]:
+    """`place_kinds` for a word of either script ("Baku": city, "Armenian": country)."""
+    if not re.search(r"[A-Za-z]", word):
+        return place_kinds(word)
+    key = _english_key(word)
+    return frozenset() if key not in _PLACE_KEY_SET else frozenset({"city" if key in _CITY_KEYS else "country"})
+
+
+def _english_key(word: str) -> str:
+    """The table's key of an English word, a people in the plural by its singular ("Qataris")."""
+    key = word.lower()
+    return key[:-1] if key not in _PLACE_KEY_SET and key.endswith("s") and key[:-1] in _PLACE_KEY_SET else key
 
 
 def places_named(text: str) -> list[str]:

@@ -49,6 +49,7 @@ from .index import Index
 from .name_probe import NameReader, look_alikes
 from .names import arabic_place, is_place, name_in, names_a_place, place_forms, place_kinds, place_said, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
+from .roles import swapped_role
 from .scorer import Candidate
 from .settings import Settings
 from .types import Article, Chunk, Citation, Hit
@@ -388,6 +389,10 @@ class Verifier:
             persons = [n for n in absent if not any(names_a_place(p) for p in n.split())]
             if persons:
                 return f"the claim names {persons[0]!r}{_NOT_HERE}"
+        if lang == "en" and not same_slot and language(support) == "ar":
+            role = swapped_role(claim, support)  # the prepositions say it: "to Armenia" / "لأذربيجان"
+            if role is not None:
+                return f"the article says {role[0]!r}, the claim {role[1]!r}"
         if lang == "ar":
             place = None if same_slot else _swapped_place(claim, support)
             if place is not None:

@@ -147,6 +147,12 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("قوات حفظ السلام الروسية متمركزة في أرمينيا", "contradicted"),
     ("Yerevan said it lost control of five military positions.", "contradicted"),  # two: "موقعين"
     ("تنازلت أذربيجان عن السيطرة على ناغورنو كاراباخ لصالح أرمينيا", "contradicted"),
+    # The same in English, read by the prepositions: each country in the other's role ("to Armenia" /
+    # "لأذربيجان"); another country where the claim puts the base, Azerbaijan named only as Baku.
+    ("Azerbaijan ceded control of Nagorno-Karabakh to Armenia.", "contradicted"),
+    ("Armenia ceded control of Nagorno-Karabakh to Azerbaijan.", "supported"),
+    ("Russia has a military base in Azerbaijan.", "contradicted"),
+    ("Russia has a military base in Armenia.", "supported"),
     # The sentence's negation is of the border ("التي لم يتم تحديدها"), not of the clashes.
     ("The clashes broke out on 16 November.", "supported"),
     # In other words than the article's (دعا / حث, قادة / زعماء, تام / كامل; موسكو for روسيا): a paraphrase

@@ -1,0 +1,62 @@
+"""Places and their roles across English and Arabic (rag/roles.py): a swap of roles between an English
+claim and an Arabic sentence is caught; the same roles in other words, or roles the prepositions cannot
+tell, are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.roles import CORE, roles, swapped_role
+
+CEDED = ('ثم، على أساس معاهدة السلام في نوفمبر 2020، تنازلت أرمينيا عن السيطرة على منطقة "ناغورنو كاراباخ" '
+         'وجميع المقاطعات السبع المجاورة لأذربيجان، والتي، منذ التسعينيات، كانت قد احتُلَّت من قبل القوات الأرمينية.')
+BASE = ('في هذا السياق، من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام التابعة لها '
+        'متمركزة في "ناغورنو كاراباخ"، كما اتفقت عليه باكو ويريفان وموسكو في اتفاقية السلام الثلاثية.')
+
+
+def test_the_little_words_give_each_place_its_role() -> None:
+    assert [(w, r) for w, _, r in roles("Azerbaijan ceded control of Nagorno-Karabakh to Armenia's forces.")] == [
+        ("Azerbaijan", CORE), ("Nagorno", "of"), ("Armenia", "of")]
+    assert [(w, r) for w, _, r in roles(CEDED)] == [
+        ("أرمينيا", CORE), ("ناغورنو", "on"), ("لأذربيجان", "to"), ("الأرمينية", CORE)]
+    # A capital is its country; places joined by "و" / "and" share the role of the first.
+    assert [(w, r) for w, _, r in roles(BASE)] == [
+        ("لروسيا", "to"), ("أرمينيا", "in"), ("ناغورنو", "in"), ("باكو", CORE), ("ويريفان", CORE), ("وموسكو", CORE)]
+    assert [(w, r) for w, _, r in roles("Talks in Paris and Berlin with the Qataris")] == [
+        ("Paris", "in"), ("Berlin", "in"), ("Qataris", "with")]
+    # Words that begin like a preposition are no preposition: لبنان, بغداد, ليبيا.
+    assert [(w, r) for w, _, r in roles("زار الوفد لبنان ثم بغداد وليبيا")] == [
+        ("لبنان", CORE), ("بغداد", CORE), ("وليبيا", CORE)]
+
+
+@pytest.mark.parametrize(("claim", "support", "swap"), [
+    # Each country given the other's role.
+    ("Azerbaijan ceded control of Nagorno-Karabakh to Armenia.", CEDED, ("أرمينيا", "Azerbaijan")),
+    ("Egypt handed the prisoners to Israel.", "سلمت إسرائيل الأسرى إلى مصر أمس.", ("إسرائيل", "Egypt")),
+    # Another country where the claim puts one, which the sentence names otherwise (Baku for Azerbaijan).
+    ("Russia has a military base in Azerbaijan.", BASE, ("أرمينيا", "Azerbaijan")),
+    ("The ministers met in Doha with a Turkish delegation.", "التقى الوزراء في مسقط مع وفد تركي قادم من الدوحة.",
+     ("مسقط", "Doha")),
+    # The same reading serves an Arabic claim.
+    ("لروسيا قاعدة عسكرية في أذربيجان", BASE, ("أرمينيا", "أذربيجان")),
+])
+def test_a_swap_of_roles_is_caught(claim: str, support: str, swap: tuple[str, str]) -> None:
+    assert swapped_role(claim, support) == swap
+
+
+@pytest.mark.parametrize(("claim", "support"), [
+    ("Armenia ceded control of Nagorno-Karabakh to Azerbaijan under the November 2020 peace deal.", CEDED),
+    ("Russia has a military base in Armenia.", BASE),
+    ("Russian peacekeepers are deployed in Nagorno-Karabakh.", BASE),
+    ("Baku, Yerevan and Moscow agreed on the deployment.", BASE),
+    # Passive: the agent's "by" is not compared.
+    ("Armenia was attacked by Azerbaijan.", "هاجمت أذربيجان أرمينيا فجر الثلاثاء."),
+    # A place the sentence does not name at all is another check's (absent names), not a swap of roles.
+    ("Russia has a military base in Georgia.", BASE),
+    # The claim's place is in its role in the sentence, beside another in the same role.
+    ("Egypt sent aid to Gaza.", "أرسلت مصر وقطر مساعدات إلى غزة والضفة الغربية."),
+    # Ankara is Turkey, which the claim names: no other place in Doha's role.
+    ("The ministers met in Doha with a Turkish delegation.", "التقى الوزراء في أنقرة مع وفد من الدوحة."),
+])
+def test_the_same_roles_or_roles_it_cannot_tell_are_no_swap(claim: str, support: str) -> None:
+    assert swapped_role(claim, support) is None
