@@ -8,6 +8,10 @@ Nagorno-Karabakh to Armenia." against "تنازلت أرمينيا عن السي
 other's role, and "Russia has a military base in Azerbaijan." against "لروسيا قاعدة عسكرية في أرمينيا … كما
 اتفقت عليه باكو" puts another country where the claim puts Azerbaijan, which the sentence names otherwise.
 
+Between two Arabic texts the slot of a place is read from the words around it instead (`swapped_place`,
+"بجهود قطرية" / "بجهود مصرية"); in both, two words name one place when they are forms of one entry of the
+place table ("الأذرية" / "الأذربيجانية").
+
     >>> swapped_role("Azerbaijan ceded control of Nagorno-Karabakh to Armenia.",
     ...              "تنازلت أرمينيا عن السيطرة على منطقة ناغورنو كاراباخ لأذربيجان")
     ('أرمينيا', 'Azerbaijan')
@@ -15,8 +19,8 @@ other's role, and "Russia has a military base in Azerbaijan." against "لروس�
 
 from __future__ import annotations
 
-from .arabic import normalize, written_words
-from .names import any_place_kinds, place_forms, place_ids
+from .arabic import normalize, terms, written_words
+from .names import any_place_kinds, place_forms, place_ids, place_keys, place_kinds
 
 CORE = "core"  # no preposition: the subject or the object
 # English prepositions and the role each gives the place after it ("of", "by": kept, never compared).
@@ -105,3 +109,59 @@ def swapped_role(claim: str, support: str) -> tuple[str, str] | None:
             if q_role == p_role and not q_ids & c_ids and any_place_kinds(q_word) & any_place_kinds(p_word):
                 return q_word, p_word
     return None
+
+
+def swapped_place(claim: str, support: str, window: int = 2) -> tuple[str, str] | None:
+    """A country, city or people an Arabic claim names and the support does not, where the support
+    names another one in the same slot — a content word in common among the `window` words before or
+    after each ("بجهود قطرية" / "بجهود مصرية", "رئيس ريال مدريد السابق" / "رئيس برشلونة السابق"), and of
+    the same kind (two cities, or two countries or peoples): (the support's place, the claim's). A place
+    said elsewhere in the sentence (a dateline's city) or a city for its country is no swap."""
+    c_words = written_words(claim)
+    s_words = written_words(support)
+    c_places = [(i, place_keys(w)) for i, w in enumerate(c_words)]
+    s_places = [(j, place_keys(w)) for j, w in enumerate(s_words)]
+    named_c = frozenset().union(*(f for _, f in c_places))
+    named_s = frozenset().union(*(f for _, f in s_places))
+
+    def around(ws: list[str], k: int, side: int) -> set[str]:
+        near = ws[max(k - window, 0):k] if side < 0 else ws[k + 1:k + 1 + window]
+        return {t for w in near if not place_keys(w) for t in terms(w)}
+
+    for i, cf in c_places:
+        if not cf or cf & named_s:
+            continue
+        for j, sf in s_places:
+            if sf and not sf & named_c and place_kinds(c_words[i]) & place_kinds(s_words[j]) \
+                    and any(around(c_words, i, d) & around(s_words, j, d) for d in (-1, 1)):
+                return s_words[j], c_words[i]
+    # A place the support names, but never where the claim puts it: in the claim's slot the support
+    # has a place the claim does not name ("متمركزة في أرمينيا" / "متمركزة في ناغورنو كاراباخ", where
+    # the support names Armenia for the base), or, right after the verb the claim opens with, another
+    # place the claim names elsewhere: the subject's role given to another ("تنازلت أذربيجان عن … لصالح
+    # أرمينيا" / "تنازلت أرمينيا عن … لأذربيجان"). Two places both texts name in other places of a
+    # sentence are no swap ("زار أردوغان روسيا بعد إيران" / "زار أردوغان إيران ثم روسيا").
+    opening = set(terms(c_words[0])) if c_words else set()
+    for i, cf in c_places:
+        if not cf or not cf & named_s:
+            continue
+        sides = [(d, ctx) for d in (-1, 1) if (ctx := around(c_words, i, d))]
+        if any(sf & cf and around(s_words, j, d) & ctx for j, sf in s_places for d, ctx in sides):
+            continue  # the support has it in the claim's slot too
+        for j, sf in s_places:
+            if not sf or sf & cf or not place_kinds(c_words[i]) & place_kinds(s_words[j]):
+                continue
+            if (i == 1 and j > 0 and opening & set(terms(s_words[j - 1]))) if sf & named_c \
+                    else any(around(s_words, j, d) & ctx for d, ctx in sides):
+                return place_run(s_words, j), place_run(c_words, i)
+    return None
+
+
+def place_run(words: list[str], k: int) -> str:
+    """The place name that starts at words[k], with the place words that follow it ("ناغورنو كاراباخ"),
+    not one joined by "و" ("أرمينيا وأذربيجان" are two)."""
+    end = k + 1
+    while end < len(words) and place_forms(words[end]) and not (
+            words[end].startswith("و") and place_forms(words[end][1:])):
+        end += 1
+    return " ".join(words[k:end])

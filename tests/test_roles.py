@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.roles import CORE, roles, swapped_role
+from rag.roles import CORE, roles, swapped_place, swapped_role
 
 CEDED = ('ثم، على أساس معاهدة السلام في نوفمبر 2020، تنازلت أرمينيا عن السيطرة على منطقة "ناغورنو كاراباخ" '
          'وجميع المقاطعات السبع المجاورة لأذربيجان، والتي، منذ التسعينيات، كانت قد احتُلَّت من قبل القوات الأرمينية.')
@@ -60,3 +60,13 @@ def test_a_swap_of_roles_is_caught(claim: str, support: str, swap: tuple[str, st
 ])
 def test_the_same_roles_or_roles_it_cannot_tell_are_no_swap(claim: str, support: str) -> None:
     assert swapped_role(claim, support) is None
+
+
+def test_two_forms_of_one_people_are_one_place() -> None:
+    # "الأذرية" and "الأذربيجانية" are two entries of the table for one people; "الأرمنية" is "الأرمينية".
+    assert swapped_place("قالت وزارة الدفاع الأذربيجانية إن أرمينيا صعدت الوضع",
+                         "اتهمت وزارة الدفاع الأذرية أرمينيا بتعمد تصعيد الوضع على الحدود") is None
+    assert swapped_place("هاجمت القوات الأرمنية مواقع على الحدود", "هاجمت القوات الأرمينية مواقع على الحدود") is None
+    # Another people in the same slot is still a swap.
+    assert swapped_place("قالت وزارة الدفاع الأذربيجانية إن أرمينيا صعدت الوضع",
+                         "قالت وزارة الدفاع الروسية إن أرمينيا صعدت الوضع") == ("الروسية", "الأذربيجانية")
