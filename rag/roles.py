@@ -45,13 +45,18 @@ def roles(text: str) -> list[tuple[str, frozenset[str], str]]:
     out: list[tuple[str, frozenset[str], str]] = []
     for k, word in enumerate(words):
         ids = place_ids(word)
-        if not ids or (k > 0 and place_ids(words[k - 1]) and not word.startswith("و")):
-            continue
+        if not ids or (k > 0 and place_ids(words[k - 1]) and _bare(word)):
+            continue  # the second word of a name ("Nagorno Karabakh", "ناغورنو كاراباخ")
         role = _arabic_role(words, k) if not word.isascii() else _english_role(words, k)
         if role == "and":  # "Armenia and Azerbaijan", "باكو ويريفان": the role of the place before
             role = out[-1][2] if out else CORE
         out.append((word, ids, role))
     return out
+
+
+def _bare(word: str) -> bool:
+    """A place word with nothing joined to its front ("كاراباخ", not "لأذربيجان" or "ويريفان")."""
+    return word.isascii() or normalize(word) in place_forms(word) or normalize(word).startswith("ال")
 
 
 def _english_role(words: list[str], k: int) -> str:
