@@ -498,3 +498,23 @@ def opposite_action(claim: str, support: str, names: bool = False) -> tuple[str,
         if other in said and concept not in said:
             return said[other], word
     return None
+
+
+# Words of saying: a statement, a comment, and the verbs that make one ("أدان", "condemned", "welcomed").
+_SPEECH = frozenset(normalize(w) for w in """
+    قال قالت يقول تقول صرح صرحت يصرح تصرح تصريح تصريحا تصريحات بتصريح بتصريحات علق علقت يعلق تعلق تعليق تعليقا
+    تعليقات بتعليق بيان بيانا ببيان أدلى أدلت يدلي تدلي أعلن أعلنت يعلن تعلن أدان أدانت يدين تدين ندد نددت يندد
+    تندد رحب رحبت يرحب ترحب انتقد انتقدت ينتقد تنتقد أشاد أشادت يشيد تشيد نفى نفت ينفي تنفي اتهم اتهمت يتهم تتهم
+    said says say stated states statement statements comment commented comments condemned condemns condemn
+    welcomed welcomes criticised criticized criticises criticizes praised praises announced announces denied
+    denies accused accuses remarks declared declares
+""".split())
+
+
+def speech_at(text: str) -> int | None:
+    """The position among the text's words (`written_words`) of its first word of saying, or None."""
+    for k, w in enumerate(written_words(text)):
+        form = normalize(w.lower())
+        if form in _SPEECH or (form[:1] in ("و", "ف", "ب") and form[1:] in _SPEECH):
+            return k
+    return None

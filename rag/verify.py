@@ -42,12 +42,13 @@ from .facts import (
     opposite_action,
     period_name,
     periods,
+    speech_at,
     unmatched,
     weekdays,
 )
 from .index import Index
 from .name_probe import NameReader, look_alikes
-from .names import arabic_place, is_place, name_in, names_a_place, place_said, same_name
+from .names import arabic_place, is_place, name_in, names_a_place, place_ids, place_said, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
 from .roles import swapped_place, swapped_role
 from .scorer import Candidate
@@ -420,7 +421,7 @@ class Verifier:
             return True
         said = set(terms(other))
         words = [w for scope in scopes for w in scope]
-        if any(_word_terms(w) & said for w in words):
+        if any(_word_terms(w) & said for w in words) or _saying_denied(negated_text, words, other):
             return True
         names = self.names
         if names is None:
@@ -542,6 +543,22 @@ class Verifier:
                 return Shortfall(f"{other[0]!r} is not in the closest passage, which says the rest of the claim "
                                  "word for word", wording=True)
         return None
+
+
+def _saying_denied(negated_text: str, negated: list[str], other: str) -> bool:
+    """A negation of saying ("فإن روسيا لم تدل بأي تصريحات", "Moscow did not comment") denies any saying by
+    the same actor in the other text ("Russia condemned Armenia's request."): a country or city before the
+    negated words is one before the other text's first word of saying."""
+    said_at = speech_at(other)
+    if said_at is None or not any(speech_at(w) == 0 for w in negated):
+        return False
+    words = written_words(negated_text)
+    at = next((k for k, w in enumerate(words) if w in negated), len(words))
+    actors = frozenset().union(*(place_ids(w) for w in words[:at]))
+    said = written_words(other)
+    # The sayer: before the verb ("Russia condemned"), or in Arabic right after it ("أدانت روسيا").
+    sayer = said[:said_at] + ([] if said[said_at].isascii() else said[said_at + 1:said_at + 2])
+    return bool(actors & frozenset().union(*(place_ids(w) for w in sayer)))
 
 
 def _weight(word: str, idf: dict[str, float]) -> float:

@@ -7,7 +7,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rag.answer_types import evidence, question_type
-from rag.facts import months, negated, negation_scopes, numbers, period_name, periods, same_number, unmatched
+from rag.facts import (
+    months,
+    negated,
+    negation_scopes,
+    numbers,
+    period_name,
+    periods,
+    same_number,
+    speech_at,
+    unmatched,
+)
 from rag.generate import split_claims
 
 
@@ -207,3 +217,11 @@ def test_parts_of_a_year_in_any_wording(text: str, expected: set[tuple[int, int]
 def test_parts_of_a_year_have_names() -> None:
     assert [period_name(p) for p in ((1, 3), (10, 12), (7, 12), (1, 9))] == [
         "the first quarter", "the fourth quarter", "the second half", "the first 9 months"]
+
+
+def test_the_first_word_of_saying() -> None:
+    assert speech_at("Russia condemned Armenia's request.") == 1
+    assert speech_at("أدانت روسيا طلب أرمينيا") == 0
+    assert speech_at("وقالت وزارة الدفاع إن …") == 0  # with its "و"
+    assert speech_at("فإن روسيا لم تدلي بأي تصريحات") == 3
+    assert speech_at("Armenia asked Russia for military help.") is None

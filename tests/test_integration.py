@@ -153,6 +153,10 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("Armenia ceded control of Nagorno-Karabakh to Azerbaijan.", "supported"),
     ("Russia has a military base in Azerbaijan.", "contradicted"),
     ("Russia has a military base in Armenia.", "supported"),
+    # Russia made no statement on the request: it did not condemn it either, in either language.
+    ("Russia condemned Armenia's request.", "contradicted"),
+    ("أدانت روسيا طلب أرمينيا", "contradicted"),
+    ("Russia has not commented on Armenia's request.", "supported"),
     # The sentence's negation is of the border ("التي لم يتم تحديدها"), not of the clashes.
     ("The clashes broke out on 16 November.", "supported"),
     # In other words than the article's (دعا / حث, قادة / زعماء, تام / كامل; موسكو for روسيا): a paraphrase

@@ -17,7 +17,7 @@ from rag.engine import Isnad
 from rag.errors import EmptyQuestionError, NotFoundError
 from rag.settings import Settings
 from rag.types import Article
-from rag.verify import VerifyPolicy, _name_differs
+from rag.verify import VerifyPolicy, _name_differs, _saying_denied
 
 
 @pytest.fixture(scope="module")
@@ -361,3 +361,18 @@ def test_a_verdict_reader_of_its_own_reads_claims_in_place_of_the_answers_reader
     assert v.verdict == "supported", v.reason
     assert claims.claims == [claim] and answers.claims == []
     check_verbatim(engine, v)
+
+
+NO_STATEMENT = "ومع ذلك، فإن روسيا لديها لم تدلي بأي تصريحات بشأن طلب أرمينيا."
+
+
+@pytest.mark.parametrize(("claim", "denied"), [
+    ("Russia condemned Armenia's request.", True),  # no statement, then no condemnation
+    ("أدانت روسيا طلب أرمينيا", True),  # the sayer after its verb, as Arabic puts it
+    ("Moscow welcomed Armenia's request.", True),  # a capital is its country
+    ("Armenia criticised Russia's silence.", False),  # another sayer
+    ("Armenia asked Russia for help.", False),  # no saying
+])
+def test_a_negated_statement_denies_what_the_same_actor_says(claim: str, denied: bool) -> None:
+    negated_words = ["تدلي", "تصريحات"]  # negation_scopes of NO_STATEMENT
+    assert _saying_denied(NO_STATEMENT, negated_words, claim) is denied
