@@ -500,21 +500,32 @@ def opposite_action(claim: str, support: str, names: bool = False) -> tuple[str,
     return None
 
 
-# Words of saying: a statement, a comment, and the verbs that make one ("أدان", "condemned", "welcomed").
-_SPEECH = frozenset(normalize(w) for w in """
+# Words of saying: a statement, a comment, and the verbs that make one; the plain ones (said, commented,
+# made a statement: which one is wording) and those that say what was said (condemned, welcomed, denied).
+_PLAIN_SPEECH = frozenset(normalize(w) for w in """
     قال قالت يقول تقول صرح صرحت يصرح تصرح تصريح تصريحا تصريحات بتصريح بتصريحات علق علقت يعلق تعلق تعليق تعليقا
-    تعليقات بتعليق بيان بيانا ببيان أدلى أدلت يدلي تدلي أعلن أعلنت يعلن تعلن أدان أدانت يدين تدين ندد نددت يندد
-    تندد رحب رحبت يرحب ترحب انتقد انتقدت ينتقد تنتقد أشاد أشادت يشيد تشيد نفى نفت ينفي تنفي اتهم اتهمت يتهم تتهم
-    said says say stated states statement statements comment commented comments condemned condemns condemn
-    welcomed welcomes criticised criticized criticises criticizes praised praises announced announces denied
-    denies accused accuses remarks declared declares
+    تعليقات بتعليق بيان بيانا ببيان أدلى أدلت يدلي تدلي
+    said says say stated states statement statements comment commented comments remarks
 """.split())
+_SPEECH = _PLAIN_SPEECH | frozenset(normalize(w) for w in """
+    أعلن أعلنت يعلن تعلن أدان أدانت يدين تدين ندد نددت يندد تندد رحب رحبت يرحب ترحب انتقد انتقدت ينتقد تنتقد
+    أشاد أشادت يشيد تشيد نفى نفت ينفي تنفي اتهم اتهمت يتهم تتهم
+    condemned condemns condemn welcomed welcomes criticised criticized criticises criticizes praised praises
+    announced announces denied denies accused accuses declared declares
+""".split())
+
+
+def _saying(word: str, words: frozenset[str]) -> bool:
+    form = normalize(word.lower())
+    return form in words or (form[:1] in ("و", "ف", "ب") and form[1:] in words)
 
 
 def speech_at(text: str) -> int | None:
     """The position among the text's words (`written_words`) of its first word of saying, or None."""
-    for k, w in enumerate(written_words(text)):
-        form = normalize(w.lower())
-        if form in _SPEECH or (form[:1] in ("و", "ف", "ب") and form[1:] in _SPEECH):
-            return k
-    return None
+    return next((k for k, w in enumerate(written_words(text)) if _saying(w, _SPEECH)), None)
+
+
+def plain_saying(word: str) -> bool:
+    """A word of saying that says nothing of what was said ("قال", "علقت", "تصريحات", "commented"): one of
+    them for another is a claim's own wording."""
+    return _saying(word, _PLAIN_SPEECH)

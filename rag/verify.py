@@ -42,6 +42,7 @@ from .facts import (
     opposite_action,
     period_name,
     periods,
+    plain_saying,
     speech_at,
     unmatched,
     weekdays,
@@ -486,6 +487,10 @@ class Verifier:
             return _weight(word, idf)
 
         missing = _missing_words(claim, support)
+        if any(plain_saying(w) for w in written_words(support)):  # "لم تعلق" for "لم تدل بأي تصريحات"
+            missing = [w for w in missing if not plain_saying(w)]
+            if swapped is not None and plain_saying(swapped[0]) and plain_saying(swapped[1]):
+                swapped = None
         candidates = [w for w in missing if weight(w) >= self.policy.name_idf]
         claim_terms = set(terms(claim))
         others = [w for w in _content_words(support) if not set(terms(w)) & claim_terms]

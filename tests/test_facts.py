@@ -14,6 +14,7 @@ from rag.facts import (
     numbers,
     period_name,
     periods,
+    plain_saying,
     same_number,
     speech_at,
     unmatched,
@@ -225,3 +226,8 @@ def test_the_first_word_of_saying() -> None:
     assert speech_at("وقالت وزارة الدفاع إن …") == 0  # with its "و"
     assert speech_at("فإن روسيا لم تدلي بأي تصريحات") == 3
     assert speech_at("Armenia asked Russia for military help.") is None
+
+
+def test_plain_saying_is_wording_and_the_rest_says_what_was_said() -> None:
+    assert all(plain_saying(w) for w in ("قال", "وقالت", "تعلق", "تصريحات", "بتصريح", "commented", "said"))
+    assert not any(plain_saying(w) for w in ("أدانت", "رحب", "نفى", "condemned", "denied", "طلب"))
