@@ -15,7 +15,9 @@
    sentence or elsewhere in the article), the names of an Arabic claim (read by the name probe,
    rag/name_probe.py; its other words may be its own) and the Latin-script names of any claim,
    and the same polarity (a claim that something happened is not supported by a sentence saying
-   it did not).
+   it did not; a statement denied denies any saying by the same country), and each place in the
+   role the claim gives it (rag/roles.py: the words around it in Arabic, the prepositions across
+   languages).
 A verdict's citation is the verbatim span, checked against the stored article.
 """
 
