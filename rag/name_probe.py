@@ -75,10 +75,12 @@ class NameReader:
         if name != probe.embedder:
             return None
         words = WordTable.load(table) if table is not None else None
-        if words is not None and words.embedder == name and words.codes.shape[1] != len(probe.weights):
+        if words is not None and words.embedder != name:
+            words = None  # read by another model
+        if words is not None and words.codes.shape[1] != len(probe.weights):
             raise SettingsError(f"the word table {table} holds {words.codes.shape[1]}-dimensional vectors, the "
                                 f"name probe {len(probe.weights)}; rebuild it: python benchmarks/word_table.py")
-        return cls(embedder, probe, table=words if words is not None and words.embedder == name else None)
+        return cls(embedder, probe, table=words)
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """The embedder's vectors of the words, each alone (cached)."""

@@ -59,6 +59,11 @@ def _bare(word: str) -> bool:
     return word.isascii() or normalize(word) in place_forms(word) or normalize(word).startswith("ال")
 
 
+def _joined(word: str) -> bool:
+    """A place joined by "و" to what comes before it ("وأذربيجان", "ويريفان")."""
+    return word.startswith("و") and bool(place_forms(word[1:]))
+
+
 def _english_role(words: list[str], k: int) -> str:
     if k + 1 < len(words) and words[k + 1] == "s":  # "Armenia's request": the possessor
         return "of"
@@ -68,8 +73,7 @@ def _english_role(words: list[str], k: int) -> str:
 
 def _arabic_role(words: list[str], k: int) -> str:
     w = normalize(words[k])
-    bare = w[1:] if w.startswith("و") and place_forms(w[1:]) else w
-    if bare != w:  # "وأذربيجان": joined to the place before it
+    if _joined(w):  # "وأذربيجان": joined to the place before it
         return "and"
     for prefix, role in (("لل", "to"), ("ل", "to"), ("ب", "in")):
         if w.startswith(prefix) and place_forms(w[len(prefix):]):
@@ -166,7 +170,6 @@ def place_run(words: list[str], k: int) -> str:
     """The place name that starts at words[k], with the place words that follow it ("ناغورنو كاراباخ"),
     not one joined by "و" ("أرمينيا وأذربيجان" are two)."""
     end = k + 1
-    while end < len(words) and place_forms(words[end]) and not (
-            words[end].startswith("و") and place_forms(words[end][1:])):
+    while end < len(words) and place_forms(words[end]) and not _joined(words[end]):
         end += 1
     return " ".join(words[k:end])
