@@ -1,8 +1,9 @@
 """What kind of answer a question wants, and whether a sentence holds that kind of thing.
 
 No Arabic named-entity model ships offline, so both sides are cue lists: question words
-("كم", "متى", "who", "how many"), and in a sentence digits, number words, month names,
-titles ("الرئيس", "وزير"), «guillemets», capitalised Latin words, place nouns.
+("كم", "متى", "who", "how many"), and in a sentence digits, number words, the dual of a counted
+noun ("موقعين": two positions), month names, titles ("الرئيس", "وزير"), «guillemets», capitalised
+Latin words, place nouns.
 
     >>> question_type("كم عدد ضحايا الزلزال؟")
     'number'
@@ -18,6 +19,7 @@ import re
 from functools import lru_cache
 
 from .arabic import normalize
+from .facts import is_pair
 
 TYPES = ("number", "date", "person", "place")
 
@@ -117,6 +119,8 @@ def _cues(text: str) -> dict[str, frozenset[str]]:
     words = _WORD.findall(norm)
     forms = {f for w in words for f in _prefixless(w)}
     numbers = frozenset(re.findall(r"\d+(?:[.,]\d+)*", norm)) | (forms & _NUMBER_WORDS)
+    if any(is_pair(w) for w in words):  # the dual of a noun news counts says 2: "موقعين", "مرتين"
+        numbers |= {"2"}
     years = frozenset(_YEAR.findall(norm))
     months = forms & _MONTHS
     dates = years | months | (frozenset(re.findall(r"\d+", norm)) if forms & _DATE_WORDS else frozenset())
@@ -139,7 +143,26 @@ def evidence(sentence: str, question: str = "") -> dict[str, bool]:
     2023 in a sentence is not an answer."""
     found = _cues(sentence)
     asked = _question_cues(question) if question else {k: frozenset() for k in found}
-    return {kind: bool(found[kind] - asked[kind]) for kind in TYPES}
+    out = {kind: bool(found[kind] - asked[kind]) for kind in TYPES}
+    duals = _asked_duals(question) if question else frozenset()
+    if not out["number"] and duals and duals & {f[2:] if f.startswith("ال") else f
+                                                for w in _WORD.findall(normalize(sentence)) for f in _prefixless(w)}:
+        out["number"] = True  # "كم موقعا …؟" answered by "… موقعين": the dual of the noun asked about is 2
+    return out
+
+
+@lru_cache(maxsize=20_000)
+def _asked_duals(question: str) -> frozenset[str]:
+    """The dual forms of the noun an Arabic "how many" question counts: "كم موقعا" -> موقعين, موقعان;
+    "كم مرة" -> مرتين, مرتان."""
+    words = _WORD.findall(normalize(question))
+    for k, w in enumerate(words[:-1]):
+        if w in ("كم", "بكم"):
+            noun = words[k + 1]
+            stem = noun[:-1] if noun.endswith("ا") and len(noun) > 3 else noun  # the accusative's alif
+            stem = stem[:-1] + "ت" if stem.endswith("ه") else stem  # ta marbuta, as normalised
+            return frozenset({stem + "ين", stem + "ان"}) if len(stem) >= 3 else frozenset()
+    return frozenset()
 
 
 def fits(question_kind: str, sentence: str, question: str = "") -> bool:

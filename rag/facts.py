@@ -255,7 +255,7 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
             continue  # "63 بالمئة", "في المئة": per cent, not a hundred
         if w[0].isdigit():
             value = _number_token(w)
-        elif _is_pair(w):
+        elif is_pair(w):
             value = 2.0
         elif (both := _compound(ws, i)) is not None:
             value, taken = both
@@ -274,7 +274,7 @@ def _number_spans(ws: list[str]) -> list[tuple[list[float], int, int]]:
     return out
 
 
-def _is_pair(w: str) -> bool:
+def is_pair(w: str) -> bool:
     """"two", or the dual of a counted noun ("موقعين")."""
     return w == "two" or any(f in _DUALS for f in _forms(w))
 
@@ -286,7 +286,7 @@ def numbers(text: str, pairs: bool = True) -> frozenset[float]:
     a passage says two in ways no rule reads ("قطاري ركاب": two trains, in a construct), while its
     dual still contradicts another number ("موقعين" / "five positions")."""
     ws = _words(text)
-    return frozenset(v for values, start, _ in _number_spans(ws) if pairs or not _is_pair(ws[start]) for v in values)
+    return frozenset(v for values, start, _ in _number_spans(ws) if pairs or not is_pair(ws[start]) for v in values)
 
 
 # Words around nearly every year or count, which say nothing about what it counts ("عام 2011", "عام 2015").

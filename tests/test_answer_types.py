@@ -64,3 +64,14 @@ def test_a_cue_the_question_already_has_is_no_answer() -> None:
     assert evidence("بلغ عدد الضحايا 2946 قتيلا.", question)["number"]
     assert not fits("date", "وقعت الحرب في عام 2020.", "ماذا حدث في عام 2020؟")
     assert fits("date", "بدأت المفاوضات في عام 1992.", "متى بدأت المفاوضات بعد حرب 2020؟")
+
+
+def test_a_dual_is_a_count_of_two() -> None:
+    # "How many military positions did Armenia lose?" is answered by "lost control of two positions",
+    # written as the dual of the noun, with no digit or number word.
+    question = "كم موقعا عسكريا فقدت أرمينيا؟"
+    assert evidence("أن يريفان فقدت السيطرة على موقعين عسكريين", question)["number"]
+    assert evidence("فاز الفريق بالكأس مرتين.")["number"]  # a noun news counts, whatever is asked
+    assert evidence("زار الوزير الجامعتين", "كم جامعة زار الوزير؟")["number"]  # the noun the question counts
+    assert not evidence("زار الوزير الجامعة", "كم جامعة زار الوزير؟")["number"]
+    assert not evidence("فقدت أرمينيا السيطرة على المواقع", question)["number"]

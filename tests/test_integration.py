@@ -88,6 +88,15 @@ def test_short_arabic_verb_finds_the_mediators_among_the_passages(answers: dict[
     assert any("مينسك" in p.text or "ميشيل" in p.text for p in answer.passages)
 
 
+@pytest.mark.parametrize("question", ["كم موقعا عسكريا فقدت أرمينيا؟", "How many military positions did Armenia lose?"])
+def test_a_count_written_as_a_dual_is_quoted_first(engine: Isnad, question: str) -> None:
+    """The article says Yerevan lost "موقعين" (two positions: a dual, no digit); a sentence with
+    years in it (Azerbaijan's losses in 1991-1994) is no better an answer to "how many"."""
+    answer = engine.ask(question, k=K)
+    assert not answer.abstained and "موقعين" in answer.citations[0].quote, answer.citations[0].quote
+    check_verbatim(engine, answer)
+
+
 @pytest.mark.parametrize("question", [QUESTION_AR, QUESTION_EN, OFF_TOPIC])
 def test_passages_are_k_best_first(answers: dict[str, Answer], question: str) -> None:
     passages = answers[question].passages
