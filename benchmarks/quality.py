@@ -136,7 +136,7 @@ def open_isnad(args: argparse.Namespace, db: Path, embedder: Embedder) -> Isnad:
     settings = Settings.from_env({}, db_dir=str(db), chunk_chars=args.chunk_chars, embed_model=args.model,
                                  lexical_weight=args.lexical_weight, reader=args.reader,
                                  reader_weights=args.reader_weights and str(args.reader_weights),
-                                 reader_candidates=args.reader_candidates)
+                                 reader_candidates=args.reader_candidates, reader_precision=args.reader_precision)
     isnad = Isnad(settings, embedder=embedder)
     isnad.answerer.policy = dataclasses.replace(isnad.answerer.policy, abstain_below=args.abstain_below,
                                                 passages_considered=args.passages_considered)
@@ -331,6 +331,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reader-runtime", choices=["auto", "torch"], default="auto",
                    help="torch: the built-in reader on the embedder's torch model even where the embedder runs "
                         "in OpenVINO")
+    p.add_argument("--reader-precision", choices=["auto", "float32", "bfloat16"], default=Settings.reader_precision,
+                   help="the built-in reader's precision in OpenVINO (RAG_READER_PRECISION)")
     p.add_argument("--passages-considered", type=int, default=AnswerPolicy.passages_considered)
     p.add_argument("--skip-offtopic", action="store_true")
     p.add_argument("--offtopic-corpus", default="tydi", choices=qa_data.SUBSETS,

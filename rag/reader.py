@@ -89,8 +89,9 @@ class BuiltinReader:
     (rag/data) are read on first use."""
 
     def __init__(self, embedder: Embedder, weights: Path = BUILTIN_WEIGHTS, config: Path = BUILTIN_CONFIG,
-                 batch: int = 16, threshold: float | None = None, openvino: bool = True):
+                 batch: int = 16, threshold: float | None = None, openvino: bool = True, precision: str = "auto"):
         self.embedder = embedder
+        self.precision = precision  # in OpenVINO: auto, float32 or bfloat16 (reader_ov.choose_precision)
         self.openvino = openvino  # run in OpenVINO where the embedder does
         self.weights = weights
         self.config_path = config
@@ -137,8 +138,8 @@ class BuiltinReader:
 
             try:
                 net = reader_ov.load(Path(self.embedder.model_path).expanduser(),  # type: ignore[attr-defined]
-                                     self.weights, self.config)
-                self._named("openvino", "the embedder runs in OpenVINO")
+                                     self.weights, self.config, precision=self.precision)
+                self._named("openvino", f"the embedder runs in OpenVINO; {net.precision_reason}", net.precision)
                 return net
             except Exception as exc:  # any failure to convert or compile: torch gives the same scores
                 self._named("torch", f"OpenVINO failed ({str(exc)[:160]})")
@@ -153,9 +154,10 @@ class BuiltinReader:
                              "set RAG_READER=off, or RAG_RERANK_MODEL / RAG_RERANK_URL for another reader")
         return reader_net.load(full, self.weights, self.config), st.tokenizer
 
-    def _named(self, runtime: str, reason: str) -> None:
+    def _named(self, runtime: str, reason: str, precision: str = "") -> None:
         self.runtime, self.runtime_reason = runtime, reason
         label = "OpenVINO" if runtime == "openvino" else "torch"
+        label += f" {precision}" if precision else ""
         self.name = f"built-in (on {getattr(self.embedder, 'name', 'the embedder')}, {label})"
 
     def warm_up(self) -> None:
@@ -267,7 +269,8 @@ def make_verdict_reader(settings: Settings, embedder: Embedder) -> BuiltinReader
     if not settings.verdict_weights or not hasattr(type(embedder), "model"):
         return None
     folder = Path(settings.verdict_weights).expanduser()
-    reader = BuiltinReader(embedder, folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name)
+    reader = BuiltinReader(embedder, folder / BUILTIN_WEIGHTS.name, folder / BUILTIN_CONFIG.name,
+                           precision=settings.reader_precision)
     if not reader.weights.is_file() or not reader.config_path.is_file():
         raise SettingsError(f"RAG_VERDICT_WEIGHTS={settings.verdict_weights}: no {BUILTIN_WEIGHTS.name} and "
                             f"{BUILTIN_CONFIG.name} there; point it at a folder that `python "
@@ -290,7 +293,8 @@ def make_reader(settings: Settings, embedder: Embedder) -> Reader | None:
     neural = hasattr(type(embedder), "model")
     builtin = None
     if neural and settings.reader == "builtin":
-        builtin = BuiltinReader(embedder, *builtin_files(settings), threshold=threshold)
+        builtin = BuiltinReader(embedder, *builtin_files(settings), threshold=threshold,
+                                precision=settings.reader_precision)
     if settings.rerank_url:
         from .reader_api import RemoteReader
 

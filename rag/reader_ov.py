@@ -6,9 +6,14 @@ OpenVINO's format, offline, into a folder beside the model (`<model>-reader-open
 weights; weights other than the shipped ones get a folder of their own, `…-openvino-<sha256>`). Before
 it is kept, its logits are compared with torch's (float32 both) on a few question / sentence pairs; a
 manifest records what it was made from (the model file, the reader weights' sha256 and settings, the
-library versions), and anything changed converts it again. It runs with float32 inference
-precision: faster than bfloat16 where it was measured, a CPU with native bfloat16 (BENCHMARKS.md, "The
-reader in OpenVINO"), and the same scores as torch's float32.
+library versions), and anything changed converts it again.
+
+Its inference precision is chosen by measurement, not assumed: float32 (torch's float32 scores) unless
+the embedder runs in bfloat16, i.e. the CPU computes it natively; there both precisions read a batch of
+pairs once, and bfloat16 is kept only where it reads at least `FASTER` times as fast. On one CPU with
+AVX512_BF16 it was slower than float32, on another 1.6-1.8x faster (BENCHMARKS.md, "The reader in
+OpenVINO", "… in bfloat16 where it is faster"). The timings are kept beside the converted model, per CPU,
+so each machine measures once.
 
 Used where the embedder runs in OpenVINO (RAG_EMBED_RUNTIME=auto on a CPU); then the torch model is
 never loaded for the reader. A failure to convert or compile falls back to the torch reader, and the
@@ -17,11 +22,15 @@ reader's name says which runs.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sys
 import tempfile
+import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +38,7 @@ import numpy as np
 
 from .errors import ModelError
 from .model_fetch import sha256_of
+from .precision import CpuProfile, cpu_profile
 from .reader import BUILTIN_WEIGHTS
 
 MANIFEST = "isnad-reader-openvino.json"
@@ -41,6 +51,9 @@ PROBES = (("من توسط بين أرمينيا وأذربيجان؟", "اشتب
            "اتهمت أرمينيا وأذربيجان بعضهما البعض ببدء الاشتباكات."),
           ("How many were killed?", "", "No one was hurt."))
 MAX_LOGIT_GAP = 0.05  # float32 both sides: measured 0.0025 on these pairs, 0.016 on a padded batch of eight
+PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}  # our names -> OpenVINO's inference precision hints
+FASTER = 1.15  # bfloat16 is kept where it reads a batch at least this many times as fast as float32
+SPEED_FILE = "isnad-reader-speed.json"  # per CPU: ms to read the timing batch in each precision
 
 
 def ir_dir(model_dir: Path, weights: Path = BUILTIN_WEIGHTS) -> Path:
@@ -132,12 +145,15 @@ def convert(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _
 class OpenVinoReaderNet:
     """The converted reader: pair texts in, one logit each (and the verdict logits, where it has that head)."""
 
-    def __init__(self, folder: Path, tokenizer: Any):
+    def __init__(self, folder: Path, tokenizer: Any, precision: str = "float32"):
         import openvino as ov
 
         self.tokenizer = tokenizer
+        self.precision = precision
+        self.precision_reason = ""
         self.compiled = ov.Core().compile_model(str(folder / "model.xml"), "CPU",
-                                                {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
+                                                {"INFERENCE_PRECISION_HINT": PRECISIONS[precision],
+                                                 "PERFORMANCE_HINT": "LATENCY"})
         shape = self.compiled.output(0).get_partial_shape()
         # A row a pair: the reader's logit, then the verdict logits where the graph has that head.
         self.width = shape[-1].get_length() if shape.rank.get_length() == 2 else 1
@@ -169,8 +185,74 @@ class OpenVinoReaderNet:
         return out
 
 
-def load(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _stderr) -> OpenVinoReaderNet:
+@dataclass(frozen=True)
+class ReaderPrecision:
+    dtype: str  # "float32" or "bfloat16"
+    reason: str  # why, in words a user can check
+
+
+def timing_texts() -> list[str]:
+    """Eight pairs of about the app's length (question, title and a sentence of 60-100 tokens)."""
+    from .reader_net import pair_text
+
+    return [pair_text(q, title, f"{s} {s}") for q, title, s in PROBES] * 3
+
+
+def read_ms(folder: Path, tokenizer: Any, precision: str) -> float:
+    """Milliseconds to read the timing batch in `precision`, the best of three after a first reading."""
+    net = OpenVinoReaderNet(folder, tokenizer, precision)
+    texts = timing_texts()[:8]
+    net.outputs(texts)
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        net.outputs(texts)
+        best = min(best, (time.perf_counter() - t0) * 1000)
+    del net
+    gc.collect()
+    return best
+
+
+def choose_precision(folder: Path, tokenizer: Any, wanted: str, cpu: CpuProfile,
+                     measure: Callable[[Path, Any, str], float] = read_ms,
+                     log: Any = _stderr) -> ReaderPrecision:
+    """`wanted` (RAG_READER_PRECISION) when it names one; for "auto", float32 on a CPU without native
+    bfloat16, and on one with it bfloat16 only where it reads at least FASTER times as fast: measured once
+    per CPU, the timings kept in the folder (where it can be written)."""
+    if wanted in PRECISIONS:
+        return ReaderPrecision(wanted, f"RAG_READER_PRECISION={wanted}")
+    if not cpu.native_bf16:
+        return ReaderPrecision("float32", "float32: the CPU has no native bfloat16")
+    path = folder / SPEED_FILE
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    key = cpu.describe()
+    ms = known.get(key) if isinstance(known, dict) else None
+    if not (isinstance(ms, dict) and all(isinstance(ms.get(p), (int, float)) and ms[p] > 0 for p in PRECISIONS)):
+        log("timing the built-in reader in float32 and bfloat16 on this CPU (once, about half a minute) ...")
+        ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
+        try:
+            path.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: ms}, indent=1) + "\n",
+                            encoding="utf-8")
+        except OSError:
+            pass  # a read-only model folder: measured again next time
+    ratio = ms["float32"] / ms["bfloat16"]
+    if ratio >= FASTER:
+        return ReaderPrecision("bfloat16", f"bfloat16: measured {ratio:.1f}x as fast as float32 on this CPU")
+    return ReaderPrecision("float32", f"float32: bfloat16 measured {ratio:.2f}x its speed on this CPU")
+
+
+def load(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _stderr,
+         precision: str = "auto") -> OpenVinoReaderNet:
+    """The converted reader, compiled in `precision`: "float32", "bfloat16", or "auto" (bfloat16 where
+    it measures faster, see `choose_precision`)."""
     from transformers import AutoTokenizer
 
     folder = convert(model_dir, weights, config, log)
-    return OpenVinoReaderNet(folder, AutoTokenizer.from_pretrained(str(model_dir)))
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    chosen = choose_precision(folder, tokenizer, precision, cpu_profile(), log=log)
+    net = OpenVinoReaderNet(folder, tokenizer, chosen.dtype)
+    net.precision_reason = chosen.reason
+    return net

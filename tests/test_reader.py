@@ -110,6 +110,8 @@ def test_reader_settings_are_checked() -> None:
         Settings.from_env({"RAG_RERANK_URL": "localhost:8080/rerank"})
     with pytest.raises(SettingsError, match="RAG_RERANK_TIMEOUT"):
         Settings.from_env({"RAG_RERANK_TIMEOUT": "0"})
+    with pytest.raises(SettingsError, match="RAG_READER_PRECISION"):
+        Settings.from_env({"RAG_READER_PRECISION": "int8"})
     assert Settings.from_env({"RAG_RERANK_API_KEY": "k"}).as_dict()["rerank_api_key"] == "(set)"
 
 
@@ -169,6 +171,42 @@ def test_each_set_of_reader_weights_converts_into_a_folder_of_its_own(tmp_path: 
     assert reader_ov.ir_dir(model, one) != reader_ov.ir_dir(model, two)
     assert reader_ov.ir_dir(model, one).name.startswith("embeddinggemma-300m-reader-openvino-")
     assert reader_ov.ir_dir(model, one) == reader_ov.ir_dir(model, one)
+
+
+def test_the_reader_precision_is_chosen_by_measurement_once_per_cpu(tmp_path: Path) -> None:
+    from rag.precision import CpuProfile
+
+    def timings(f32: float, bf16: float):  # type: ignore[no-untyped-def]
+        def measure(folder: Path, tokenizer: object, precision: str) -> float:
+            calls.append(precision)
+            return {"float32": f32, "bfloat16": bf16}[precision]
+        return measure
+
+    def never(folder: Path, tokenizer: object, precision: str) -> float:
+        raise AssertionError("measured again")
+
+    def choose(wanted: str, cpu: CpuProfile, measure) -> reader_ov.ReaderPrecision:  # type: ignore[no-untyped-def]
+        return reader_ov.choose_precision(tmp_path, None, wanted, cpu, measure, log=lambda _: None)
+
+    calls: list[str] = []
+    fast = CpuProfile("CPU A", ("avx2", "avx512f", "avx512_bf16"), 2)
+    got = choose("auto", fast, timings(100.0, 60.0))
+    assert (got.dtype, calls) == ("bfloat16", ["float32", "bfloat16"]) and "1.7x" in got.reason
+    assert choose("auto", fast, never).dtype == "bfloat16"  # kept beside the model: timed once per CPU
+    # Another CPU with native bfloat16 where it reads slower than float32 (as one did): float32.
+    slow = CpuProfile("CPU B", ("avx2", "avx512f", "avx512_bf16"), 2)
+    got = choose("auto", slow, timings(100.0, 130.0))
+    assert got.dtype == "float32" and "0.77x" in got.reason
+    assert choose("auto", fast, never).dtype == "bfloat16"  # the first CPU's timings are still there
+    # Without native bfloat16 nothing is timed; an explicit setting wins.
+    avx2 = CpuProfile("CPU C", ("avx2",), 2)
+    assert choose("auto", avx2, never).dtype == "float32"
+    assert choose("bfloat16", avx2, never).dtype == "bfloat16"
+    assert choose("float32", fast, never).dtype == "float32"
+    # A damaged timings file is measured again, not an error.
+    (tmp_path / reader_ov.SPEED_FILE).write_text("{not json", encoding="utf-8")
+    calls.clear()
+    assert choose("auto", fast, timings(100.0, 90.0)).dtype == "float32" and len(calls) == 2
 
 
 # -- a local CrossEncoder, built and saved by the test ---------------------------------------------------
