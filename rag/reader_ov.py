@@ -9,11 +9,11 @@ manifest records what it was made from (the model file, the reader weights' sha2
 library versions), and anything changed converts it again.
 
 Its inference precision is chosen by measurement, not assumed: float32 (torch's float32 scores) unless
-the embedder runs in bfloat16, i.e. the CPU computes it natively; there both precisions read a batch of
-pairs once, and bfloat16 is kept only where it reads at least `FASTER` times as fast. On one CPU with
-AVX512_BF16 it was slower than float32, on another 1.6-1.8x faster (BENCHMARKS.md, "The reader in
-OpenVINO", "… in bfloat16 where it is faster"). The timings are kept beside the converted model, per CPU,
-so each machine measures once.
+the CPU computes bfloat16 natively; there both precisions read a batch of pairs once, and bfloat16 is
+kept only where it reads at least `FASTER` times as fast. On one CPU with AVX512_BF16 it was slower than
+float32, on another 1.6-1.9x faster (BENCHMARKS.md, "The reader in OpenVINO", "… in bfloat16 where it is
+faster"). The timings are kept beside the converted model, per CPU, so each machine measures once
+(delete `SPEED_FILE` to time again).
 
 Used where the embedder runs in OpenVINO (RAG_EMBED_RUNTIME=auto on a CPU); then the torch model is
 never loaded for the reader. A failure to convert or compile falls back to the torch reader, and the
@@ -233,9 +233,11 @@ def choose_precision(folder: Path, tokenizer: Any, wanted: str, cpu: CpuProfile,
     if not (isinstance(ms, dict) and all(isinstance(ms.get(p), (int, float)) and ms[p] > 0 for p in PRECISIONS)):
         log("timing the built-in reader in float32 and bfloat16 on this CPU (once, about half a minute) ...")
         ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
-        try:
-            path.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: ms}, indent=1) + "\n",
-                            encoding="utf-8")
+        try:  # whole or not at all: another process may be reading it
+            staged = path.with_name(f".{path.name}.{time.time_ns()}")
+            staged.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: ms}, indent=1) + "\n",
+                              encoding="utf-8")
+            staged.replace(path)
         except OSError:
             pass  # a read-only model folder: measured again next time
     ratio = ms["float32"] / ms["bfloat16"]
