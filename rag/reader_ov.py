@@ -232,7 +232,10 @@ def choose_precision(folder: Path, tokenizer: Any, wanted: str, cpu: CpuProfile,
     ms = known.get(key) if isinstance(known, dict) else None
     if not (isinstance(ms, dict) and all(isinstance(ms.get(p), (int, float)) and ms[p] > 0 for p in PRECISIONS)):
         log("timing the built-in reader in float32 and bfloat16 on this CPU (once, about half a minute) ...")
-        ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
+        try:
+            ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
+        except Exception as exc:  # noqa: BLE001 - a precision this OpenVINO cannot compile here: float32 reads
+            return ReaderPrecision("float32", f"float32: bfloat16 could not be timed ({str(exc)[:120]})")
         try:  # whole or not at all: another process may be reading it
             staged = path.with_name(f".{path.name}.{time.time_ns()}")
             staged.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: ms}, indent=1) + "\n",

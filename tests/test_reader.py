@@ -203,6 +203,12 @@ def test_the_reader_precision_is_chosen_by_measurement_once_per_cpu(tmp_path: Pa
     assert choose("auto", avx2, never).dtype == "float32"
     assert choose("bfloat16", avx2, never).dtype == "bfloat16"
     assert choose("float32", fast, never).dtype == "float32"
+    # A precision that cannot be compiled leaves float32, with the reason.
+    def broken(folder: Path, tokenizer: object, precision: str) -> float:
+        raise RuntimeError("no bf16 kernels")
+    other = CpuProfile("CPU D", ("avx2", "avx512f", "avx512_bf16"), 2)
+    got = choose("auto", other, broken)
+    assert got.dtype == "float32" and "no bf16 kernels" in got.reason
     # A damaged timings file is measured again, not an error.
     (tmp_path / reader_ov.SPEED_FILE).write_text("{not json", encoding="utf-8")
     calls.clear()
