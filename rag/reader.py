@@ -38,6 +38,7 @@ from .errors import ModelError, SettingsError
 
 if TYPE_CHECKING:
     from .embedder import Embedder
+    from .reader_ov import ReaderPrecision
     from .settings import Settings
 
 BUILTIN_WEIGHTS = Path(__file__).resolve().parent / "data" / "reader.safetensors"
@@ -101,7 +102,11 @@ class BuiltinReader:
         self._net: Any = None  # (torch ReaderNet, tokenizer), or a reader_ov.OpenVinoReaderNet
         # What runs it: foreseen from the embedder's runtime until it is loaded, then what does.
         self.name, self.runtime, self.runtime_reason = "", "", ""
-        self._named("openvino" if openvino and getattr(embedder, "runtime", "torch") == "openvino" else "torch", "")
+        if openvino and getattr(embedder, "runtime", "torch") == "openvino":
+            foreseen = self._foreseen_precision()
+            self._named("openvino", foreseen.reason if foreseen else "", foreseen.dtype if foreseen else "")
+        else:
+            self._named("torch", "")
         self._lock = threading.Lock()
 
     @property
@@ -153,6 +158,18 @@ class BuiltinReader:
             raise ModelError(f"the built-in reader is trained on EmbeddingGemma-300M, not {self.embedder.name!r}; "
                              "set RAG_READER=off, or RAG_RERANK_MODEL / RAG_RERANK_URL for another reader")
         return reader_net.load(full, self.weights, self.config), st.tokenizer
+
+    def _foreseen_precision(self) -> ReaderPrecision | None:
+        """The OpenVINO reader's precision where it can be told before anything loads (for `rag info`):
+        None where it has yet to be timed on this CPU, or the model folder is not known."""
+        from . import reader_ov
+        from .precision import cpu_profile
+
+        try:
+            folder = reader_ov.ir_dir(Path(self.embedder.model_path).expanduser(), self.weights)  # type: ignore[attr-defined]
+        except (AttributeError, OSError, TypeError):
+            return None
+        return reader_ov.foresee_precision(folder, self.precision, cpu_profile())
 
     def _named(self, runtime: str, reason: str, precision: str = "") -> None:
         self.runtime, self.runtime_reason = runtime, reason

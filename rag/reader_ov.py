@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -213,40 +213,58 @@ def read_ms(folder: Path, tokenizer: Any, precision: str) -> float:
     return best
 
 
+def _timings(folder: Path) -> dict[str, Any]:
+    try:
+        known = json.loads((folder / SPEED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _valid(ms: object) -> TypeGuard[dict[str, float]]:
+    return isinstance(ms, dict) and all(isinstance(ms.get(p), (int, float)) and ms[p] > 0 for p in PRECISIONS)
+
+
+def foresee_precision(folder: Path, wanted: str, cpu: CpuProfile) -> ReaderPrecision | None:
+    """What `choose_precision` will choose, without timing anything (for `rag info` before the reader
+    loads); None where it has yet to time the two on this CPU."""
+    if wanted in PRECISIONS:
+        return ReaderPrecision(wanted, f"RAG_READER_PRECISION={wanted}")
+    if not cpu.native_bf16:
+        return ReaderPrecision("float32", "float32: the CPU has no native bfloat16")
+    ms = _timings(folder).get(cpu.describe())
+    return _decide(ms) if _valid(ms) else None
+
+
+def _decide(ms: dict[str, float]) -> ReaderPrecision:
+    ratio = ms["float32"] / ms["bfloat16"]
+    if ratio >= FASTER:
+        return ReaderPrecision("bfloat16", f"bfloat16: measured {ratio:.1f}x as fast as float32 on this CPU")
+    return ReaderPrecision("float32", f"float32: bfloat16 measured {ratio:.2f}x its speed on this CPU")
+
+
 def choose_precision(folder: Path, tokenizer: Any, wanted: str, cpu: CpuProfile,
                      measure: Callable[[Path, Any, str], float] = read_ms,
                      log: Any = _stderr) -> ReaderPrecision:
     """`wanted` (RAG_READER_PRECISION) when it names one; for "auto", float32 on a CPU without native
     bfloat16, and on one with it bfloat16 only where it reads at least FASTER times as fast: measured once
     per CPU, the timings kept in the folder (where it can be written)."""
-    if wanted in PRECISIONS:
-        return ReaderPrecision(wanted, f"RAG_READER_PRECISION={wanted}")
-    if not cpu.native_bf16:
-        return ReaderPrecision("float32", "float32: the CPU has no native bfloat16")
-    path = folder / SPEED_FILE
+    known = foresee_precision(folder, wanted, cpu)
+    if known is not None:
+        return known
+    log("timing the built-in reader in float32 and bfloat16 on this CPU (once, about half a minute) ...")
     try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    key = cpu.describe()
-    ms = known.get(key) if isinstance(known, dict) else None
-    if not (isinstance(ms, dict) and all(isinstance(ms.get(p), (int, float)) and ms[p] > 0 for p in PRECISIONS)):
-        log("timing the built-in reader in float32 and bfloat16 on this CPU (once, about half a minute) ...")
-        try:
-            ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
-        except Exception as exc:  # noqa: BLE001 - a precision this OpenVINO cannot compile here: float32 reads
-            return ReaderPrecision("float32", f"float32: bfloat16 could not be timed ({str(exc)[:120]})")
-        try:  # whole or not at all: another process may be reading it
-            staged = path.with_name(f".{path.name}.{time.time_ns()}")
-            staged.write_text(json.dumps({**(known if isinstance(known, dict) else {}), key: ms}, indent=1) + "\n",
-                              encoding="utf-8")
-            staged.replace(path)
-        except OSError:
-            pass  # a read-only model folder: measured again next time
-    ratio = ms["float32"] / ms["bfloat16"]
-    if ratio >= FASTER:
-        return ReaderPrecision("bfloat16", f"bfloat16: measured {ratio:.1f}x as fast as float32 on this CPU")
-    return ReaderPrecision("float32", f"float32: bfloat16 measured {ratio:.2f}x its speed on this CPU")
+        ms = {p: round(measure(folder, tokenizer, p), 1) for p in PRECISIONS}
+    except Exception as exc:  # noqa: BLE001 - a precision this OpenVINO cannot compile here: float32 reads
+        return ReaderPrecision("float32", f"float32: bfloat16 could not be timed ({str(exc)[:120]})")
+    path = folder / SPEED_FILE
+    try:  # whole or not at all: another process may be reading it
+        staged = path.with_name(f".{path.name}.{time.time_ns()}")
+        staged.write_text(json.dumps({**_timings(folder), cpu.describe(): ms}, indent=1) + "\n", encoding="utf-8")
+        staged.replace(path)
+    except OSError:
+        pass  # a read-only model folder: measured again next time
+    return _decide(ms)
 
 
 def load(model_dir: Path, weights: Path, config: dict[str, Any], log: Any = _stderr,

@@ -193,6 +193,9 @@ def test_the_reader_precision_is_chosen_by_measurement_once_per_cpu(tmp_path: Pa
     got = choose("auto", fast, timings(100.0, 60.0))
     assert (got.dtype, calls) == ("bfloat16", ["float32", "bfloat16"]) and "1.7x" in got.reason
     assert choose("auto", fast, never).dtype == "bfloat16"  # kept beside the model: timed once per CPU
+    # `rag info` tells it before anything loads; for a CPU not timed yet it cannot.
+    assert reader_ov.foresee_precision(tmp_path, "auto", fast) == got
+    assert reader_ov.foresee_precision(tmp_path, "auto", CpuProfile("CPU B", fast.flags, 2)) is None
     # Another CPU with native bfloat16 where it reads slower than float32 (as one did): float32.
     slow = CpuProfile("CPU B", ("avx2", "avx512f", "avx512_bf16"), 2)
     got = choose("auto", slow, timings(100.0, 130.0))
