@@ -39,7 +39,7 @@ SEEN_BEFORE = ["متى توفي الأسطورة البرازيلي بيليه؟
 
 def shown(a: Answer) -> dict[str, object]:
     return {"abstained": a.abstained, "first_quote": a.citations[0].quote if a.citations else None,
-            "answer": a.answer, "top_passage": a.passages[0].title if a.passages else None}
+            "answer": a.answer, "note": a.note, "top_passage": a.passages[0].title if a.passages else None}
 
 
 def abstention(isnad: Isnad, questions: list[dict[str, str]], offcorpus: list[str]) -> dict[str, object]:

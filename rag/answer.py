@@ -27,6 +27,7 @@ from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .settings import Settings
+from .timeline import asked_after
 
 if TYPE_CHECKING:
     from .index import Index
@@ -131,8 +132,8 @@ class Answerer:
         # A reader that only orders (no threshold) is not asked when the scorer declines: its order would
         # not be shown.
         if self.reader is None or not judgement.ranked or (scorer_says_no and self.reader.threshold is None):
-            return _where_named(question, retrieval, Choice(judgement.ranked, scorer_says_no,
-                                                           ms=(time.perf_counter() - t0) * 1000))
+            return _checked(question, retrieval, Choice(judgement.ranked, scorer_says_no,
+                                                       ms=(time.perf_counter() - t0) * 1000))
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
         # The order: the reader's score (as a logit when it is a probability), plus the reading's `blend`
@@ -144,7 +145,7 @@ class Answerer:
         ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
-        return _where_named(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000))
+        return _checked(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000))
 
     @staticmethod
     def reader_order(choice: Choice, retrieval: Retrieval) -> Retrieval:
@@ -245,6 +246,30 @@ NOT_MENTIONED = {
     "ar": "أقرب المقاطع إلى السؤال لا تذكر {}.",
     "en": "The closest passages do not mention {}.",
 }
+WRITTEN_BEFORE = {
+    "ar": "أقرب المقالات إلى السؤال كُتبت كلها قبل عام {}.",
+    "en": "The closest articles were all written before {}.",
+}
+
+
+def _when_written(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
+    """A question about a year that has passed is not answered from articles all written before it
+    ("Who won the 2022 World Cup?" by an article of 2015 on Qatar's preparations): the answer declines
+    and says so (timeline.asked_after)."""
+    if choice.abstain or not choice.ranked:
+        return choice
+    dates = [retrieval.articles[aid].date for aid in dict.fromkeys(s.candidate.article_id for s in choice.ranked)]
+    year = asked_after(question, dates)
+    if year is None:
+        return choice
+    lang = retrieval.language if retrieval.language in WRITTEN_BEFORE else "en"
+    return replace(choice, abstain=True, note=WRITTEN_BEFORE[lang].format(year))
+
+
+def _checked(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
+    """The choice, declined where the closest articles cannot hold the answer: they never name the place
+    the question names, or were all written before the year it asks about."""
+    return _when_written(question, retrieval, _where_named(question, retrieval, choice))
 
 
 def _where_named(question: str, retrieval: Retrieval, choice: Choice) -> Choice:

@@ -1,0 +1,72 @@
+"""Questions about a year asked of articles written before it (rag/timeline.py), and the answer's decline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answer import NOT_FOUND, WRITTEN_BEFORE
+from rag.engine import Isnad
+from rag.settings import Settings
+from rag.timeline import asked_after, looks_ahead, years_asked
+from rag.types import Article
+
+
+@pytest.mark.parametrize("question, years", [
+    ("من فاز بكأس العالم لكرة القدم 2022؟", [2022]),
+    ("ماذا حدث بين عامي ١٩٩١ و١٩٩٤؟", [1991, 1994]),
+    ("How many people died in the February 2023 earthquake?", [2023]),
+    ("كم بلغ سعر البرميل؟ 72.2018", []),  # a decimal, not a year
+    ("How much is 12,2019 dollars?", []),
+    ("What happened in 1750?", []),
+])
+def test_years_asked(question: str, years: list[int]) -> None:
+    assert years_asked(question) == years
+
+
+def test_a_passed_year_after_every_article_is_reported() -> None:
+    dated = ["2015-08-02", "2017-01-30"]
+    assert asked_after("من فاز بكأس العالم لكرة القدم 2022؟", dated, today_year=2026) == 2022
+    assert asked_after("Who won the 2020 US presidential election?", dated, today_year=2026) == 2020
+    # The earliest year asked decides: an article of 2017 may say what happened in 2016.
+    assert asked_after("What changed between 2016 and 2022?", dated, today_year=2026) is None
+    # An article of the year itself, or later, may know.
+    assert asked_after("ماذا حدث في 2017؟", dated, today_year=2026) is None
+    # A year still to come is a plan, which an older article may describe.
+    assert asked_after("ما هي أهداف رؤية السعودية 2030؟", dated, today_year=2026) is None
+    # An undated article may be newer: nothing is said.
+    assert asked_after("Who won in 2022?", ["2015-08-02", None], today_year=2026) is None
+    assert asked_after("Who won in 2022?", [], today_year=2026) is None
+    assert asked_after("Who won the World Cup?", dated, today_year=2026) is None  # no year asked
+
+
+@pytest.mark.parametrize("question", ["متى سوف يفتتح إكسبو 2020؟", "أين ستقام بطولة 2022؟",
+                                      "When will Expo 2020 open?", "Who plays in the upcoming 2022 final?",
+                                      "ما موعد الانتخابات المقبلة في 2019؟"])
+def test_a_question_that_looks_ahead_asks_what_was_expected(question: str) -> None:
+    assert looks_ahead(question)
+    assert asked_after(question, ["2015-08-02"], today_year=2026) is None
+
+
+@pytest.mark.parametrize("question", ["من فاز بكأس العالم 2022؟", "Who won the 2022 World Cup?",
+                                      "متى سيطرت القوات على المدينة عام 2020؟"])
+def test_past_questions_do_not_look_ahead(question: str) -> None:
+    assert not looks_ahead(question)
+
+
+OLD = [Article("cup", "قطر تستعد لكأس العالم 2022", "تواصل قطر استعداداتها لاستضافة كأس العالم لكرة القدم 2022. "
+               "وقالت اللجنة المنظمة إن الملاعب ستكون جاهزة قبل البطولة بعامين.", "2015-08-02", None, None)]
+
+
+def test_the_answer_declines_what_its_articles_were_written_too_early_to_know(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=0.0))
+    isnad.add_articles(OLD)
+    for question, lang in (("من فاز بكأس العالم لكرة القدم 2022؟", "ar"), ("Who won the 2022 World Cup in Qatar?", "en")):
+        answer = isnad.ask(question)
+        assert answer.abstained and answer.answer == NOT_FOUND[lang] and answer.passages, question
+        assert answer.note == WRITTEN_BEFORE[lang].format(2022)
+    # What the article can say is answered: the plans, or the same question without the passed year.
+    for question in ("هل ستكون ملاعب كأس العالم 2022 جاهزة قبل البطولة؟", "ماذا قالت اللجنة المنظمة عن الملاعب؟"):
+        answer = isnad.ask(question)
+        assert not answer.abstained and answer.citations[0].article_id == "cup", question
