@@ -399,6 +399,8 @@ def same_name(latin: str, other: str) -> bool:
             if any(f == ex or (len(f) >= 3 and len(ex) >= 3 and (f.startswith(ex) or ex.startswith(f)))
                    for f in forms):
                 return True
+        if arabic_place(other):  # a place of the table is the places it is a form of, not a look-alike:
+            return latin.lower() in place_keys(other)  # "الأرمينية" is Armenia's, and no "Germany"
     return any(_close(a, b) for a in skeletons(latin) for b in skeletons(other))
 
 
