@@ -460,7 +460,9 @@ class Verifier:
             if why is not None:
                 return why
         if sim < self.policy.min_similarity:
-            return Shortfall(f"no passage says this (closest similarity {sim:.2f})")
+            # Three places: a similarity just under the bar must not read as the bar ("0.448, below 0.45").
+            bar = self.policy.min_similarity
+            return Shortfall(f"no passage says this (closest similarity {sim:.3f}, below {bar:g})")
         return None
 
     def _unsaid(self, claim: str, support: str, sim: float, idf: dict[str, float], article: str) -> Shortfall | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -376,3 +377,11 @@ NO_STATEMENT = "ومع ذلك، فإن روسيا لديها لم تدلي بأ�
 def test_a_negated_statement_denies_what_the_same_actor_says(claim: str, denied: bool) -> None:
     negated_words = ["تدلي", "تصريحات"]  # negation_scopes of NO_STATEMENT
     assert _saying_denied(NO_STATEMENT, negated_words, claim) is denied
+
+
+def test_a_claim_below_the_similarity_bar_says_how_far_below(engine: Isnad) -> None:
+    """A similarity just under the bar is written so that it does not read as the bar itself."""
+    v = engine.verify("penguins migrate every winter to warmer waters")
+    assert v.verdict == "not found"
+    m = re.search(r"closest similarity (\d\.\d{3}), below 0\.2\b", v.reason)
+    assert m and float(m.group(1)) == pytest.approx(v.score, abs=5e-4), v.reason
