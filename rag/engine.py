@@ -205,7 +205,9 @@ class Isnad:
         choice = self.answerer.choose(question, retrieval)
         answer = self.answerer.answer(question, retrieval, choice)
         chat = None if extractive else self.chat_model
-        if chat is not None and retrieval.hits:
+        # Where the closest articles cannot hold the answer (they never name the question's place, or were all
+        # written before the year it asks about: `choice.note`), a language model is not asked to write one.
+        if chat is not None and retrieval.hits and not (choice.abstain and choice.note):
             answer = self._generated(question, self.answerer.reader_order(choice, retrieval), answer, chat)
         if answer.abstained and not history and is_follow_up(question) and not answer.note:
             answer = replace(answer, note=ALONE[lang if lang in ALONE else "en"])  # "ومتى حدث ذلك؟" asked first

@@ -228,3 +228,13 @@ def test_an_unusable_rewrite_falls_back_to_joining_the_questions(engine: Isnad, 
     assert rewrite_follow_up(engine.chat_model, "ولماذا؟", [OIL_Q]) is None  # type: ignore[arg-type]
     Script.status = 500
     assert rewrite_follow_up(engine.chat_model, "ولماذا؟", [OIL_Q]) is None  # type: ignore[arg-type]
+
+
+def test_a_question_the_articles_cannot_answer_is_not_put_to_the_model(engine: Isnad) -> None:
+    """The oil article is of 2022: a question on 2024 is declined with the reason, and the model is not asked
+    (it would write from passages that cannot know); the same question without the year is generated."""
+    Script.reply = staticmethod(lambda p: f"{OIL_SENTENCE} [{marker(p, 'أسعار النفط')}].")  # type: ignore[assignment]
+    answer = engine.ask("كم ارتفعت أسعار النفط يوم الاثنين في عام 2024؟")
+    assert answer.abstained and answer.mode != "generated" and "2024" in answer.note
+    assert Script.requests == []
+    assert engine.ask(OIL_Q).mode == "generated" and len(Script.requests) == 1
