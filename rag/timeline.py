@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from .arabic import normalize, words
 
-_YEAR = re.compile(r"(?<![\d.,])(1[89]\d\d|20\d\d)(?![\d.,])")
+_YEAR = re.compile(r"(?<![\d.,])(1[89]\d\d|20\d\d)(?!\d|[.,]\d)")  # not in 72.2018 or 2018.5; "2022," is a year
 # A question that looks ahead asks what the articles expected, which an older article may say.
 _AHEAD_AR = frozenset(normalize(w) for w in """
     سوف سيتم ستتم سيكون ستكون سيقام ستقام سيعقد ستعقد سينطلق ستنطلق سيبدأ ستبدأ سيصبح ستصبح

@@ -17,6 +17,9 @@ from rag.types import Article
     ("من فاز بكأس العالم لكرة القدم 2022؟", [2022]),
     ("ماذا حدث بين عامي ١٩٩١ و١٩٩٤؟", [1991, 1994]),
     ("How many people died in the February 2023 earthquake?", [2023]),
+    ("In 2022, who won the World Cup?", [2022]),
+    ("من فاز بالكأس في 2022.", [2022]),
+    ("What was the score in 2018.5?", []),
     ("كم بلغ سعر البرميل؟ 72.2018", []),  # a decimal, not a year
     ("How much is 12,2019 dollars?", []),
     ("What happened in 1750?", []),
