@@ -255,8 +255,8 @@ WRITTEN_BEFORE = {
 def _when_written(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
     """A question about a year that has passed is not answered from articles all written before it
     ("Who won the 2022 World Cup?" by an article of 2015 on Qatar's preparations): the answer declines
-    and says so (timeline.asked_after)."""
-    if choice.abstain or not choice.ranked:
+    and says so (timeline.asked_after); where the scorer declined already, the note still says why."""
+    if choice.note or not choice.ranked:
         return choice
     dates = [retrieval.articles[aid].date for aid in dict.fromkeys(s.candidate.article_id for s in choice.ranked)]
     year = asked_after(question, dates)
@@ -275,10 +275,10 @@ def _checked(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
 def _where_named(question: str, retrieval: Retrieval, choice: Choice) -> Choice:
     """A question that names a country, city or people is not answered from articles that never name it
     ("When did the Sri Lanka Easter bombings happen?" by a bombing in Bahrain): where no candidate's
-    article names it, the answer declines and says which it does not find. Where one does, the order
-    stands (a paragraph may leave its country to its neighbours)."""
+    article names it, the answer declines and says which it does not find (also where the scorer declined
+    already). Where one does, the order stands (a paragraph may leave its country to its neighbours)."""
     asked = places_named(question)
-    if choice.abstain or not choice.ranked or not asked:
+    if choice.note or not choice.ranked or not asked:
         return choice
     articles = {s.candidate.article_id: retrieval.articles[s.candidate.article_id] for s in choice.ranked}
     unsaid = {aid: [w for w in asked if not place_mentioned(w, f"{a.title}\n{a.text}")]

@@ -73,3 +73,14 @@ def test_the_answer_declines_what_its_articles_were_written_too_early_to_know(tm
     for question in ("هل ستكون ملاعب كأس العالم 2022 جاهزة قبل البطولة؟", "ماذا قالت اللجنة المنظمة عن الملاعب؟"):
         answer = isnad.ask(question)
         assert not answer.abstained and answer.citations[0].article_id == "cup", question
+
+
+def test_a_decline_the_scorer_made_already_still_says_why(tmp_path: Path) -> None:
+    """Where the scorer declines on its own, the reason the articles cannot know is still given; a question
+    with no such reason is declined without one."""
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=1.0))
+    isnad.add_articles(OLD)
+    answer = isnad.ask("Who won the 2022 World Cup in Qatar?")
+    assert answer.abstained and answer.note == WRITTEN_BEFORE["en"].format(2022)
+    answer = isnad.ask("ماذا قالت اللجنة المنظمة عن الملاعب؟")
+    assert answer.abstained and not answer.note
