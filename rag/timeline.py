@@ -5,9 +5,11 @@ sentences that name the 2022 World Cup (Qatar's preparations, the draw), none of
 who won: the articles were written before it happened. `asked_after` says so, and the answer
 declines with that reason rather than quote what was written beforehand.
 
-Only a year that has passed counts ("Vision 2030" is a plan, and an article of 2016 on it is
-as good as any), only where every article compared has a date (an undated one may be newer),
-and not where the question itself looks ahead ("When will the 2022 World Cup start?").
+Only a question on what happened counts: a past verb ("فاز", "won", "was elected"), or no verb at
+all ("كم عدد ضحايا زلزال فبراير 2023؟"); not one in the present or the future ("من يستضيف كأس
+العالم 2022؟", "Who hosts…?", "When will…?"), which an older article may answer with what was
+planned. Only a year that has passed counts ("Vision 2030" is a plan, and an article of 2016 on it
+is as good as any), and only where every article compared has a date (an undated one may be newer).
 
     >>> years_asked("من فاز بكأس العالم لكرة القدم ٢٠٢٢؟")
     [2022]
@@ -32,6 +34,16 @@ _AHEAD_AR = frozenset(normalize(w) for w in """
     المقبل المقبلة القادم القادمة المرتقب المرتقبة المتوقع المتوقعة يتوقع تتوقع
 """.split())
 _AHEAD_EN = re.compile(r"\b(will|shall|going to|upcoming|next|scheduled|planned|expected|plans?)\b", re.I)
+# An Arabic verb right after a question word or a relative ("من يستضيف", "التي تشارك") that begins with
+# ي or ت is in the present (a Form V past, "تأسست", looks the same: such a question is left answered).
+_ASKING_AR = frozenset(normalize(w) for w in """
+    من ما ماذا متى أين كم هل كيف لماذا أي لمن بكم منذ هو هي هم الذي التي الذين اللذين اللتين
+""".split())
+# An English question on what happened: a past auxiliary, a regular past, or a common irregular one.
+_PAST_EN = re.compile(r"\b(did|was|were|had|\w{2,}ed|won|lost|died|began|became|took|made|led|held|went|came|"
+                      r"gave|found|left|got|saw|said|told|wrote|ran|fell|rose|beat|chose|broke|built|sent|met|"
+                      r"sold|struck|stood|shot|fought|caught|brought|spent|paid|kept|drew|grew|threw|flew|"
+                      r"swore|sank|sought|taught|thought|bought)\b", re.I)
 
 
 def years_asked(question: str) -> list[int]:
@@ -44,12 +56,24 @@ def looks_ahead(question: str) -> bool:
     return bool(_AHEAD_EN.search(question)) or any(w in _AHEAD_AR for w in words(question))
 
 
+def asks_what_happened(question: str) -> bool:
+    """Is the question on a past event: in English a past verb; in Arabic no present verb right after its
+    question word or relative ("من فاز", "التي شاركت", "كم عدد ضحايا…")?"""
+    if looks_ahead(question):
+        return False
+    ws = words(question)
+    if all(w.isascii() for w in ws):
+        return bool(_PAST_EN.search(question))
+    return not any(w in _ASKING_AR and nxt not in _ASKING_AR and nxt.startswith(("ي", "ت")) and len(nxt) >= 4
+                   for w, nxt in zip(ws, ws[1:], strict=False))
+
+
 def asked_after(question: str, dates: Sequence[str | None], today_year: int | None = None) -> int | None:
     """The year the question asks about when every article date in `dates` is earlier than it
     (ISO dates; the earliest year asked must be after the latest article's year), else None."""
     today_year = today_year or datetime.date.today().year
     asked = [y for y in years_asked(question) if y <= today_year]
-    if not asked or not dates or any(not d for d in dates) or looks_ahead(question):
+    if not asked or not dates or any(not d for d in dates) or not asks_what_happened(question):
         return None
     try:
         newest = max(datetime.date.fromisoformat(str(d)[:10]).year for d in dates)

@@ -9,7 +9,7 @@ import pytest
 from rag.answer import NOT_FOUND, WRITTEN_BEFORE
 from rag.engine import Isnad
 from rag.settings import Settings
-from rag.timeline import asked_after, looks_ahead, years_asked
+from rag.timeline import asked_after, asks_what_happened, looks_ahead, years_asked
 from rag.types import Article
 
 
@@ -56,6 +56,22 @@ def test_a_question_that_looks_ahead_asks_what_was_expected(question: str) -> No
                                       "متى سيطرت القوات على المدينة عام 2020؟"])
 def test_past_questions_do_not_look_ahead(question: str) -> None:
     assert not looks_ahead(question)
+
+
+@pytest.mark.parametrize(("question", "past"), [
+    ("من فاز بكأس العالم 2022؟", True), ("كم عدد الدول التي شاركت في مونديال قطر 2022؟", True),
+    ("من هو الرئيس التونسي الذي انتخب عام 2019؟", True), ("أين أقيمت بطولة كأس العالم للأندية 2023؟", True),
+    ("كم عدد ضحايا زلزال فبراير 2023؟", True),  # no verb: what the event left
+    ("Who won the 2022 FIFA World Cup?", True), ("How many teams played at the 2022 World Cup?", True),
+    ("Who was elected president of Tunisia in 2019?", True),
+    # The present asks what was arranged, which an older article may say.
+    ("من يستضيف كأس العالم 2022؟", False), ("كم عدد الدول التي تشارك في مونديال 2022؟", False),
+    ("من هو الذي يستضيف بطولة 2022؟", False), ("Who hosts the 2022 World Cup?", False),
+    ("Which teams are in the 2022 World Cup?", False), ("When will the 2022 World Cup start?", False),
+])
+def test_only_a_question_on_what_happened_counts(question: str, past: bool) -> None:
+    assert asks_what_happened(question) is past
+    assert (asked_after(question, ["2015-08-02"], today_year=2026) == min(years_asked(question))) is past
 
 
 OLD = [Article("cup", "قطر تستعد لكأس العالم 2022", "تواصل قطر استعداداتها لاستضافة كأس العالم لكرة القدم 2022. "
