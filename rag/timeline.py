@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .arabic import normalize, words
+from .names import arabic_place
 
 _YEAR = re.compile(r"(?<![\d.,])(1[89]\d\d|20\d\d)(?!\d|[.,]\d)")  # not in 72.2018 or 2018.5; "2022," is a year
 # A question that looks ahead asks what the articles expected, which an older article may say.
@@ -35,7 +36,8 @@ _AHEAD_AR = frozenset(normalize(w) for w in """
 """.split())
 _AHEAD_EN = re.compile(r"\b(will|shall|going to|upcoming|next|scheduled|planned|expected|plans?)\b", re.I)
 # An Arabic verb right after a question word or a relative ("من يستضيف", "التي تشارك") that begins with
-# ي or ت is in the present (a Form V past, "تأسست", looks the same: such a question is left answered).
+# ي or ت (or the future's س) is in the present (a Form V past, "تأسست", looks the same: such a question
+# is left answered).
 _ASKING_AR = frozenset(normalize(w) for w in """
     من ما ماذا متى أين كم هل كيف لماذا أي لمن بكم منذ هو هي هم الذي التي الذين اللذين اللتين
 """.split())
@@ -64,16 +66,36 @@ def asks_what_happened(question: str) -> bool:
     ws = words(question)
     if all(w.isascii() for w in ws):
         return bool(_PAST_EN.search(question))
-    return not any(w in _ASKING_AR and nxt not in _ASKING_AR and nxt.startswith(("ي", "ت")) and len(nxt) >= 4
+    return not any(w in _ASKING_AR and nxt not in _ASKING_AR and _present(nxt)
                    for w, nxt in zip(ws, ws[1:], strict=False))
 
 
-def asked_after(question: str, dates: Sequence[str | None], today_year: int | None = None) -> int | None:
-    """The year the question asks about when every article date in `dates` is earlier than it
-    (ISO dates; the earliest year asked must be after the latest article's year), else None."""
+def states_what_happened(claim: str) -> bool:
+    """Is a statement (a claim) on a past event: in English a past verb; in Arabic no word that may be a present
+    verb (ي or ت and three letters more, not a place: "تستضيف", though also a noun such as "تقرير") and nothing
+    looking ahead?"""
+    if looks_ahead(claim):
+        return False
+    ws = words(claim)
+    if all(w.isascii() for w in ws):
+        return bool(_PAST_EN.search(claim))
+    return not any(_present(w) and not arabic_place(w) for w in ws)
+
+
+def _present(word: str) -> bool:
+    """May this (normalised) Arabic word be a verb in the present or the future: ي or ت and three letters more,
+    or with the future's س ("ستستضيف")? Nouns look so too ("تقرير", "سنوات"): the callers err on answering."""
+    return (word.startswith(("ي", "ت")) and len(word) >= 4) or (word.startswith(("سي", "ست", "سن")) and len(word) >= 5)
+
+
+def asked_after(question: str, dates: Sequence[str | None], today_year: int | None = None,
+                happened: Callable[[str], bool] = asks_what_happened) -> int | None:
+    """The year the question (or with `happened=states_what_happened`, a claim) is on, when every article date
+    in `dates` is earlier than it (ISO dates; the earliest year named must be after the latest article's
+    year), else None."""
     today_year = today_year or datetime.date.today().year
     asked = [y for y in years_asked(question) if y <= today_year]
-    if not asked or not dates or any(not d for d in dates) or not asks_what_happened(question):
+    if not asked or not dates or any(not d for d in dates) or not happened(question):
         return None
     try:
         newest = max(datetime.date.fromisoformat(str(d)[:10]).year for d in dates)

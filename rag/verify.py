@@ -56,6 +56,7 @@ from .retrieve import QueryTerms, Retrieval, Retriever
 from .roles import swapped_place, swapped_role
 from .scorer import Candidate
 from .settings import Settings
+from .timeline import asked_after, states_what_happened
 from .types import Article, Chunk, Citation, Hit
 
 MAX_CLAIM_CHARS = 2000
@@ -250,6 +251,13 @@ class Verifier:
         if citation is None:
             return Verdict(claim, False, round(sim, 4), "the closest quote could not be checked", verdict=NOT_FOUND,
                            timings_ms=timings)
+        dated = retrieval.articles[best.article_id].date
+        year = asked_after(claim, [dated], happened=states_what_happened)
+        if year is not None and (conflict is not None or missing is None):
+            # An article of 2017 may say that Qatar was to host the 2022 World Cup; not that it hosted it, nor
+            # that anything else happened then (neither supported nor contradicted by it).
+            return Verdict(claim, False, round(sim, 4), f"the article was written in {str(dated)[:4]}, before "
+                           f"{year}: it cannot say what happened then", [], citation, timings, NOT_FOUND)
         if conflict is None and missing is None:
             return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings, SUPPORTED)
         if conflict is not None and sim >= self.policy.contradict_similarity:

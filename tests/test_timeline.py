@@ -9,8 +9,9 @@ import pytest
 from rag.answer import NOT_FOUND, WRITTEN_BEFORE
 from rag.engine import Isnad
 from rag.settings import Settings
-from rag.timeline import asked_after, asks_what_happened, looks_ahead, years_asked
+from rag.timeline import asked_after, asks_what_happened, looks_ahead, states_what_happened, years_asked
 from rag.types import Article
+from rag.verify import VerifyPolicy
 
 
 @pytest.mark.parametrize("question, years", [
@@ -100,3 +101,29 @@ def test_a_decline_the_scorer_made_already_still_says_why(tmp_path: Path) -> Non
     assert answer.abstained and answer.note == WRITTEN_BEFORE["en"].format(2022)
     answer = isnad.ask("ماذا قالت اللجنة المنظمة عن الملاعب؟")
     assert answer.abstained and not answer.note
+
+
+@pytest.mark.parametrize(("claim", "past"), [
+    ("Qatar hosted the 2022 World Cup.", True), ("Argentina won the 2022 World Cup.", True),
+    ("Qatar will host the 2022 World Cup.", False), ("Qatar hosts the 2022 World Cup.", False),
+    ("استضافت قطر كأس العالم 2022", True), ("واصلت قطر استعداداتها لكأس العالم 2022", True),
+    ("تستضيف قطر كأس العالم 2022", False), ("قطر تستضيف كأس العالم 2022", False),
+    ("ستستضيف قطر كأس العالم 2022", False), ("سوف تستضيف قطر كأس العالم 2022", False),
+])
+def test_a_claim_on_what_happened(claim: str, past: bool) -> None:
+    assert states_what_happened(claim) is past
+
+
+def test_a_claim_on_a_later_year_is_not_supported_by_an_older_article(tmp_path: Path) -> None:
+    """An article of 2015 may say that Qatar will host the 2022 World Cup, not that it hosted it."""
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.add_articles([Article("host", "World Cup host", "Qatar will host the 2022 World Cup, FIFA confirmed on "
+                                "Tuesday. The stadiums will be cooled.", "2015-08-02", None, None)])
+    isnad.verify("warm up")
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.2)  # hash vectors: check the dates, not the threshold
+    v = isnad.verify("Qatar hosted the 2022 World Cup.")
+    assert v.verdict == "not found" and not v.citations and v.closest is not None
+    assert v.reason == "the article was written in 2015, before 2022: it cannot say what happened then"
+    assert v.closest.quote == isnad.get("host").text[v.closest.start:v.closest.end]
+    v = isnad.verify("Qatar will host the 2022 World Cup.")  # what it says
+    assert v.verdict == "supported", v.reason
