@@ -61,25 +61,26 @@ def looks_ahead(question: str) -> bool:
 def asks_what_happened(question: str) -> bool:
     """Is the question on a past event: in English a past verb; in Arabic no present verb right after its
     question word or relative ("من فاز", "التي شاركت", "كم عدد ضحايا…")?"""
-    if looks_ahead(question):
-        return False
-    ws = words(question)
-    if all(w.isascii() for w in ws):
-        return bool(_PAST_EN.search(question))
-    return not any(w in _ASKING_AR and nxt not in _ASKING_AR and _present(nxt)
-                   for w, nxt in zip(ws, ws[1:], strict=False))
+    return _on_the_past(question, lambda ws: any(w in _ASKING_AR and nxt not in _ASKING_AR and _present(nxt)
+                                                 for w, nxt in zip(ws, ws[1:], strict=False)))
 
 
 def states_what_happened(claim: str) -> bool:
     """Is a statement (a claim) on a past event: in English a past verb; in Arabic no word that may be a present
     verb (ي or ت and three letters more, not a place: "تستضيف", though also a noun such as "تقرير") and nothing
     looking ahead?"""
-    if looks_ahead(claim):
+    return _on_the_past(claim, lambda ws: any(_present(w) and not arabic_place(w) for w in ws))
+
+
+def _on_the_past(text: str, arabic_present: Callable[[list[str]], bool]) -> bool:
+    """Nothing looking ahead, and an English past verb or, in Arabic, no present verb where `arabic_present`
+    (given the normalised words) looks for one."""
+    if looks_ahead(text):
         return False
-    ws = words(claim)
+    ws = words(text)
     if all(w.isascii() for w in ws):
-        return bool(_PAST_EN.search(claim))
-    return not any(_present(w) and not arabic_place(w) for w in ws)
+        return bool(_PAST_EN.search(text))
+    return not arabic_present(ws)
 
 
 def _present(word: str) -> bool:
