@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .asking_verb import embedding_wording
 from .embedder import Embedder
 from .index import Unit, sentence_units
 from .injection import planted
@@ -182,7 +183,7 @@ class Answerer:
         vector = retrieval.query_vector
         if not retrieval.query or retrieval.query.strip() == question.strip() or not len(vector):
             return vector
-        own = self.embedder.embed_queries([question])[0]
+        own = self.embedder.embed_queries([embedding_wording(question)])[0]
         both = np.asarray(vector, np.float32) + self.policy.follow_up_weight * np.asarray(own, np.float32)
         return both / max(float(np.linalg.norm(both)), 1e-9)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .arabic import language, terms
+from .asking_verb import embedding_wording
 from .embedder import Embedder
 from .ids import chunk_of_unit
 from .index import Index, Unit, sentence_units
@@ -120,7 +121,8 @@ class Retriever:
         if vector is not None:
             qvec = np.asarray(vector, np.float32)
         else:
-            qvec = self.embedder.embed_queries([query])[0] if mode != "lexical" else np.zeros(0, np.float32)
+            qvec = (self.embedder.embed_queries([embedding_wording(query)])[0] if mode != "lexical"
+                    else np.zeros(0, np.float32))
         t1 = time.perf_counter()
         dense: dict[str, float] = {}
         if mode != "lexical":  # sentences, best first: a chunk keeps its best one

@@ -17,7 +17,7 @@ ANSWER_KEYS = {"question", "answer", "abstained", "citations", "passages", "timi
 CITATION_KEYS = {"n", "article_id", "title", "date", "source", "url", "quote", "start", "end", "reader_score",
                  "corroborated_by", "disputed_by", "copies"}
 PASSAGE_KEYS = {"article_id", "title", "start", "end", "score"}
-QUESTION = "من توسط بين أرمينيا وأذربيجان؟"
+QUESTION = "ماذا طلبت أرمينيا من روسيا؟"  # the CLI's plumbing, with the hash embedder: any question it answers
 
 
 @pytest.fixture(autouse=True)

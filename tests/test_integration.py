@@ -77,15 +77,16 @@ def test_arabic_mediation_noun_question_quotes_minsk_or_michel(engine: Isnad) ->
     check_verbatim(engine, answer)
 
 
-def test_short_arabic_verb_finds_the_mediators_among_the_passages(answers: dict[str, Answer], engine: Isnad) -> None:
-    """"من توسط" is hard for the model: every sentence of the article scores 0.58-0.68 against it,
-    the mediators' passages rank 4th and 5th of 6, and the quotes are other sentences of the
-    article. The answer is still cited and verbatim, and the passages offered beside it include
-    the mediators."""
+def test_arabic_mediation_question_quotes_a_mediator_first(answers: dict[str, Answer], engine: Isnad) -> None:
+    """"من توسط" alone reads to the model as "what is in the middle": every sentence of the article
+    scored 0.58-0.68 against it and the accusations came first. Embedded as "من قام بالتوسط"
+    (rag/asking_verb.py), the question quotes a mediator first; it is shown as it was asked."""
     answer = answers[QUESTION_AR]
     assert not answer.abstained and answer.citations
+    first = answer.citations[0].quote
+    assert "مينسك" in first or "ميشيل" in first, first
+    assert answer.question == QUESTION_AR
     check_verbatim(engine, answer)
-    assert any("مينسك" in p.text or "ميشيل" in p.text for p in answer.passages)
 
 
 @pytest.mark.parametrize("question", ["كم موقعا عسكريا فقدت أرمينيا؟", "How many military positions did Armenia lose?"])
