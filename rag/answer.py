@@ -28,6 +28,7 @@ from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .settings import Settings
+from .speaker import asked_speaker_first
 from .timeline import asked_after
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class Answerer:
         passages = self.policy.reader_passages if self.reader is not None else None
         cands = self.candidates(retrieval, passages)
         judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
+        # A question on what one country's body said: sentences where another's speaks go last (speaker.py).
+        judgement = replace(judgement, ranked=asked_speaker_first(question, judgement.ranked, _text))
         threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
         scorer_says_no = not judgement.ranked or judgement.answerable < threshold
         # A reader that only orders (no threshold) is not asked when the scorer declines: its order would
@@ -143,7 +146,7 @@ class Answerer:
         combined = [(_logit(r) if reading.probabilities else r) + reading.blend * top[i].score
                     for i, r in enumerate(reading.scores)]
         order = sorted(range(len(top)), key=lambda i: -combined[i])
-        ranked = [Scored(top[i].candidate, reading.scores[i]) for i in order]
+        ranked = asked_speaker_first(question, [Scored(top[i].candidate, reading.scores[i]) for i in order], _text)
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
         return _checked(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000))
@@ -305,6 +308,10 @@ def cite(n: int, cand: Candidate, retrieval: Retrieval, reader_score: float | No
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+def _text(scored: Scored) -> str:
+    return scored.candidate.text
 
 
 def read_item(cand: Candidate, retrieval: Retrieval, cands: list[Candidate]) -> ReadItem:
