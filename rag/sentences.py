@@ -59,3 +59,36 @@ def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
         end -= 1
     if end > start:
         spans.append((start, end))
+
+
+_CLAUSE_END = re.compile(r"[،,:;]+(?=\s)")
+CLAUSE_WORDS = 4  # a piece shorter than this joins the next ("في هذا السياق،")
+
+
+def clauses(sentence: str) -> list[str]:
+    """The sentence cut at its commas and colons into pieces of at least CLAUSE_WORDS words (a short
+    piece joins the next; a short last piece joins the one before); [] when it is one piece. A claim
+    often restates one clause of a long sentence, which the whole sentence's vector dilutes.
+
+    >>> clauses("في هذا السياق، لروسيا قاعدة عسكرية في أرمينيا، كما اتفقت عليه باكو ويريفان وموسكو")
+    ['في هذا السياق، لروسيا قاعدة عسكرية في أرمينيا،', 'كما اتفقت عليه باكو ويريفان وموسكو']
+    """
+    pieces: list[str] = []
+    cursor = 0
+    for match in _CLAUSE_END.finditer(sentence):
+        pieces.append(sentence[cursor:match.end()].strip())
+        cursor = match.end()
+    pieces.append(sentence[cursor:].strip())
+    merged: list[str] = []
+    carry = ""
+    for piece in (p for p in pieces if p):
+        carry = f"{carry} {piece}".strip()
+        if len(carry.split()) >= CLAUSE_WORDS:
+            merged.append(carry)
+            carry = ""
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
+        else:
+            merged.append(carry)
+    return merged if len(merged) > 1 else []

@@ -385,3 +385,38 @@ def test_a_claim_below_the_similarity_bar_says_how_far_below(engine: Isnad) -> N
     assert v.verdict == "not found"
     m = re.search(r"closest similarity (\d\.\d{3}), below 0\.2\b", v.reason)
     assert m and float(m.group(1)) == pytest.approx(v.score, abs=5e-4), v.reason
+
+
+def test_a_claim_that_restates_one_clause_of_a_long_sentence_is_compared_with_that_clause(tmp_path: Path) -> None:
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    long = ("Russia keeps a military base near the capital and its peacekeepers patrol the mountain roads of the "
+            "region every day, as agreed by the three governments in the peace agreement signed on 9 November 2020.")
+    isnad.add_articles([Article("truce", "Border talks", long, "2021-11-16", None, None)])
+    claim = "The peace agreement was signed on 9 November 2020."
+    isnad.verify(claim)
+    whole = isnad.verify(claim, "truce").score
+    isnad.verifier.policy = VerifyPolicy(min_similarity=whole + 0.01, clause_sentences=0)
+    assert isnad.verify(claim, "truce").verdict == "not found"  # the whole sentence is not close enough
+    isnad.verifier.policy = VerifyPolicy(min_similarity=whole + 0.01)
+    v = isnad.verify(claim, "truce")
+    assert v.verdict == "supported" and v.score > whole, (v.reason, v.score, whole)
+    assert v.citations[0].quote == long  # the whole sentence is cited and checked
+    other = isnad.verify("The peace agreement was signed on 9 December 2020.", "truce")
+    assert other.verdict != "supported" and "month 11" in other.reason
+    far = VerifyPolicy(min_similarity=whole + VerifyPolicy.clause_margin + 0.01)
+    isnad.verifier.policy = far  # a sentence further below the bar than the margin is not cut into clauses
+    assert isnad.verify(claim, "truce").verdict == "not found"
+    check_verbatim(isnad, v)
+
+
+def test_clauses_of_a_sentence() -> None:
+    from rag.sentences import clauses
+
+    text = "في هذا السياق، من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا، كما اتفقت عليه باكو ويريفان وموسكو"
+    assert clauses(text) == ["في هذا السياق، من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا،",
+                             "كما اتفقت عليه باكو ويريفان وموسكو"]
+    assert all(piece in text for piece in clauses(text))
+    assert clauses("A short sentence, with a pause.") == []  # "with a pause." joins the one before: one piece
+    assert clauses("No pause at all in this one") == []
+    assert clauses("It cost 1,000 dollars and more, the minister of finance said today.") == [
+        "It cost 1,000 dollars and more,", "the minister of finance said today."]
