@@ -353,6 +353,23 @@ def months(text: str) -> frozenset[int]:
 
 
 @lru_cache(maxsize=50_000)
+def month_days(text: str) -> frozenset[float]:
+    """The numbers the text writes as a day of a month ("9 نوفمبر 2020", "November 9"): a date, which
+    another number of a claim ("ثلاثة مواقع") is no other value of."""
+    ws = _words(text)
+    month_at = {i for i, w in enumerate(ws) if any(f in _MONTHS for f in _forms(w))}
+    days = set()
+    for i, w in enumerate(ws):
+        if not w[0].isdigit() or (value := _number_token(w)) is None:
+            continue
+        # Before the month, any number short of a year stands where the day does ("62 أبريل", a wrong day
+        # is still a day); after it ("نوفمبر 2020"), only a number a day can be ("November 9").
+        if (i + 1 in month_at and value < 1000) or (i - 1 in month_at and 1 <= value <= 31):
+            days.add(value)
+    return frozenset(days)
+
+
+@lru_cache(maxsize=50_000)
 def weekdays(text: str) -> frozenset[int]:
     """The days of the week the text names (1 = Monday). "يوم الأحد" and "on Sunday" agree; "أحد"
     alone is also "one"/"someone", so it counts only after "يوم"."""

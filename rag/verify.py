@@ -36,6 +36,7 @@ from .arabic import language, normalize, strip_diacritics, terms, written_words
 from .embedder import Embedder
 from .errors import EmptyQuestionError, NotFoundError
 from .facts import (
+    month_days,
     months,
     negated,
     negation_scopes,
@@ -403,10 +404,12 @@ class Verifier:
         claim_numbers, support_numbers = numbers(claim, pairs=False), numbers(support)
         others = frozenset(unmatched(support_numbers, claim_numbers))
         claim_near, support_near = (number_contexts(claim), number_contexts(support)) if same_slot else ({}, {})
+        claim_days, support_days = month_days(claim), month_days(support)
         for extra in unmatched(claim_numbers, support_numbers):
             # Another value of the same order ("16" for "12", "17.75" for "18.75"); a number far from
-            # every one of the article's ("three months" against "52 billion") is only missing.
-            close = [v for v in others if _same_order(v, extra)
+            # every one of the article's ("three months" against "52 billion") is only missing, and a
+            # count is no other value of a day of a month ("ثلاثة مواقع" / "9 نوفمبر").
+            close = [v for v in others if _same_order(v, extra) and (v in support_days) == (extra in claim_days)
                      and (not same_slot or claim_near.get(extra, frozenset()) & support_near.get(v, frozenset()))]
             if close:
                 other = min(close, key=lambda v: abs(v - extra))

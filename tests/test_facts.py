@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rag.answer_types import evidence, question_type
 from rag.facts import (
+    month_days,
     months,
     negated,
     negation_scopes,
@@ -231,3 +232,11 @@ def test_the_first_word_of_saying() -> None:
 def test_plain_saying_is_wording_and_the_rest_says_what_was_said() -> None:
     assert all(plain_saying(w) for w in ("قال", "وقالت", "تعلق", "تصريحات", "بتصريح", "commented", "said"))
     assert not any(plain_saying(w) for w in ("أدانت", "رحب", "نفى", "condemned", "denied", "طلب"))
+
+
+def test_days_of_a_month() -> None:
+    assert month_days("المبرمة في 9 نوفمبر 2020") == {9}
+    assert month_days("signed on November 12, 2020 and on 3 March") == {12, 3}
+    assert month_days("قتل 9 أشخاص في نوفمبر") == set()  # a count, and a month with no day
+    assert month_days("في 2020 نوفمبر") == set()  # a year is no day
+    assert month_days("62 أبريل 1863") == {62}  # a wrong day, where the day stands

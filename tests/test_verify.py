@@ -51,6 +51,9 @@ def test_a_claim_the_article_states_is_supported_with_its_span(engine: Isnad) ->
     ("لم ترتفع أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "denies"),  # negated
     ("انخفضت أسعار النفط 3.5 في المئة يوم الاثنين", "contradicted", "the article says ارتفعت, the claim انخفضت"),
     ("ويستمر المعرض حتى 13 نوفمبر بمشاركة 1632 دار نشر من 83 دولة إسكندنافية", "not found", "اسكندنافية"),  # added
+    ("ويستمر المعرض حتى 14 نوفمبر بمشاركة 1632 دار نشر", "contradicted", "the article says 13, the claim 14"),
+    # a count is no other value of a day of a month ("13 نوفمبر")
+    ("ويستمر المعرض 12 يوما بمشاركة 1632 دار نشر من 83 دولة", "not found", "the number 12 is not in the closest"),
 ])
 def test_a_changed_fact_is_not_supported_and_says_why(engine: Isnad, claim: str, verdict: str, reason: str) -> None:
     v = engine.verify(claim)
