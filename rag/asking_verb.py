@@ -63,8 +63,6 @@ def embedding_wording(question: str) -> str:
         if gender is None or arabic_place(word):  # "من تونس …": from Tunisia
             continue
         noun = _verbal_noun(word, gender)
-        if noun is None:
-            continue
         helper = {"past masc": "قام", "past fem": "قامت", "present masc": "يقوم", "present fem": "تقوم"}[gender]
         joined = ("بال" + noun) if (not after or after in _PREPOSITIONS) else ("ب" + noun)
         tokens[i] = f"{helper} {joined}"
@@ -106,8 +104,7 @@ def _which_gender(word: str, position: int) -> str | None:
     return None
 
 
-def _verbal_noun(word: str, gender: str) -> str | None:
+def _verbal_noun(word: str, gender: str) -> str:
+    """The verb's letters as its past masculine (the verbal noun's, without "ال"): توسطت, يتوسط -> توسط."""
     stem = word[:-1] if gender == "past fem" else word
-    if gender.startswith("present"):
-        stem = stem[1:]  # يتوسط -> توسط
-    return stem if _PAST.match(stem) else None
+    return stem[1:] if gender.startswith("present") else stem

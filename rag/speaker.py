@@ -39,20 +39,18 @@ def asked_speaker(question: str) -> frozenset[str]:
     """The places of whoever a question on what was said asks about ("ماذا قالت وزارة الدفاع
     الأذربيجانية؟" -> Azerbaijan's entries); empty for any other question."""
     words = written_words(question)
-    said = speech_at(question)
-    if said is None and words and words[0].lower() == "what":
-        said = next((k for k, w in enumerate(words) if w.lower() in _SAY), None)
-    if said is None or not words:
+    if not words:
         return frozenset()
     if not words[0].isascii():
-        if normalize(words[0]) not in _ASKING or said > 2:
+        said = speech_at(question)
+        if normalize(words[0]) not in _ASKING or said is None or said > 2:
             return frozenset()
         return _places(words[said + 1:])
     lowered = [w.lower() for w in words]
     if lowered[0] != "what":
         return frozenset()
-    said = next((k for k, w in enumerate(lowered) if w in _SAY), said)
-    aux = next((k for k, w in enumerate(lowered[:said]) if w in _AUX), None)
+    said = next((k for k, w in enumerate(lowered) if w in _SAY), speech_at(question))
+    aux = next((k for k, w in enumerate(lowered[:said]) if w in _AUX), None) if said is not None else None
     return _places(words[aux + 1:said]) if aux is not None else frozenset()
 
 
@@ -66,11 +64,7 @@ def sentence_speaker(sentence: str) -> frozenset[str]:
 
 
 def other_speaker(question: str, sentence: str) -> bool:
-    asked = asked_speaker(question)
-    if not asked:
-        return False
-    says = sentence_speaker(sentence)
-    return bool(says) and not says & asked
+    return _spoken_by_other(asked_speaker(question), sentence)
 
 
 def asked_speaker_first(question: str, ranked: Sequence[T], text: Callable[[T], str]) -> list[T]:
@@ -79,8 +73,14 @@ def asked_speaker_first(question: str, ranked: Sequence[T], text: Callable[[T], 
     asked = asked_speaker(question)
     if not asked:
         return list(ranked)
-    other = {i for i, r in enumerate(ranked) if (says := sentence_speaker(text(r))) and not says & asked}
+    other = {i for i, r in enumerate(ranked) if _spoken_by_other(asked, text(r))}
     return [r for i, r in enumerate(ranked) if i not in other] + [ranked[i] for i in sorted(other)]
+
+
+def _spoken_by_other(asked: frozenset[str], sentence: str) -> bool:
+    """A speaker named in the sentence, and not the one asked about (none asked: False)."""
+    says = sentence_speaker(sentence) if asked else frozenset()
+    return bool(says) and not says & asked
 
 
 def _places(words: Sequence[str]) -> frozenset[str]:
