@@ -28,7 +28,7 @@ from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
 from .settings import Settings
-from .speaker import asked_speaker_first
+from .speaker import by_asked_speaker
 from .timeline import asked_after
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ class Choice:
     reader: Reading | None = None
     ms: float = 0.0  # how long choosing took (scoring and reading)
     note: str = ""  # why it declines, where a reader should know ("the passages do not mention …")
+    # How many of `ranked`, at its end, another speaker than the one asked about says (speaker.py): quoted
+    # only where nothing else is.
+    others: int = 0
 
 
 class Answerer:
@@ -130,14 +133,15 @@ class Answerer:
         cands = self.candidates(retrieval, passages)
         judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
         # A question on what one country's body said: sentences where another's speaks go last (speaker.py).
-        judgement = replace(judgement, ranked=asked_speaker_first(question, judgement.ranked, _text))
+        own, others = by_asked_speaker(question, judgement.ranked, _text)
+        judgement = replace(judgement, ranked=own + others)
         threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
         scorer_says_no = not judgement.ranked or judgement.answerable < threshold
         # A reader that only orders (no threshold) is not asked when the scorer declines: its order would
         # not be shown.
         if self.reader is None or not judgement.ranked or (scorer_says_no and self.reader.threshold is None):
             return _checked(question, retrieval, Choice(judgement.ranked, scorer_says_no,
-                                                       ms=(time.perf_counter() - t0) * 1000))
+                                                       ms=(time.perf_counter() - t0) * 1000, others=len(others)))
         top = judgement.ranked[: self.policy.reader_candidates]
         reading = self.reader.read(question, [read_item(s.candidate, retrieval, cands) for s in top])
         # The order: the reader's score (as a logit when it is a probability), plus the reading's `blend`
@@ -146,10 +150,12 @@ class Answerer:
         combined = [(_logit(r) if reading.probabilities else r) + reading.blend * top[i].score
                     for i, r in enumerate(reading.scores)]
         order = sorted(range(len(top)), key=lambda i: -combined[i])
-        ranked = asked_speaker_first(question, [Scored(top[i].candidate, reading.scores[i]) for i in order], _text)
+        own, others = by_asked_speaker(question, [Scored(top[i].candidate, reading.scores[i]) for i in order], _text)
+        ranked = own + others
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
-        return _checked(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000))
+        return _checked(question, retrieval, Choice(ranked, abstain, reading, ms=(time.perf_counter() - t0) * 1000,
+                                                    others=len(others)))
 
     @staticmethod
     def reader_order(choice: Choice, retrieval: Retrieval) -> Retrieval:
@@ -207,8 +213,10 @@ class Answerer:
 
     def _pick(self, choice: Choice) -> list[Scored]:
         """The best candidate, and further ones that score close to it, each chosen for what it adds
-        (its score minus a share of its similarity to those already chosen)."""
+        (its score minus a share of its similarity to those already chosen); not another speaker's
+        sentence after one that may be the asked speaker's."""
         ranked = choice.ranked
+        quotable = len(ranked) - choice.others if choice.others < len(ranked) else len(ranked)
         if choice.reader is not None:
             unit = 1.0 if choice.reader.probabilities else max(abs(ranked[0].score), 1.0)
             floor = ranked[0].score - self.policy.reader_margin * unit
@@ -217,7 +225,7 @@ class Answerer:
         else:
             unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity
             floor = ranked[0].score - self.policy.extra_sentence_margin * unit
-        pool = [c for c in ranked[1:] if c.score >= floor]
+        pool = [c for c in ranked[1:quotable] if c.score >= floor]
         chosen = [ranked[0]]
         while pool and len(chosen) < self.policy.max_sentences:
             def gain(c: Scored) -> float:

@@ -526,9 +526,11 @@ _PLAIN_SPEECH = frozenset(normalize(w) for w in """
 """.split())
 _SPEECH = _PLAIN_SPEECH | frozenset(normalize(w) for w in """
     أعلن أعلنت يعلن تعلن أدان أدانت يدين تدين ندد نددت يندد تندد رحب رحبت يرحب ترحب انتقد انتقدت ينتقد تنتقد
-    أشاد أشادت يشيد تشيد نفى نفت ينفي تنفي اتهم اتهمت يتهم تتهم
+    أشاد أشادت يشيد تشيد نفى نفت ينفي تنفي اتهم اتهمت يتهم تتهم وصف وصفت يصف تصف أكد أكدت يؤكد تؤكد
+    أوضح أوضحت يوضح توضح أضاف أضافت يضيف تضيف أفاد أفادت
     condemned condemns condemn welcomed welcomes criticised criticized criticises criticizes praised praises
-    announced announces denied denies accused accuses declared declares
+    announced announces denied denies accused accuses declared declares described describes confirmed
+    confirms stressed stresses added
 """.split())
 
 

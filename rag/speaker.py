@@ -6,8 +6,8 @@ tell whose ministry speaks. Here the speaker is read the way a reader finds it: 
 the first word of saying ("قالت", "أعلنت", "said"), up to "إن / أن" or the first place named; in an
 English question, the words between "did" and the verb ("What did Azerbaijan's defence ministry say?").
 A country and its capital are one place ("وزارة الدفاع في يريفان" is Armenia's). A sentence whose
-speaker is another place than the question's goes after the others; one that names no place where its
-speaker stands keeps its rank.
+speaker is another place than the question's goes after the others, and is quoted only where nothing
+else is; one that names no place where its speaker stands keeps its rank.
 
     >>> other_speaker("ماذا قالت وزارة الدفاع الأذربيجانية؟", "وقالت وزارة الدفاع الأرمينية إن هناك قتلى")
     True
@@ -67,14 +67,14 @@ def other_speaker(question: str, sentence: str) -> bool:
     return _spoken_by_other(asked_speaker(question), sentence)
 
 
-def asked_speaker_first(question: str, ranked: Sequence[T], text: Callable[[T], str]) -> list[T]:
-    """`ranked` with the sentences whose speaker is another place than the question's moved after the
-    others, each part in its order."""
+def by_asked_speaker(question: str, ranked: Sequence[T], text: Callable[[T], str]) -> tuple[list[T], list[T]]:
+    """`ranked` split in two, each in its order: the sentences that may be what the asked speaker said,
+    and those another place says (empty for a question that asks no speaker)."""
     asked = asked_speaker(question)
     if not asked:
-        return list(ranked)
+        return list(ranked), []
     other = {i for i, r in enumerate(ranked) if _spoken_by_other(asked, text(r))}
-    return [r for i, r in enumerate(ranked) if i not in other] + [ranked[i] for i in sorted(other)]
+    return [r for i, r in enumerate(ranked) if i not in other], [ranked[i] for i in sorted(other)]
 
 
 def _spoken_by_other(asked: frozenset[str], sentence: str) -> bool:

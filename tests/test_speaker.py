@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Isnad
-from rag.speaker import asked_speaker, asked_speaker_first, other_speaker, sentence_speaker
+from rag.speaker import asked_speaker, by_asked_speaker, other_speaker, sentence_speaker
+from rag.types import Article
 
 ARMENIAN = 'وقالت وزارة الدفاع الأرمينية إن "هناك قتلى وجرحى في صفوف القوات الأرمينية"'
 IN_YEREVAN = 'وقالت وزارة الدفاع في "يريفان" إن القوات الأذربيجانية "حاولت اختراق حدود دولة أرمينيا"'
@@ -16,6 +17,7 @@ AZERI = 'من ناحية أخرى، اتهمت وزارة الدفاع الأذ�
 BOTH = "أعلنت كل من أرمينيا وأذربيجان أن الوضع على طول الحدود لا يزال متوترا"
 ABOUT = "ومع ذلك، فإن روسيا لديها لم تدلي بأي تصريحات بشأن طلب أرمينيا."
 QUOTE = 'وقال "منذ أن هاجمت أذربيجان الأراضي ذات السيادة لأرمينيا، فإننا نطلب من روسيا الدفاع"'
+DESCRIBED = 'بعد ذلك، في 14 نوفمبر، وصفت وزارة الدفاع في "يريفان" الوضع على طول الحدود بأنه "متوتر"'
 
 
 @pytest.mark.parametrize("question, place", [
@@ -43,6 +45,7 @@ def test_the_speaker_of_a_sentence() -> None:
     assert {"armenia", "azerbaijan"} <= sentence_speaker(BOTH)  # two speakers
     assert sentence_speaker(ABOUT) == frozenset()  # Armenia is what it is about
     assert sentence_speaker(QUOTE) == frozenset()  # the speaker is in another sentence
+    assert "armenia" in sentence_speaker(DESCRIBED)  # "described": a word of saying too
 
 
 def test_another_speaker_goes_after_the_others() -> None:
@@ -51,15 +54,26 @@ def test_another_speaker_goes_after_the_others() -> None:
     assert not other_speaker(question, AZERI) and not other_speaker(question, BOTH)
     assert not other_speaker(question, QUOTE)  # names no speaker: keeps its rank
     ranked = [ARMENIAN, QUOTE, IN_YEREVAN, AZERI]
-    assert asked_speaker_first(question, ranked, str) == [QUOTE, AZERI, ARMENIAN, IN_YEREVAN]
-    assert asked_speaker_first("Who mediated?", ranked, str) == ranked
+    assert by_asked_speaker(question, ranked, str) == ([QUOTE, AZERI], [ARMENIAN, IN_YEREVAN])
+    assert by_asked_speaker("Who mediated?", ranked, str) == (ranked, [])
 
 
-def test_the_answer_quotes_the_asked_speaker_first(isnad: Isnad) -> None:
-    """Every word of the question is in the Armenian ministry's sentence too ("… القوات الأذربيجانية")."""
+def test_the_answer_quotes_the_asked_speaker_and_not_another(isnad: Isnad) -> None:
+    """Every word of the question is in the Armenian ministry's sentence too ("… القوات الأذربيجانية"); it
+    is neither quoted first nor after the Azerbaijani ministry, as though it were what that one said."""
     isnad.ingest([Path(__file__).resolve().parent.parent / "corpus"])
     question = "ماذا قالت وزارة الدفاع الأذربيجانية؟"
     answer = isnad.ask(question)
     assert not answer.abstained
-    speakers = [other_speaker(question, c.quote) for c in answer.citations]
-    assert "الأذرية" in answer.citations[0].quote and speakers == sorted(speakers), speakers
+    assert "الأذرية" in answer.citations[0].quote
+    assert not any(other_speaker(question, c.quote) for c in answer.citations), [c.quote for c in answer.citations]
+
+
+def test_another_speaker_is_quoted_where_no_other_sentence_is(isnad: Isnad) -> None:
+    """Where every sentence found is another speaker's, the best is still quoted, and those close to it
+    (the speaker may be read wrong; the reader sees who speaks in the quote)."""
+    isnad.add_articles([Article("yerevan", "وزارة الدفاع الأرمينية", f"{ARMENIAN}. {IN_YEREVAN}. {DESCRIBED}.")])
+    question = "ماذا قالت وزارة الدفاع الأذربيجانية؟"
+    answer = isnad.ask(question)
+    assert not answer.abstained and answer.citations
+    assert all(other_speaker(question, c.quote) for c in answer.citations)
