@@ -304,10 +304,18 @@ def number_contexts(text: str) -> dict[float, frozenset[str]]:
     for values, start, end in _number_spans(ws):
         before = [t for w in reversed(ws[max(0, start - 4): start]) if not w[0].isdigit() for t in terms(w)][:2]
         after = [t for w in ws[end: end + 4] if not w[0].isdigit() for t in terms(w)][:2]
-        context = set(before + after) - _GENERIC_CONTEXT
+        # A dual counts its own noun ("موقعين": two positions).
+        counted = terms(ws[start]) if end == start + 1 and ws[start] != "two" and is_pair(ws[start]) else []
+        context = set(before + after + counted) - _GENERIC_CONTEXT
         for v in values:
             out.setdefault(v, set()).update(context)
     return {v: frozenset(c) for v, c in out.items()}
+
+
+def skeleton(term: str) -> str:
+    """An Arabic term without its long vowels after the first letter: a singular and its broken plural,
+    or a noun and its adjective, often share it ("موقع" / "مواقع", "قتل" / "قتيل"). Other scripts as written."""
+    return term[:1] + "".join(ch for ch in term[1:] if ch not in "اوىي")
 
 
 def _decimals(x: float) -> int:
@@ -522,7 +530,7 @@ def opposite_action(claim: str, support: str, names: bool = False) -> tuple[str,
 _PLAIN_SPEECH = frozenset(normalize(w) for w in """
     قال قالت يقول تقول صرح صرحت يصرح تصرح تصريح تصريحا تصريحات بتصريح بتصريحات علق علقت يعلق تعلق تعليق تعليقا
     تعليقات بتعليق بيان بيانا ببيان أدلى أدلت يدلي تدلي
-    said says say stated states statement statements comment commented comments remarks
+    said says say stated states statement statements comment commented comments remarks told tells
 """.split())
 _SPEECH = _PLAIN_SPEECH | frozenset(normalize(w) for w in """
     أعلن أعلنت يعلن تعلن أدان أدانت يدين تدين ندد نددت يندد تندد رحب رحبت يرحب ترحب انتقد انتقدت ينتقد تنتقد

@@ -46,6 +46,7 @@ from .facts import (
     period_name,
     periods,
     plain_saying,
+    skeleton,
     speech_at,
     unmatched,
     weekdays,
@@ -447,6 +448,8 @@ class Verifier:
             persons = [n for n in absent if not any(names_a_place(p) for p in n.split())]
             if persons:
                 return f"the claim names {persons[0]!r}{_NOT_HERE}"
+        if lang == "en" and language(support) == "ar" and (bearer := _namesake(claim, support)) is not None:
+            return f"the article names {bearer[0]!r}, the claim {bearer[1]!r}"
         if lang == "en" and not same_slot and language(support) == "ar":
             role = swapped_role(claim, support)  # the prepositions say it: "to Armenia" / "لأذربيجان"
             if role is not None:
@@ -718,6 +721,31 @@ def _name_differs(name: str, support: str) -> bool:
     return False
 
 
+def _namesake(claim: str, support: str) -> tuple[str, str] | None:
+    """A person of an English claim whose first name an Arabic support gives, followed by another
+    surname than the claim's, which it never gives ("John Kelly" where it says "جون بولتون"): (the
+    support's two words, the claim's name). Only a person's name: one the claim puts after a title
+    ("Minister …") or before a word of saying ("… told reporters"), or one the support marks as a name
+    («…»); the names of bodies, works and places are translated more often than transliterated
+    ("Harvard Business School": "كلية هارفارد للأعمال")."""
+    words = written_words(support)
+    marked = {w for q in re.findall(r"«([^»]{2,40})»", support) for w in q.split()}
+    for name in claim_names(claim):
+        parts = name.split()
+        if len(parts) < 2 or any(names_a_place(p) for p in parts) or name_in(parts[-1], support):
+            continue
+        before, rest = claim[: claim.find(name)].split(), claim[claim.find(name) + len(name):].split()
+        person = bool(before and before[-1].strip(",") in _PERSON_TITLES or rest and speech_at(rest[0]) == 0)
+        for k, w in enumerate(words[:-1]):
+            after = words[k + 1]
+            if not (terms(w) and terms(after)) or arabic_place(w) or arabic_place(after):
+                continue
+            if (person or {w, after} <= marked) and same_name(parts[0], w) \
+                    and not any(same_name(p, after) for p in parts[1:]):
+                return f"{w} {after}", name
+    return None
+
+
 def _other_name(claim: str, support: str, idf: dict[str, float]) -> str | None:
     """The support's name that the claim does not have (what the article names instead): a «quoted»
     name first (Arabic news marks names so), then a Latin-script one, then a lone rare word."""
@@ -767,19 +795,25 @@ def _number_elsewhere(claim: str, value: float, best: Candidate, cands: list[Can
     """The closest sentence does not give the claim's number: the closest other sentence of its article
     (at least `min_similarity` to the claim) that gives the same quantity another value ("البالغ من
     العمر 43 عاما" for the claim's "البالغ من العمر 53 عاما": two words around the number in common, a
-    value of the same order), when the article nowhere states the claim's value. That sentence, its
-    similarity, and what differs."""
+    value of the same order), when the article nowhere states the claim's value of what the claim counts
+    (it may of something else: "ثلاثة رؤساء مشاركين" for a claim of "ثلاثة مواقع عسكرية", no word around
+    either in common). Words around a number are compared by their skeletons ("مواقع" / "موقعين"). That
+    sentence, its similarity, and what differs."""
     article = retrieval.articles.get(best.article_id)
-    if article is None or unmatched(frozenset({value}), numbers(article.text)) != [value]:
+    if article is None:
         return None
-    near = number_contexts(claim).get(value, frozenset())
+    near = {skeleton(t) for t in number_contexts(claim).get(value, frozenset())}
+    if unmatched(frozenset({value}), numbers(article.text)) != [value] and any(
+            {skeleton(t) for t in words} & near for v, words in number_contexts(article.text).items()
+            if not unmatched(frozenset({value}), frozenset({v}))):
+        return None
     same_article = [(float(c.vector @ qvec), i, c) for i, c in enumerate(cands)
                     if c.article_id == best.article_id and c.start != best.start]
     for sim, _, cand in sorted(same_article, key=lambda x: (-x[0], x[1])):
         if sim < min_similarity:
             break
         for other, words in sorted(number_contexts(cand.text).items()):
-            if other != value and _same_order(other, value) and len(words & near) >= 2:
+            if other != value and _same_order(other, value) and len({skeleton(t) for t in words} & near) >= 2:
                 return cand, sim, f"the article says {_fmt(other)}, the claim {_fmt(value)}"
     return None
 

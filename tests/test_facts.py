@@ -171,6 +171,20 @@ def test_number_contexts_say_what_a_number_counts() -> None:
     vision, programme = number_contexts("رؤية السعودية 2030"), number_contexts("برنامج تطوير القطاع المالي 2020")
     assert not vision[2030.0] & programme[2020.0]
     assert not number_contexts("منذ عام 2011")[2011.0] & number_contexts("في منتصف عام 2015")[2015.0]
+    assert "موقع" in number_contexts("فقدت السيطرة على موقعين عسكريين")[2.0]  # a dual counts its own noun
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("موقع", "مواقع", True),  # a singular and its broken plural
+    ("قتل", "قتيل", True),
+    ("عسكر", "عسكر", True),
+    ("موقع", "مقتل", False),
+    ("positions", "positions", True),
+])
+def test_skeletons_of_words(a: str, b: str, same: bool) -> None:
+    from rag.facts import skeleton
+
+    assert (skeleton(a) == skeleton(b)) is same
 
 
 def test_north_and_south_korea_are_countries_not_directions_when_asked() -> None:

@@ -180,6 +180,12 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
     # a city whose name shares a word with the passage's ("Los"): the word that makes it a place counts
     ("Ronaldo denied raping a woman in Los Angeles in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009", "'Los Angeles'"),
+    # a person's first name with another surname, which the passage never gives
+    ("John Kelly told reporters that Trump had signed the order earlier that morning.",
+     "وقال مستشار الأمن القومي الأمريكي جون بولتون للصحفيين إن ترامب وقع الأمر في وقت سابق من الصباح",
+     "the article names 'جون بولتون', the claim 'John Kelly'"),
+    ("Armen Petrosyan is the secretary of Armenia's Security Council.",
+     "نقلا عن تصريحات أمين مجلس الأمن في أرمينيا، «أرمين غريغوريان»", "'أرمين غريغوريان'"),
     # another part of the year
     ("Non-oil revenue rose 63 percent in the first half of the year.",
      "نمت الإيرادات غير النفطية 63% خلال الربع الأول من هذا العام", "the article says the first quarter, the claim "
@@ -203,6 +209,13 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("زار الرئيس المصري السعودية والتقى الملك", "وصل الرئيس المصري إلى الرياض حيث التقى الملك"),
     ("Ronaldo denied raping a woman in Las Vegas in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009"),
+    # the same person, with a middle name between, or after a place of the same spelling
+    ("John Bolton told reporters that Trump had signed the order.",
+     "وقال مستشار الأمن القومي الأمريكي جون بولتون للصحفيين إن ترامب وقع الأمر"),
+    ("John Kelly told reporters that Trump had signed the order.",
+     "وقال جون فرانسيس كيلي للصحفيين إن ترامب وقع الأمر"),
+    ("Armen Grigoryan is the secretary of Armenia's Security Council.",
+     "نقلا عن تصريحات أمين مجلس الأمن في أرمينيا، «أرمين غريغوريان»"),
     # two places in other slots of the sentence, each where the claim has it (or named in a coordination)
     ("لروسيا قاعدة عسكرية في أرمينيا وقوات حفظ سلام في ناغورنو كاراباخ",
      "من المهم التأكيد على أن لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام التابعة لها متمركزة في "
@@ -289,6 +302,25 @@ def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_artic
                                 "2018-10-21", None, None)])
     v = isnad.verify(claim, "dewji2")
     assert v.verdict != "contradicted", v.reason
+
+
+def test_a_count_elsewhere_in_the_article_of_something_else_leaves_the_contradiction(tmp_path: Path) -> None:
+    """The seed article's "فقدت السيطرة على موقعين عسكريين" against a claim of three positions: its "ثلاثة
+    رؤساء مشاركين" counts something else (no word around either in common) and does not stand in the
+    way; the dual counts its own noun, and "مواقع" is its plural."""
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    text = ("لروسيا قاعدة عسكرية في أرمينيا. بدأت المفاوضات في إطار مجموعة مينسك بقيادة ثلاثة رؤساء مشاركين. "
+            "وقالت وزارة الدفاع إن يريفان فقدت السيطرة على موقعين عسكريين.")
+    isnad.add_articles([Article("posts", "اشتباكات على الحدود", text, "2021-11-16", None, None)])
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_candidates=1)
+    claim = "خسرت أرمينيا ثلاثة مواقع عسكرية"
+    v = isnad.verify(claim, "posts")
+    assert v.verdict == "contradicted" and v.reason == "the article says 2, the claim 3", v.reason
+    assert v.closest is not None and "موقعين" in v.closest.quote
+    # the claim's count of the same thing, given elsewhere, still stands in the way
+    isnad.add_articles([Article("posts2", "اشتباكات على الحدود", text + " وتحدثت مصادر عن ثلاثة مواقع عسكرية.",
+                                "2021-11-17", None, None)])
+    assert isnad.verify(claim, "posts2").verdict != "contradicted"
 
 
 class VerdictReader:
