@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ from .names import place_mentioned, places_named
 from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
+from .sentences import split_sentences
 from .settings import Settings
 from .speaker import by_asked_speaker
 from .timeline import asked_after
@@ -133,7 +135,7 @@ class Answerer:
         cands = self.candidates(retrieval, passages)
         judgement = self.scorer.judge(self.context(question, retrieval, {c.article_id for c in cands}), cands)
         # A question on what one country's body said: sentences where another's speaks go last (speaker.py).
-        own, others = by_asked_speaker(question, judgement.ranked, _text)
+        own, others = by_asked_speaker(question, judgement.ranked, _text, _sentence_before(retrieval))
         judgement = replace(judgement, ranked=own + others)
         threshold = self.scorer.threshold if self.policy.abstain_below is None else self.policy.abstain_below
         scorer_says_no = not judgement.ranked or judgement.answerable < threshold
@@ -150,7 +152,8 @@ class Answerer:
         combined = [(_logit(r) if reading.probabilities else r) + reading.blend * top[i].score
                     for i, r in enumerate(reading.scores)]
         order = sorted(range(len(top)), key=lambda i: -combined[i])
-        own, others = by_asked_speaker(question, [Scored(top[i].candidate, reading.scores[i]) for i in order], _text)
+        own, others = by_asked_speaker(question, [Scored(top[i].candidate, reading.scores[i]) for i in order], _text,
+                                       _sentence_before(retrieval))
         ranked = own + others
         judged_by_reader = reading.probabilities and self.reader.threshold is not None and reading.reader != "none"
         abstain = ranked[0].score < self.reader.threshold if judged_by_reader else scorer_says_no  # type: ignore[operator]
@@ -320,6 +323,16 @@ def _logit(p: float) -> float:
 
 def _text(scored: Scored) -> str:
     return scored.candidate.text
+
+
+def _sentence_before(retrieval: Retrieval) -> Callable[[Scored], str]:
+    """The sentence before a candidate's in its article ("" for an article's first)."""
+    def before(scored: Scored) -> str:
+        cand = scored.candidate
+        article = retrieval.articles.get(cand.article_id)
+        spans = split_sentences(article.text, max(0, cand.start - 600), cand.start) if article and cand.start else []
+        return article.text[spans[-1][0]:spans[-1][1]] if article and spans else ""
+    return before
 
 
 def read_item(cand: Candidate, retrieval: Retrieval, cands: list[Candidate]) -> ReadItem:

@@ -32,6 +32,7 @@ _AUX = frozenset("did does do has have had".split())
 _SAY = frozenset("say tell state claim announce declare deny report comment accuse condemn".split())
 _THAT = frozenset(normalize(w) for w in "إن أن ان بأن وإن انه أنه إنه انها أنها إنها that".split())
 _ABOUT = frozenset(normalize(w) for w in "بشأن حول عن على ضد تجاه إزاء بخصوص بأي about on over against".split())
+_PRONOUNS = frozenset("he she they it".split())
 SPEAKER_WORDS = 5  # how far after the word of saying its speaker may be named
 
 
@@ -54,32 +55,55 @@ def asked_speaker(question: str) -> frozenset[str]:
     return _places(words[aux + 1:said]) if aux is not None else frozenset()
 
 
-def sentence_speaker(sentence: str) -> frozenset[str]:
+def sentence_speaker(sentence: str, before: str = "") -> frozenset[str]:
     """The places of whoever the sentence has saying something, where it names one right after its
-    first word of saying ("وقالت وزارة الدفاع في يريفان إن …" -> Armenia's entries)."""
+    first word of saying ("وقالت وزارة الدفاع في يريفان إن …" -> Armenia's entries). A sentence that
+    opens with its word of saying and goes straight on to what was said ("وقال «منذ أن …»", "وأضاف أن
+    …") names its speaker in the sentence `before` it: that one's speaker, or the place it opens with
+    ("لجأت يريفان إلى حليفتها موسكو …")."""
     said = speech_at(sentence)
     if said is None:
         return frozenset()
-    return _places(written_words(sentence)[said + 1: said + 1 + SPEAKER_WORDS])
+    words = written_words(sentence)
+    own = _places(words[said + 1: said + 1 + SPEAKER_WORDS])
+    opens = said == 0 or (said == 1 and words[0].lower() in _PRONOUNS)  # "وقال …", "He added …"
+    if own or not opens or not before or not _goes_on_to_what_was_said(sentence, words, said):
+        return own
+    earlier = written_words(before)
+    cut = next((k for k, w in enumerate(earlier) if normalize(w.lower()) in _THAT), len(earlier))
+    return sentence_speaker(before) or _places(earlier[:min(cut, SPEAKER_WORDS + 1)])
+
+
+def _goes_on_to_what_was_said(sentence: str, words: Sequence[str], said: int) -> bool:
+    """The word after the word of saying (at `said`) begins a quotation or is "إن / أن / that"."""
+    if len(words) < said + 2:
+        return False
+    at = sum(len(w) for w in words[:said])  # the word of saying is found after the words before it
+    rest = sentence[sentence.find(words[said], at) + len(words[said]):].lstrip(" ,،:")
+    return rest[:1] in "\"«“'" or normalize(words[said + 1].lower()) in _THAT
 
 
 def other_speaker(question: str, sentence: str) -> bool:
     return _spoken_by_other(asked_speaker(question), sentence)
 
 
-def by_asked_speaker(question: str, ranked: Sequence[T], text: Callable[[T], str]) -> tuple[list[T], list[T]]:
+def by_asked_speaker(question: str, ranked: Sequence[T], text: Callable[[T], str],
+                     before: Callable[[T], str] | None = None) -> tuple[list[T], list[T]]:
     """`ranked` split in two, each in its order: the sentences that may be what the asked speaker said,
-    and those another place says (empty for a question that asks no speaker)."""
+    and those another place says (empty for a question that asks no speaker). `before` gives the
+    sentence before each one in its article, where its speaker may be named."""
     asked = asked_speaker(question)
     if not asked:
         return list(ranked), []
-    other = {i for i, r in enumerate(ranked) if _spoken_by_other(asked, text(r))}
+    other = {i for i, r in enumerate(ranked)
+             if _spoken_by_other(asked, text(r), before(r) if before is not None else "")}
     return [r for i, r in enumerate(ranked) if i not in other], [ranked[i] for i in sorted(other)]
 
 
-def _spoken_by_other(asked: frozenset[str], sentence: str) -> bool:
-    """A speaker named in the sentence, and not the one asked about (none asked: False)."""
-    says = sentence_speaker(sentence) if asked else frozenset()
+def _spoken_by_other(asked: frozenset[str], sentence: str, before: str = "") -> bool:
+    """A speaker named in the sentence (or for it, in the one before), and not the one asked about
+    (none asked: False)."""
+    says = sentence_speaker(sentence, before) if asked else frozenset()
     return bool(says) and not says & asked
 
 

@@ -48,6 +48,30 @@ def test_the_speaker_of_a_sentence() -> None:
     assert "armenia" in sentence_speaker(DESCRIBED)  # "described": a word of saying too
 
 
+RESORT = 'وبسبب التصعيد، لجأت "يريفان" إلى حليفتها موسكو مطالبة بـ "دعم عسكري".'
+
+
+@pytest.mark.parametrize(("sentence", "before", "place"), [
+    (QUOTE, RESORT, "armenia"),  # the quotation's speaker opens the sentence before
+    ("وأضاف أن الحصار ظالم", "قالت وزارة الخارجية القطرية إن الحصار غير قانوني", "qatar"),  # its speaker
+    ("He added that the border stayed tense.", "Armenia's defence ministry said that two posts were lost.",
+     "armenia"),
+])
+def test_a_sentence_that_goes_straight_on_to_what_was_said_has_the_speaker_before_it(
+        sentence: str, before: str, place: str) -> None:
+    assert sentence_speaker(sentence) == frozenset()
+    assert place in sentence_speaker(sentence, before)
+
+
+@pytest.mark.parametrize(("sentence", "before"), [
+    ("وقال أردوغان إن الهجوم مدان", "هاجمت روسيا أوكرانيا"),  # a speaker of its own, though no place
+    (ABOUT, RESORT),  # its word of saying does not open it
+    (QUOTE, ""),  # an article's first sentence
+])
+def test_a_speaker_is_not_taken_from_the_sentence_before_otherwise(sentence: str, before: str) -> None:
+    assert sentence_speaker(sentence, before) == sentence_speaker(sentence)
+
+
 def test_another_speaker_goes_after_the_others() -> None:
     question = "ماذا قالت وزارة الدفاع الأذربيجانية؟"
     assert other_speaker(question, ARMENIAN) and other_speaker(question, IN_YEREVAN)
@@ -67,6 +91,14 @@ def test_the_answer_quotes_the_asked_speaker_and_not_another(isnad: Isnad) -> No
     assert not answer.abstained
     assert "الأذرية" in answer.citations[0].quote
     assert not any(other_speaker(question, c.quote) for c in answer.citations), [c.quote for c in answer.citations]
+
+
+def test_a_quotation_whose_speaker_the_sentence_before_names_is_that_speakers(isnad: Isnad) -> None:
+    """The Armenian official's words ('وقال "منذ أن هاجمت أذربيجان …') name Azerbaijan, not who speaks."""
+    isnad.add_articles([Article("resort", "أرمينيا تطلب دعما روسيا", f"{RESORT} {QUOTE}. {AZERI}.")])
+    answer = isnad.ask("ماذا قالت أذربيجان؟")
+    assert not answer.abstained and answer.citations
+    assert not any(c.quote.startswith("وقال") for c in answer.citations), [c.quote for c in answer.citations]
 
 
 def test_another_speaker_is_quoted_where_no_other_sentence_is(isnad: Isnad) -> None:
