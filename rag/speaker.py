@@ -17,6 +17,7 @@ else is; one that names no place where its speaker stands keeps its rank.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -71,7 +72,40 @@ def sentence_speaker(sentence: str, before: str = "") -> frozenset[str]:
         return own
     earlier = written_words(before)
     cut = next((k for k, w in enumerate(earlier) if normalize(w.lower()) in _THAT), len(earlier))
-    return sentence_speaker(before) or _places(earlier[:min(cut, SPEAKER_WORDS + 1)])
+    return sentence_speaker(before) or _places(earlier[:min(cut, SPEAKER_WORDS + 1)], after_saying=False)
+
+
+def claim_speaker(claim: str) -> frozenset[str]:
+    """The places of whoever a claim has saying something: named before its word of saying, in the
+    clause that holds it ("Armenia accused …", "After the attack, Armenia's ministry said …", an Arabic
+    claim that puts its subject first: "أرمينيا اتهمت …"), else, in Arabic, right after it ("اتهمت
+    وزارة الدفاع الأذرية …")."""
+    said = speech_at(claim)
+    if said is None:
+        return frozenset()
+    words = written_words(claim)
+    at = sum(len(w) for w in words[:said])
+    clause = re.split(r"[,،:;]", claim[: claim.find(words[said], at)])[-1]
+    front = written_words(clause)
+    first = next((k for k, w in enumerate(front) if place_ids(w)), None)
+    if first is not None:
+        return _places(front[first:], after_saying=False)
+    return frozenset() if words[said].isascii() else _places(words[said + 1: said + 1 + SPEAKER_WORDS])
+
+
+def other_sayer(claim: str, support: str) -> tuple[str, str] | None:
+    """Where a claim has one place say something and the sentence another ("Armenia accused Azerbaijan
+    …" / "اتهمت وزارة الدفاع الأذرية أرمينيا …"): (the sentence's speaker, the claim's), each as written;
+    None where either names no speaking place, or they share one."""
+    ours, theirs = claim_speaker(claim), sentence_speaker(support)
+    if not ours or not theirs or ours & theirs:
+        return None
+    return _written(support, theirs), _written(claim, ours)
+
+
+def _written(text: str, ids: frozenset[str]) -> str:
+    """The first word of the text that names one of the places `ids`."""
+    return next((w for w in written_words(text) if place_ids(w) & ids), "")
 
 
 def _goes_on_to_what_was_said(sentence: str, words: Sequence[str], said: int) -> bool:
@@ -107,17 +141,19 @@ def _spoken_by_other(asked: frozenset[str], sentence: str, before: str = "") -> 
     return bool(says) and not says & asked
 
 
-def _places(words: Sequence[str]) -> frozenset[str]:
+def _places(words: Sequence[str], after_saying: bool = True) -> frozenset[str]:
     """The entries of the first place among `words` and of any joined to it ("أرمينيا وأذربيجان" are both
-    speakers), read up to "إن / أن / that" or a word that begins what is spoken of ("لم تدل بأي تصريحات
-    بشأن طلب أرمينيا": Armenia is what it is about, not who speaks)."""
+    speakers), read up to "إن / أن / that", a word that begins what is spoken of ("لم تدل بأي تصريحات
+    بشأن طلب أرمينيا": Armenia is what it is about, not who speaks), or one that begins whom it is said
+    to, after a word of saying ("أكد وانغ يي لنظيره الروسي": the Russian is spoken to)."""
     found: frozenset[str] = frozenset()
     joined = False
     for w in words:
         form = normalize(w.lower())
-        if form in _THAT or form in _ABOUT:
-            break
         ids = place_ids(w)
+        to_whom = after_saying and form.startswith("ل") and not ids and not w.isascii()
+        if form in _THAT or form in _ABOUT or to_whom:
+            break
         if found and not (ids and (joined or form.startswith("و"))):
             if form == "and":
                 joined = True

@@ -59,6 +59,7 @@ from .roles import swapped_place, swapped_role
 from .scorer import Candidate
 from .sentences import clauses
 from .settings import Settings
+from .speaker import other_sayer
 from .timeline import asked_after, states_what_happened
 from .types import Article, Chunk, Citation, Hit
 
@@ -119,6 +120,8 @@ class VerifyPolicy:
 
 _NOT_NAMED = "; the article does not"
 _NOT_HERE = "; the closest passage does not"
+# Another speaker in the closest passage: another close sentence may have the claim's say it.
+_SAID_BY = "the article has "
 
 
 @dataclass(frozen=True)
@@ -398,7 +401,7 @@ class Verifier:
         reason = self._differs(claim, support, lang, idf, same_slot, article)
         if reason is None:
             return None
-        return Shortfall(reason, firm=not reason.endswith((_NOT_NAMED, _NOT_HERE)))
+        return Shortfall(reason, firm=not (reason.endswith((_NOT_NAMED, _NOT_HERE)) or reason.startswith(_SAID_BY)))
 
     def _differs(self, claim: str, support: str, lang: str, idf: dict[str, float], same_slot: bool,
                  article: str = "") -> str | None:
@@ -434,6 +437,8 @@ class Verifier:
                                                                  else (claim, support))):
             return ("the article says the opposite (it negates it)" if negated(support)
                     else "the claim denies what the article says")
+        if not same_slot and (sayers := other_sayer(claim, support)) is not None:
+            return f"{_SAID_BY}{sayers[0]!r} say it, the claim {sayers[1]!r}"
         absent = _absent_names(claim, support)
         if absent:
             named = _other_name(claim, support, idf)

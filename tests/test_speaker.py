@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from rag.engine import Isnad
-from rag.speaker import asked_speaker, by_asked_speaker, other_speaker, sentence_speaker
+from rag.speaker import (
+    asked_speaker,
+    by_asked_speaker,
+    claim_speaker,
+    other_sayer,
+    other_speaker,
+    sentence_speaker,
+)
 from rag.types import Article
 
 ARMENIAN = 'وقالت وزارة الدفاع الأرمينية إن "هناك قتلى وجرحى في صفوف القوات الأرمينية"'
@@ -70,6 +77,32 @@ def test_a_sentence_that_goes_straight_on_to_what_was_said_has_the_speaker_befor
 ])
 def test_a_speaker_is_not_taken_from_the_sentence_before_otherwise(sentence: str, before: str) -> None:
     assert sentence_speaker(sentence, before) == sentence_speaker(sentence)
+
+
+@pytest.mark.parametrize(("claim", "place"), [
+    ("Armenia accused Azerbaijan of escalating the situation.", "armenia"),  # before its verb, in English
+    ("After the attack, Azerbaijan's defence ministry said two posts were taken.", "azerbaijan"),  # its clause's
+    ("The ministry in Baku denied it.", "azerbaijan"),
+    ("أذربيجان اتهمت أرمينيا بتصعيد الوضع", "azerbaijan"),  # an Arabic claim with its subject first
+    ("اتهمت وزارة الدفاع الأذرية أرمينيا بتصعيد الوضع", "azerbaijan"),  # or after its verb
+])
+def test_the_speaker_of_a_claim(claim: str, place: str) -> None:
+    assert place in claim_speaker(claim)
+
+
+def test_whom_it_is_said_to_is_no_speaker() -> None:
+    assert claim_speaker("أكد وانغ يي لنظيره الروسي سيرغي لافروف أن بلاده أوقفت أنشطتها") == frozenset()
+    assert "lebanon" in claim_speaker("قال لبنان إن الحدود مغلقة")  # a place that begins with ل
+
+
+def test_a_claim_that_has_another_place_say_it() -> None:
+    assert other_sayer("اتهمت أرمينيا أذربيجان بتصعيد الوضع", AZERI) == ("الأذرية", "أرمينيا")
+    assert other_sayer("Azerbaijan's defence ministry said there were dead and wounded.", ARMENIAN) == \
+        ("الأرمينية", "Azerbaijan")
+    assert other_sayer("أذربيجان اتهمت أرمينيا بتصعيد الوضع", AZERI) is None  # the same speaker
+    assert other_sayer("Armenia accused Azerbaijan of starting the clashes.", BOTH) is None  # one of both
+    assert other_sayer("Armenia accused Azerbaijan of starting the clashes.", QUOTE) is None  # none named there
+    assert other_sayer("The border stayed tense.", AZERI) is None  # the claim has no one say anything
 
 
 def test_another_speaker_goes_after_the_others() -> None:

@@ -500,6 +500,11 @@ def test_a_contradicted_claim_shows_its_verdict_and_what_differs_highlighted() -
     out = render_verdict(v)
     assert "Contradicted by the articles" in out and 'class="verdict contradicted"' in out
     assert '<mark class="differs">شمال</mark>' in out and "contradicting span" in out
+    quote = "من ناحية أخرى، اتهمت وزارة الدفاع الأذرية أرمينيا بتعمد تصعيد الوضع"
+    said = Verdict("اتهمت أرمينيا أذربيجان بتصعيد الوضع", False, 0.7,
+                   "the article has 'الأذرية' say it, the claim 'أرمينيا'", [],
+                   Citation(1, "az", "اشتباكات", quote, 0, len(quote)), verdict="contradicted")
+    assert '<mark class="differs">الأذرية</mark>' in render_verdict(said)  # who says it
     nothing = Verdict("x", False, 0.2, "no passage says this (closest similarity 0.20)", [], span)
     assert "Not found in the articles" in render_verdict(nothing) and "<mark" not in render_verdict(nothing)
 

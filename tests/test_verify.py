@@ -180,6 +180,10 @@ def test_any_claim_gets_a_verdict_with_verbatim_spans_or_a_clear_error(engine: I
     # a city whose name shares a word with the passage's ("Los"): the word that makes it a place counts
     ("Ronaldo denied raping a woman in Los Angeles in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009", "'Los Angeles'"),
+    # another country has it said
+    ("اتهمت أرمينيا أذربيجان بتصعيد الوضع",
+     "من ناحية أخرى، اتهمت وزارة الدفاع الأذرية أرمينيا بتعمد \"تصعيد\" الوضع على طول الحدود",
+     "the article has 'الأذرية' say it, the claim 'أرمينيا'"),
     # a person's first name with another surname, which the passage never gives
     ("John Kelly told reporters that Trump had signed the order earlier that morning.",
      "وقال مستشار الأمن القومي الأمريكي جون بولتون للصحفيين إن ترامب وقع الأمر في وقت سابق من الصباح",
@@ -209,6 +213,9 @@ def test_what_differs_is_named_across_languages(engine: Isnad, claim: str, suppo
     ("زار الرئيس المصري السعودية والتقى الملك", "وصل الرئيس المصري إلى الرياض حيث التقى الملك"),
     ("Ronaldo denied raping a woman in Las Vegas in 2009.",
      "نفى رونالدو المزاعم بأنه اغتصب امرأة في لاس فيغاس عام 2009"),
+    # the same speaker, named first
+    ("أذربيجان اتهمت أرمينيا بتصعيد الوضع",
+     "من ناحية أخرى، اتهمت وزارة الدفاع الأذرية أرمينيا بتعمد \"تصعيد\" الوضع على طول الحدود"),
     # the same person, with a middle name between, or after a place of the same spelling
     ("John Bolton told reporters that Trump had signed the order.",
      "وقال مستشار الأمن القومي الأمريكي جون بولتون للصحفيين إن ترامب وقع الأمر"),
@@ -302,6 +309,21 @@ def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_artic
                                 "2018-10-21", None, None)])
     v = isnad.verify(claim, "dewji2")
     assert v.verdict != "contradicted", v.reason
+
+
+def test_another_speaker_in_the_closest_sentence_leaves_room_for_the_claims(tmp_path: Path) -> None:
+    """Both ministries accuse each other: the claim's speaker is in one of the two close sentences."""
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    text = ("اتهمت وزارة الدفاع الأذرية أرمينيا بتصعيد الوضع على الحدود. "
+            "واتهمت وزارة الدفاع الأرمينية أذربيجان بتصعيد الوضع على الحدود.")
+    isnad.add_articles([Article("both", "اتهامات متبادلة", text, "2021-11-16", None, None)])
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_margin=1.0)
+    for claim, says in (("اتهمت أرمينيا أذربيجان بتصعيد الوضع على الحدود", "الأرمينية"),
+                        ("اتهمت أذربيجان أرمينيا بتصعيد الوضع على الحدود", "الأذرية")):
+        v = isnad.verify(claim, "both")
+        assert v.verdict == "supported" and says in v.citations[0].quote, (claim, v.reason)
+    v = isnad.verify("اتهمت روسيا أذربيجان بتصعيد الوضع على الحدود", "both")
+    assert v.verdict == "contradicted" and "say it, the claim 'روسيا'" in v.reason, v.reason
 
 
 def test_a_count_elsewhere_in_the_article_of_something_else_leaves_the_contradiction(tmp_path: Path) -> None:

@@ -241,10 +241,11 @@ def render_sources(turns: list[Turn], index: int | None = None, active: tuple[st
 
 
 def _differing(verdict: Verdict) -> str:
-    """What the article says instead, as the reason quotes it ("the article says 'شمال', the claim …")."""
+    """What the article says instead, as the reason quotes it ("the article says 'شمال', the claim …",
+    "the article has 'الأذرية' say it, the claim …")."""
     if verdict.verdict != "contradicted":
         return ""
-    m = re.match(r"the article (?:says|names) '?(.+?)'?, the claim ", verdict.reason)
+    m = re.match(r"the article (?:says|names|has) '?(.+?)'?(?: say it)?, the claim ", verdict.reason)
     return m.group(1) if m and not m.group(1).startswith("month ") else ""
 
 
