@@ -177,6 +177,12 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("دعا جوزيب بوريل قادة أرمينيا وأذربيجان إلى وقف تام لإطلاق النار", "not found"),
     ("طلبت أرمينيا من موسكو مساعدة عسكرية بعد التصعيد", "supported"),
     ("طلبت أرمينيا من باريس مساعدة عسكرية بعد التصعيد", "not found"),
+    # Three positions where it says two, though the article has three of something else (the co-chairs).
+    ("خسرت أرمينيا ثلاثة مواقع عسكرية", "contradicted"),
+    # The accusation is Azerbaijan's ministry's, the casualties Armenia's: not the other country's.
+    ("اتهمت أرمينيا أذربيجان بتصعيد الوضع", "contradicted"),
+    ("اتهمت أذربيجان أرمينيا بتصعيد الوضع", "supported"),
+    ("Azerbaijan's defence ministry said there were dead and wounded among Armenian forces.", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)
