@@ -84,9 +84,8 @@ def claim_speaker(claim: str) -> frozenset[str]:
     if said is None:
         return frozenset()
     words = written_words(claim)
-    at = sum(len(w) for w in words[:said])
-    clause = re.split(r"[,،:;]", claim[: claim.find(words[said], at)])[-1]
-    front = written_words(clause)
+    pos = claim.find(words[said], sum(len(w) for w in words[:said]))
+    front = written_words(re.split(r"[,،:;]", claim[:pos])[-1]) if pos >= 0 else words[:said]
     first = next((k for k, w in enumerate(front) if place_ids(w)), None)
     if first is not None:
         return _places(front[first:], after_saying=False)
@@ -112,9 +111,9 @@ def _goes_on_to_what_was_said(sentence: str, words: Sequence[str], said: int) ->
     """The word after the word of saying (at `said`) begins a quotation or is "إن / أن / that"."""
     if len(words) < said + 2:
         return False
-    at = sum(len(w) for w in words[:said])  # the word of saying is found after the words before it
-    rest = sentence[sentence.find(words[said], at) + len(words[said]):].lstrip(" ,،:")
-    return rest[:1] in "\"«“'" or normalize(words[said + 1].lower()) in _THAT
+    pos = sentence.find(words[said], sum(len(w) for w in words[:said]))  # after the words before it
+    rest = sentence[pos + len(words[said]):].lstrip(" ,،:") if pos >= 0 else ""
+    return (bool(rest) and rest[0] in "\"«“'") or normalize(words[said + 1].lower()) in _THAT
 
 
 def other_speaker(question: str, sentence: str) -> bool:
