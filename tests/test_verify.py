@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -289,12 +290,18 @@ def test_a_name_the_closest_sentence_leaves_out_may_be_in_the_next(tmp_path: Pat
     check_verbatim(isnad, v)
 
 
-def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_article(tmp_path: Path) -> None:
+def one_article(tmp_path: Path, article: Article, **policy: Any) -> Isnad:
+    """An index of one article (hash embedder), checked with no similarity bar and `policy`."""
     isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
+    isnad.add_articles([article])
+    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, **policy)
+    return isnad
+
+
+def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_article(tmp_path: Path) -> None:
     text = ("خطف رجل الأعمال محمد ديوجي أمام فندق فخم في دار السلام. "
             "وكان ديوجي البالغ من العمر 43 عاما قد خطف لدى وصوله إلى الفندق.")
-    isnad.add_articles([Article("dewji", "خطف ديوجي", text, "2018-10-20", None, None)])
-    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_candidates=1)
+    isnad = one_article(tmp_path, Article("dewji", "خطف ديوجي", text, "2018-10-20", None, None), support_candidates=1)
     claim = "خطف محمد ديوجي البالغ من العمر 53 عاما أمام فندق فخم في دار السلام"
     v = isnad.verify(claim, "dewji")
     assert v.verdict == "contradicted" and v.reason == "the article says 43, the claim 53", v.reason
@@ -313,11 +320,9 @@ def test_a_number_the_closest_sentence_lacks_may_be_given_otherwise_by_its_artic
 
 def test_another_speaker_in_the_closest_sentence_leaves_room_for_the_claims(tmp_path: Path) -> None:
     """Both ministries accuse each other: the claim's speaker is in one of the two close sentences."""
-    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
     text = ("اتهمت وزارة الدفاع الأذرية أرمينيا بتصعيد الوضع على الحدود. "
             "واتهمت وزارة الدفاع الأرمينية أذربيجان بتصعيد الوضع على الحدود.")
-    isnad.add_articles([Article("both", "اتهامات متبادلة", text, "2021-11-16", None, None)])
-    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_margin=1.0)
+    isnad = one_article(tmp_path, Article("both", "اتهامات متبادلة", text, "2021-11-16", None, None), support_margin=1.0)
     for claim, says in (("اتهمت أرمينيا أذربيجان بتصعيد الوضع على الحدود", "الأرمينية"),
                         ("اتهمت أذربيجان أرمينيا بتصعيد الوضع على الحدود", "الأذرية")):
         v = isnad.verify(claim, "both")
@@ -330,11 +335,10 @@ def test_a_count_elsewhere_in_the_article_of_something_else_leaves_the_contradic
     """The seed article's "فقدت السيطرة على موقعين عسكريين" against a claim of three positions: its "ثلاثة
     رؤساء مشاركين" counts something else (no word around either in common) and does not stand in the
     way; the dual counts its own noun, and "مواقع" is its plural."""
-    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash"))
     text = ("لروسيا قاعدة عسكرية في أرمينيا. بدأت المفاوضات في إطار مجموعة مينسك بقيادة ثلاثة رؤساء مشاركين. "
             "وقالت وزارة الدفاع إن يريفان فقدت السيطرة على موقعين عسكريين.")
-    isnad.add_articles([Article("posts", "اشتباكات على الحدود", text, "2021-11-16", None, None)])
-    isnad.verifier.policy = VerifyPolicy(min_similarity=0.0, contradict_similarity=0.0, support_candidates=1)
+    isnad = one_article(tmp_path, Article("posts", "اشتباكات على الحدود", text, "2021-11-16", None, None),
+                        support_candidates=1)
     claim = "خسرت أرمينيا ثلاثة مواقع عسكرية"
     v = isnad.verify(claim, "posts")
     assert v.verdict == "contradicted" and v.reason == "the article says 2, the claim 3", v.reason
