@@ -28,7 +28,7 @@ from .names import place_mentioned, places_named
 from .reader import Reader, Reading, ReadItem
 from .retrieve import QueryTerms, Retrieval
 from .scorer import Candidate, Judgement, QuestionContext, Scored, SentenceScorer
-from .sentences import split_sentences
+from .sentences import sentence_before
 from .settings import Settings
 from .speaker import by_asked_speaker
 from .timeline import asked_after
@@ -328,10 +328,8 @@ def _text(scored: Scored) -> str:
 def _sentence_before(retrieval: Retrieval) -> Callable[[Scored], str]:
     """The sentence before a candidate's in its article ("" for an article's first)."""
     def before(scored: Scored) -> str:
-        cand = scored.candidate
-        article = retrieval.articles.get(cand.article_id)
-        spans = split_sentences(article.text, max(0, cand.start - 600), cand.start) if article and cand.start else []
-        return article.text[spans[-1][0]:spans[-1][1]] if article and spans else ""
+        article = retrieval.articles.get(scored.candidate.article_id)
+        return sentence_before(article.text, scored.candidate.start) if article else ""
     return before
 
 

@@ -65,6 +65,13 @@ _CLAUSE_END = re.compile(r"[،,:;]+(?=\s)")
 CLAUSE_WORDS = 4  # a piece shorter than this joins the next ("في هذا السياق،")
 
 
+def sentence_before(text: str, start: int, reach: int = 600) -> str:
+    """The sentence that ends before `start` in `text` ("" at the text's beginning): where a sentence
+    that goes on from it ("وقال …") has its subject."""
+    spans = split_sentences(text, max(0, start - reach), start) if start > 0 else []
+    return text[spans[-1][0]:spans[-1][1]] if spans else ""
+
+
 def clauses(sentence: str) -> list[str]:
     """The sentence cut at its commas and colons into pieces of at least CLAUSE_WORDS words (a short
     piece joins the next; a short last piece joins the one before); [] when it is one piece. A claim

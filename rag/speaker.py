@@ -34,6 +34,8 @@ _SAY = frozenset("say tell state claim announce declare deny report comment accu
 _THAT = frozenset(normalize(w) for w in "إن أن ان بأن وإن انه أنه إنه انها أنها إنها that".split())
 _ABOUT = frozenset(normalize(w) for w in "بشأن حول عن على ضد تجاه إزاء بخصوص بأي about on over against".split())
 _PRONOUNS = frozenset("he she they it".split())
+# A request is said too: whoever asks is its speaker ("فإننا نطلب من روسيا …", "Armenia asked Russia …").
+_REQUESTS = frozenset(normalize(w) for w in "طلب طلبت يطلب تطلب نطلب asked asks requested requests".split())
 SPEAKER_WORDS = 5  # how far after the word of saying its speaker may be named
 
 
@@ -56,13 +58,25 @@ def asked_speaker(question: str) -> frozenset[str]:
     return _places(words[aux + 1:said]) if aux is not None else frozenset()
 
 
+def _said_at(text: str) -> int | None:
+    """The position among the text's words of its first word of saying or of asking."""
+    asked = next((k for k, w in enumerate(written_words(text)) if _asking(w)), None)
+    said = speech_at(text)
+    return min((k for k in (said, asked) if k is not None), default=None)
+
+
+def _asking(word: str) -> bool:
+    form = normalize(word.lower())
+    return form in _REQUESTS or (form[:1] in ("و", "ف") and form[1:] in _REQUESTS)
+
+
 def sentence_speaker(sentence: str, before: str = "") -> frozenset[str]:
     """The places of whoever the sentence has saying something, where it names one right after its
     first word of saying ("وقالت وزارة الدفاع في يريفان إن …" -> Armenia's entries). A sentence that
     opens with its word of saying and goes straight on to what was said ("وقال «منذ أن …»", "وأضاف أن
     …") names its speaker in the sentence `before` it: that one's speaker, or the place it opens with
     ("لجأت يريفان إلى حليفتها موسكو …")."""
-    said = speech_at(sentence)
+    said = _said_at(sentence)
     if said is None:
         return frozenset()
     words = written_words(sentence)
@@ -80,7 +94,7 @@ def claim_speaker(claim: str) -> frozenset[str]:
     clause that holds it ("Armenia accused …", "After the attack, Armenia's ministry said …", an Arabic
     claim that puts its subject first: "أرمينيا اتهمت …"), else, in Arabic, right after it ("اتهمت
     وزارة الدفاع الأذرية …")."""
-    said = speech_at(claim)
+    said = _said_at(claim)
     if said is None:
         return frozenset()
     words = written_words(claim)
@@ -92,14 +106,16 @@ def claim_speaker(claim: str) -> frozenset[str]:
     return frozenset() if words[said].isascii() else _places(words[said + 1: said + 1 + SPEAKER_WORDS])
 
 
-def other_sayer(claim: str, support: str) -> tuple[str, str] | None:
-    """Where a claim has one place say something and the sentence another ("Armenia accused Azerbaijan
-    …" / "اتهمت وزارة الدفاع الأذرية أرمينيا …"): (the sentence's speaker, the claim's), each as written;
-    None where either names no speaking place, or they share one."""
-    ours, theirs = claim_speaker(claim), sentence_speaker(support)
+def other_sayer(claim: str, support: str, before: str = "") -> tuple[str, str] | None:
+    """Where a claim has one place say (or ask) something and the sentence another ("Armenia accused
+    Azerbaijan …" / "اتهمت وزارة الدفاع الأذرية أرمينيا …"; the sentence's speaker may be in the one
+    `before` it): (the sentence's speaker, the claim's), each as written; None where either names no
+    speaking place, or they share one."""
+    ours, own = claim_speaker(claim), sentence_speaker(support)
+    theirs = own or sentence_speaker(support, before)
     if not ours or not theirs or ours & theirs:
         return None
-    return _written(support, theirs), _written(claim, ours)
+    return _written(support if own else before, theirs), _written(claim, ours)
 
 
 def _written(text: str, ids: frozenset[str]) -> str:

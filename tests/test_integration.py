@@ -183,6 +183,8 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("اتهمت أرمينيا أذربيجان بتصعيد الوضع", "contradicted"),
     ("اتهمت أذربيجان أرمينيا بتصعيد الوضع", "supported"),
     ("Azerbaijan's defence ministry said there were dead and wounded among Armenian forces.", "contradicted"),
+    # Whoever says "we ask Russia" is Yerevan, named in the sentence before the quotation.
+    ("Azerbaijan asked Russia for military help.", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

@@ -136,3 +136,11 @@ def test_slice_bounds_are_respected() -> None:
     text = "First one. Second one. Third one."
     assert [text[s:e] for s, e in split_sentences(text, 11, 22)] == ["Second one."]
     assert [text[s:e] for s, e in split_sentences(text, 11)] == ["Second one.", "Third one."]
+
+
+def test_the_sentence_before_a_position() -> None:
+    from rag.sentences import sentence_before
+
+    text = 'أولا جملة. وبسبب التصعيد، لجأت "يريفان" إلى موسكو. وقال "منذ أن هاجمت أذربيجان".'
+    assert sentence_before(text, text.index("وقال")) == 'وبسبب التصعيد، لجأت "يريفان" إلى موسكو.'
+    assert sentence_before(text, 0) == ""  # the text's first sentence has none

@@ -85,6 +85,8 @@ def test_a_speaker_is_not_taken_from_the_sentence_before_otherwise(sentence: str
     ("The ministry in Baku denied it.", "azerbaijan"),
     ("أذربيجان اتهمت أرمينيا بتصعيد الوضع", "azerbaijan"),  # an Arabic claim with its subject first
     ("اتهمت وزارة الدفاع الأذرية أرمينيا بتصعيد الوضع", "azerbaijan"),  # or after its verb
+    ("Armenia asked Russia for military help.", "armenia"),  # whoever asks
+    ("طلبت أرمينيا من روسيا دعما عسكريا", "armenia"),
 ])
 def test_the_speaker_of_a_claim(claim: str, place: str) -> None:
     assert place in claim_speaker(claim)
@@ -103,6 +105,10 @@ def test_a_claim_that_has_another_place_say_it() -> None:
     assert other_sayer("Armenia accused Azerbaijan of starting the clashes.", BOTH) is None  # one of both
     assert other_sayer("Armenia accused Azerbaijan of starting the clashes.", QUOTE) is None  # none named there
     assert other_sayer("The border stayed tense.", AZERI) is None  # the claim has no one say anything
+    # a request is said too, and the quotation's speaker opens the sentence before it
+    assert other_sayer("Azerbaijan asked Russia for military help.", QUOTE, RESORT) == ("يريفان", "Azerbaijan")
+    assert other_sayer("طلبت أرمينيا من روسيا دعما عسكريا", QUOTE, RESORT) is None
+    assert other_sayer("Azerbaijan asked Russia for military help.", QUOTE) is None  # no sentence before
 
 
 def test_another_speaker_goes_after_the_others() -> None:
