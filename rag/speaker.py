@@ -75,18 +75,32 @@ def sentence_speaker(sentence: str, before: str = "") -> frozenset[str]:
     first word of saying ("وقالت وزارة الدفاع في يريفان إن …" -> Armenia's entries). A sentence that
     opens with its word of saying and goes straight on to what was said ("وقال «منذ أن …»", "وأضاف أن
     …") names its speaker in the sentence `before` it: that one's speaker, or the place it opens with
-    ("لجأت يريفان إلى حليفتها موسكو …")."""
+    ("لجأت يريفان إلى حليفتها موسكو …"). Where no place follows the word of saying, one right before it
+    is its subject ("وكانت وزارة الأوقاف السعودية، قالت …", "فإن روسيا لم تدل …"), unless "و" joins the
+    word to an earlier verb, whose subject it shares ("هاجمت أذربيجان أرمينيا وأعلنت …")."""
     said = _said_at(sentence)
     if said is None:
         return frozenset()
     words = written_words(sentence)
     own = _places(words[said + 1: said + 1 + SPEAKER_WORDS])
     opens = said == 0 or (said == 1 and words[0].lower() in _PRONOUNS)  # "وقال …", "He added …"
+    if not own and not opens and normalize(words[said])[:1] not in ("و", "ف"):
+        return _place_before(words[max(0, said - SPEAKER_WORDS):said])
     if own or not opens or not before or not _goes_on_to_what_was_said(sentence, words, said):
         return own
     earlier = written_words(before)
     cut = next((k for k, w in enumerate(earlier) if normalize(w.lower()) in _THAT), len(earlier))
     return sentence_speaker(before) or _places(earlier[:min(cut, SPEAKER_WORDS + 1)], after_saying=False)
+
+
+def _place_before(words: Sequence[str]) -> frozenset[str]:
+    """The entries of the place nearest the end of `words`, read back no further than "إن / أن / that"."""
+    for w in reversed(words):
+        if normalize(w.lower()) in _THAT:
+            break
+        if ids := place_ids(w):
+            return ids
+    return frozenset()
 
 
 def claim_speaker(claim: str) -> frozenset[str]:

@@ -50,7 +50,10 @@ def test_the_speaker_of_a_sentence() -> None:
     assert "armenia" in sentence_speaker(IN_YEREVAN)  # "in Yerevan": Armenia's ministry
     assert "azerbaijan" in sentence_speaker(AZERI) and "armenia" not in sentence_speaker(AZERI)  # Armenia: accused
     assert {"armenia", "azerbaijan"} <= sentence_speaker(BOTH)  # two speakers
-    assert sentence_speaker(ABOUT) == frozenset()  # Armenia is what it is about
+    assert sentence_speaker(ABOUT) & {"russia"} and "armenia" not in sentence_speaker(ABOUT)  # Armenia: its topic
+    # the subject right before the word of saying, where none follows it; not that of an earlier verb
+    assert "saudi" in sentence_speaker("وكانت وزارة الأوقاف السعودية، قالت في بيان نشرته وكالة الأنباء")
+    assert sentence_speaker("هاجمت أذربيجان أرمينيا وأعلنت أنها سيطرت على موقعين") == frozenset()
     assert sentence_speaker(QUOTE) == frozenset()  # the speaker is in another sentence
     assert "armenia" in sentence_speaker(DESCRIBED)  # "described": a word of saying too
 
