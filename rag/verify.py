@@ -275,13 +275,18 @@ class Verifier:
             # The closest sentence leaves a word or a name unsaid ("تأهل" where it says "وصعد"):
             # another sentence nearly as close may state the claim. One that states something else
             # (another number, a name in the claim's name's place) is the claim's verdict, and stays so.
+            # Of those that do, the one that leaves the fewest of the claim's rare words unsaid (in Arabic).
+            stating = []
             for other in ranked[1:self.policy.support_candidates]:
                 if other[1] < sim - self.policy.support_margin:
                     continue
                 checked = self._check(claim, other, cands, retrieval, idf, lang)
                 if checked[2] is None and checked[3] is None:
-                    best, sim, found, short = checked
-                    break
+                    stating.append(checked)
+                    if lang != "ar":
+                        break
+            if stating:
+                best, sim, found, short = min(stating, key=lambda c: self._unsaid_count(claim, c[0].text, idf))
         elif problem is None and lang == "ar" and (left := self._unsaid_count(claim, best.text, idf)):
             # The closest sentence states the claim only if some of its rare words are taken as the
             # claim's own wording; one nearly as close that leaves fewer of them unsaid states it more
