@@ -24,6 +24,7 @@ from typing import TypeVar
 from .arabic import normalize, written_words
 from .facts import speech_at
 from .names import place_ids
+from .sentences import sentence_before
 
 T = TypeVar("T")
 
@@ -120,12 +121,17 @@ def claim_speaker(claim: str) -> frozenset[str]:
     return frozenset() if words[said].isascii() else _places(words[said + 1: said + 1 + SPEAKER_WORDS])
 
 
-def other_sayer(claim: str, support: str, before: str = "") -> tuple[str, str] | None:
+def other_sayer(claim: str, support: str, article: str = "") -> tuple[str, str] | None:
     """Where a claim has one place say (or ask) something and the sentence another ("Armenia accused
     Azerbaijan …" / "اتهمت وزارة الدفاع الأذرية أرمينيا …"; the sentence's speaker may be in the one
-    `before` it): (the sentence's speaker, the claim's), each as written; None where either names no
-    speaking place, or they share one."""
-    ours, own = claim_speaker(claim), sentence_speaker(support)
+    before it in its `article`): (the sentence's speaker, the claim's), each as written; None where
+    either names no speaking place, or they share one."""
+    ours = claim_speaker(claim)
+    if not ours:
+        return None
+    own = sentence_speaker(support)
+    at = article.find(support) if not own and article else -1
+    before = sentence_before(article, at) if at > 0 else ""
     theirs = own or sentence_speaker(support, before)
     if not ours or not theirs or ours & theirs:
         return None

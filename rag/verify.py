@@ -57,7 +57,7 @@ from .names import arabic_place, is_place, name_in, names_a_place, place_ids, pl
 from .retrieve import QueryTerms, Retrieval, Retriever
 from .roles import swapped_place, swapped_role
 from .scorer import Candidate
-from .sentences import clauses, sentence_before
+from .sentences import clauses
 from .settings import Settings
 from .speaker import other_sayer
 from .timeline import asked_after, states_what_happened
@@ -442,8 +442,7 @@ class Verifier:
                                                                  else (claim, support))):
             return ("the article says the opposite (it negates it)" if negated(support)
                     else "the claim denies what the article says")
-        before = sentence_before(article, article.find(support)) if article and support in article else ""
-        if not same_slot and (sayers := other_sayer(claim, support, before)) is not None:
+        if not same_slot and (sayers := other_sayer(claim, support, article)) is not None:
             return f"{_SAID_BY}{sayers[0]!r} say it, the claim {sayers[1]!r}"
         absent = _absent_names(claim, support)
         if absent:

@@ -109,8 +109,9 @@ def test_a_claim_that_has_another_place_say_it() -> None:
     assert other_sayer("Armenia accused Azerbaijan of starting the clashes.", QUOTE) is None  # none named there
     assert other_sayer("The border stayed tense.", AZERI) is None  # the claim has no one say anything
     # a request is said too, and the quotation's speaker opens the sentence before it
-    assert other_sayer("Azerbaijan asked Russia for military help.", QUOTE, RESORT) == ("يريفان", "Azerbaijan")
-    assert other_sayer("طلبت أرمينيا من روسيا دعما عسكريا", QUOTE, RESORT) is None
+    assert other_sayer("Azerbaijan asked Russia for military help.", QUOTE, f"{RESORT} {QUOTE}") == \
+        ("يريفان", "Azerbaijan")
+    assert other_sayer("طلبت أرمينيا من روسيا دعما عسكريا", QUOTE, f"{RESORT} {QUOTE}") is None
     assert other_sayer("Azerbaijan asked Russia for military help.", QUOTE) is None  # no sentence before
 
 
