@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arabic import words
 from .asking_verb import embedding_wording
 from .embedder import Embedder
 from .index import Unit, sentence_units
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from .index import Index
 from .types import Answer, AnswerSentence, Citation, Hit, Passage
 
+# Two sentences that share this share of their words are one sentence to a reader (Jaccard of word sets).
+SAME_WORDING = 0.9
 NOT_FOUND = {
     "ar": "لم أجد إجابة لهذا السؤال في المقالات. هذه أقرب المقاطع إليه.",
     "en": "Not found in the articles. These are the closest passages.",
@@ -228,7 +231,14 @@ class Answerer:
         else:
             unit = abs(self.scorer.model.weights.get("cos", 1.0)) or 1.0  # score units per unit of similarity
             floor = ranked[0].score - self.policy.extra_sentence_margin * unit
-        pool = [c for c in ranked[1:quotable] if c.score >= floor]
+        # The same sentence in another passage or article (a copy, a paragraph stored twice) is quoted once,
+        # where it ranks best: again, it would read as a second source saying something more.
+        seen = [_wording(ranked[0])]
+        pool = []
+        for c in ranked[1:quotable]:
+            if c.score >= floor and not any(_same_wording(wording := _wording(c), s) for s in seen):
+                seen.append(wording)
+                pool.append(c)
         chosen = [ranked[0]]
         while pool and len(chosen) < self.policy.max_sentences:
             def gain(c: Scored) -> float:
@@ -319,6 +329,17 @@ def cite(n: int, cand: Candidate, retrieval: Retrieval, reader_score: float | No
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+def _wording(scored: Scored) -> frozenset[str]:
+    """A sentence's words, spelling variants, diacritics and punctuation aside."""
+    return frozenset(words(scored.candidate.text))
+
+
+def _same_wording(a: frozenset[str], b: frozenset[str]) -> bool:
+    """What a reader would call the same sentence: at least `SAME_WORDING` of their words in common
+    (a copy edited by a word or two, a reference mark added)."""
+    return len(a & b) >= SAME_WORDING * max(len(a | b), 1)
 
 
 def _text(scored: Scored) -> str:

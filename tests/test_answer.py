@@ -238,3 +238,25 @@ def test_a_question_that_names_a_place_no_article_names_is_declined(tmp_path: Pa
     # A people's adjective is said by its country's name, across scripts ("Tunisian": تونس).
     assert not isnad.ask("What did the Tunisian government decide about fuel prices?").abstained
     assert not isnad.ask("ما الذي استهدفه التفجير الإرهابي؟").abstained  # no place named
+
+
+COPIES = [
+    Article("wire", "اتفاق على وقف إطلاق النار",
+            "أعلن الوسطاء اتفاقا على وقف إطلاق النار في المدينة اعتبارا من الليلة. "
+            "وقال مسؤولون إن الاتفاق يشمل تبادل الأسرى خلال أسبوع.", "2021-05-20", "agency", None),
+    # The same report republished by another outlet, its first sentence edited by a word.
+    Article("reprint", "اتفاق على وقف إطلاق النار",
+            "أعلن الوسطاء اتفاقا على وقف إطلاق النار في المدينة اعتبارا من هذه الليلة. "
+            "وأضاف المسؤولون أن تبادل الأسرى سيتم خلال أسبوع.", "2021-05-20", "paper", None),
+]
+
+
+def test_a_sentence_found_twice_is_quoted_once(tmp_path: Path) -> None:
+    """A copy's sentence (or a paragraph stored twice) would read as a second source saying more."""
+    isnad = Isnad(Settings.from_env({}, db_dir=str(tmp_path / "db"), embed_model="hash", abstain_below=0.0,
+                                    answer_sentences=4))
+    isnad.add_articles(COPIES)
+    answer = isnad.ask("متى يبدأ وقف إطلاق النار الذي أعلنه الوسطاء في المدينة؟")
+    quotes = [c.quote for c in answer.citations]
+    assert not answer.abstained, quotes
+    assert sum("أعلن الوسطاء" in q for q in quotes) == 1, quotes
