@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .arabic import normalize
+from .arabic import normalize, terms
 from .facts import is_pair
 
 TYPES = ("number", "date", "person", "place")
@@ -122,12 +122,26 @@ def _cues(text: str) -> dict[str, frozenset[str]]:
     if any(is_pair(w) for w in words):  # the dual of a noun news counts says 2: "موقعين", "مرتين"
         numbers |= {"2"}
     years = frozenset(_YEAR.findall(norm))
+    numbers -= years - _year_shaped_counts(norm)  # "in 2018" is when, not how many; "1500 ناشر" is a count
     months = forms & _MONTHS
     dates = years | months | (frozenset(re.findall(r"\d+", norm)) if forms & _DATE_WORDS else frozenset())
     quoted = frozenset(m.lower() for m in _QUOTED.findall(text))
     latin = frozenset(m.lower() for m in _LATIN_NAME.findall(text))
     return {"number": numbers, "date": frozenset(dates),
             "person": quoted | latin | (forms & _PERSON_CUES), "place": latin | (forms & _PLACE_CUES)}
+
+
+def _year_shaped_counts(norm: str) -> frozenset[str]:
+    """The numbers of a year's shape that count something: a content word right after them ("1500 ناشر",
+    "2000 soldiers"), and no word of dates right before ("عام 2018 شهد", "in 2018 the")."""
+    out = set()
+    for m in _YEAR.finditer(norm):
+        before = _WORD.findall(norm[max(0, m.start() - 30):m.start()])[-1:]
+        after = re.match(r"\s*([^\W\d_]+)", norm[m.end():])
+        if (after and terms(after.group(1)) and not any(f in _MONTHS | _DATE_WORDS for w in before
+                                                          for f in _prefixless(w))):
+            out.add(m.group(1))
+    return frozenset(out)
 
 
 @lru_cache(maxsize=20_000)

@@ -75,3 +75,15 @@ def test_a_dual_is_a_count_of_two() -> None:
     assert evidence("زار الوزير الجامعتين", "كم جامعة زار الوزير؟")["number"]  # the noun the question counts
     assert not evidence("زار الوزير الجامعة", "كم جامعة زار الوزير؟")["number"]
     assert not evidence("فقدت أرمينيا السيطرة على المواقع", question)["number"]
+
+
+def test_a_year_is_no_count_unless_it_counts_something() -> None:
+    # "How old is he?" is not answered by "… the 2018 World Cup": a year says when, not how many.
+    assert not evidence("يسعى المدرب لإقناعه باللعب في نهائيات كأس العالم 2018.")["number"]
+    assert not evidence("In 2018 the team won the cup.")["number"]
+    assert not evidence("في عام 2018 شهد البلد انتخابات.")["number"]
+    assert evidence("في عام 2018 شهد البلد انتخابات.")["date"]
+    # A number of that shape before the noun it counts is a count.
+    assert evidence("قتل 2000 شخص في الزلزال.")["number"]
+    assert evidence("The army sent 1200 soldiers.")["number"]
+    assert fits("number", "وسبق أن لعب المرابطي، البالغ من العمر 23 عاما، ثلاث مرات للمنتخب.", "How old is he?")
