@@ -74,6 +74,11 @@ def written_words(text: str, digits: bool = False) -> list[str]:
     return (_WRITTEN_ALNUM if digits else _WRITTEN).findall(text)
 
 
+def written_spans(text: str) -> list[re.Match[str]]:
+    """`written_words` with where each stands in `text`."""
+    return list(_WRITTEN.finditer(text))
+
+
 def words(text: str) -> list[str]:
     """Normalised word tokens (letters and digits), stopwords kept."""
     return _WORD.findall(normalize(text))

@@ -10,7 +10,8 @@ other's role, and "Russia has a military base in Azerbaijan." against "لروس�
 
 Between two Arabic texts the slot of a place is read from the words around it instead (`swapped_place`,
 "بجهود قطرية" / "بجهود مصرية"); in both, two words name one place when they are forms of one entry of the
-place table ("الأذرية" / "الأذربيجانية").
+place table ("الأذرية" / "الأذربيجانية"). In a list of places the words around one are other places: two
+lists as long, with all members in common but one on each side, have that one swapped (`swapped_member`).
 
     >>> swapped_role("Azerbaijan ceded control of Nagorno-Karabakh to Armenia.",
     ...              "تنازلت أرمينيا عن السيطرة على منطقة ناغورنو كاراباخ لأذربيجان")
@@ -19,7 +20,9 @@ place table ("الأذرية" / "الأذربيجانية").
 
 from __future__ import annotations
 
-from .arabic import normalize, terms, written_words
+import re
+
+from .arabic import normalize, terms, written_spans, written_words
 from .names import any_place_kinds, place_forms, place_ids, place_keys, place_kinds
 
 CORE = "core"  # no preposition: the subject or the object
@@ -173,3 +176,64 @@ def place_run(words: list[str], k: int) -> str:
     while end < len(words) and place_forms(words[end]) and not _joined(words[end]):
         end += 1
     return " ".join(words[k:end])
+
+
+_CONNECTORS = frozenset({"and", "or", "the", "و", normalize("أو")})
+
+
+def _place_lists(text: str) -> list[list[tuple[str, frozenset[str]]]]:
+    """The lists of places a text names ("روسيا والولايات المتحدة وفرنسا", "Russia, France and Germany"):
+    runs of two or more places with nothing but commas, "و", "and", "or" or "the" between them, each
+    place as written (all its words: "الولايات المتحدة", "Nagorno-Karabakh") with its first word's
+    table entries."""
+    spans = written_spans(text)
+    members: list[tuple[int, int, frozenset[str]]] = []  # (first word, last word, entries)
+    for k, m in enumerate(spans):
+        ids = place_ids(m.group())
+        if not ids:
+            continue
+        if members and members[-1][1] == k - 1 and text[spans[k - 1].end():m.start()] in (" ", "-") \
+                and not _joined(m.group()) and _bare(m.group()):
+            first, _, entries = members[-1]
+            members[-1] = (first, k, entries)  # the second word of one place
+        else:
+            members.append((k, k, ids))
+    lists: list[list[tuple[str, frozenset[str]]]] = []
+    run: list[tuple[int, int, frozenset[str]]] = []
+    for member in members + [(-1, -1, frozenset())]:
+        gap = text[spans[run[-1][1]].end():spans[member[0]].start()] if run and member[0] >= 0 else ""
+        if run and member[0] >= 0 and all(normalize(w).lower() in _CONNECTORS for w in written_words(gap)) \
+                and not re.search(r"[^\w\s,،]", gap):
+            run.append(member)
+            continue
+        if len(run) >= 2:
+            lists.append([(_unjoined(text[spans[a].start():spans[b].end()]), ids) for a, b, ids in run])
+        run = [member]
+    return lists
+
+
+def _unjoined(place: str) -> str:
+    """A place without the "و" that joins it to the one before ("وفرنسا" -> "فرنسا")."""
+    return place[1:] if _joined(place.split()[0]) else place
+
+
+def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
+    """One place of a list swapped for another: the claim and the sentence each list as many places, all
+    in common but one on each side, which the other text names nowhere and which are of one kind ("روسيا
+    والولايات المتحدة وألمانيا" / "روسيا والولايات المتحدة وفرنسا"): (the sentence's place, the claim's)."""
+    c_lists, s_lists = _place_lists(claim), _place_lists(support)
+    if not c_lists or not s_lists:
+        return None
+    named_c = frozenset().union(*(place_ids(w) for w in written_words(claim)))
+    named_s = frozenset().union(*(place_ids(w) for w in written_words(support)))
+    for c in c_lists:
+        for s in s_lists:
+            if len(c) != len(s):
+                continue
+            extra_c = [(w, ids) for w, ids in c if not any(ids & other for _, other in s)]
+            extra_s = [(w, ids) for w, ids in s if not any(ids & other for _, other in c)]
+            if len(extra_c) == 1 and len(extra_s) == 1 and not extra_c[0][1] & named_s \
+                    and not extra_s[0][1] & named_c \
+                    and any_place_kinds(extra_c[0][0].split()[0]) & any_place_kinds(extra_s[0][0].split()[0]):
+                return extra_s[0][0], extra_c[0][0]
+    return None

@@ -55,7 +55,7 @@ from .index import Index
 from .name_probe import NameReader, look_alikes
 from .names import arabic_place, is_place, name_in, names_a_place, place_ids, place_said, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
-from .roles import swapped_place, swapped_role
+from .roles import swapped_member, swapped_place, swapped_role
 from .scorer import Candidate
 from .sentences import clauses
 from .settings import Settings
@@ -444,6 +444,9 @@ class Verifier:
                     else "the claim denies what the article says")
         if not same_slot and (sayers := other_sayer(claim, support, article)) is not None:
             return f"{_SAID_BY}{sayers[0]!r} say it, the claim {sayers[1]!r}"
+        member = swapped_member(claim, support)  # "روسيا والولايات المتحدة وألمانيا" / "… وفرنسا"
+        if member is not None:
+            return f"the article says {member[0]!r}, the claim {member[1]!r}"
         absent = _absent_names(claim, support)
         if absent:
             named = _other_name(claim, support, idf)

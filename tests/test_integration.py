@@ -185,6 +185,8 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("Azerbaijan's defence ministry said there were dead and wounded among Armenian forces.", "contradicted"),
     # Whoever says "we ask Russia" is Yerevan, named in the sentence before the quotation.
     ("Azerbaijan asked Russia for military help.", "contradicted"),
+    # The Minsk Group's co-chairs are Russia, the United States and France: one of the list swapped.
+    ("مجموعة مينسك يقودها روسيا والولايات المتحدة وألمانيا", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.roles import CORE, roles, swapped_place, swapped_role
+from rag.roles import CORE, roles, swapped_member, swapped_place, swapped_role
 
 CEDED = ('ثم، على أساس معاهدة السلام في نوفمبر 2020، تنازلت أرمينيا عن السيطرة على منطقة "ناغورنو كاراباخ" '
          'وجميع المقاطعات السبع المجاورة لأذربيجان، والتي، منذ التسعينيات، كانت قد احتُلَّت من قبل القوات الأرمينية.')
@@ -70,3 +70,32 @@ def test_two_forms_of_one_people_are_one_place() -> None:
     # Another people in the same slot is still a swap.
     assert swapped_place("قالت وزارة الدفاع الأذربيجانية إن أرمينيا صعدت الوضع",
                          "قالت وزارة الدفاع الروسية إن أرمينيا صعدت الوضع") == ("الروسية", "الأذربيجانية")
+
+
+MINSK = "بقيادة ثلاثة رؤساء مشاركين، روسيا والولايات المتحدة وفرنسا."
+
+
+@pytest.mark.parametrize(("claim", "swap"), [
+    ("مجموعة مينسك يقودها روسيا والولايات المتحدة وألمانيا", ("فرنسا", "ألمانيا")),
+    ("The Minsk Group is co-chaired by Russia, France and Germany.", ("الولايات المتحدة", "Germany")),
+    ("يقودها روسيا وألمانيا والولايات المتحدة", ("فرنسا", "ألمانيا")),  # in any order
+])
+def test_one_place_of_a_list_swapped_for_another_is_caught(claim: str, swap: tuple[str, str]) -> None:
+    assert swapped_member(claim, MINSK) == swap
+
+
+@pytest.mark.parametrize("claim", [
+    "يقودها روسيا والولايات المتحدة وفرنسا",  # the same list
+    "يقودها روسيا وفرنسا",  # a part of it
+    "The Minsk Group is co-chaired by Russia, France and the United States.",
+    "زار الوزير ألمانيا والنمسا",  # no member in common: another list
+    "يقودها روسيا وألمانيا وإيطاليا والولايات المتحدة",  # two members the sentence lacks: not one swap
+    "روسيا وفرنسا تدعمان الاتفاق وألمانيا تعارضه",  # Germany is not in the list
+])
+def test_a_list_the_sentence_gives_or_cannot_compare_is_no_swap(claim: str) -> None:
+    assert swapped_member(claim, MINSK) is None
+
+
+def test_a_place_of_several_words_is_one_member() -> None:
+    assert swapped_member("اندلع القتال في ناغورنو كاراباخ وأرمينيا", "اندلع القتال في ناغورنو كاراباخ وأذربيجان") == (
+        "أذربيجان", "أرمينيا")
