@@ -475,14 +475,16 @@ _ACTIONS = {
     "oppose": ("عارض معارضه يعارض", "opposed oppose"),
     "north": ("شمال شمالي شماليه الشمال الشماليه", "north northern"),
     "south": ("جنوب جنوبي جنوبيه الجنوب الجنوبيه", "south southern"),
-    "east": ("شرق شرقي شرقيه", "eastern"),
-    "west": ("غرب غربي غربيه", "western"),
+    "east": ("شرق شرقي شرقيه", "east eastern"),
+    "west": ("غرب غربي غربيه", "west western"),
 }
 _OPPOSITE = {"win": "lose", "lose": "win", "arrest": "release", "release": "arrest", "rise": "fall", "fall": "rise",
              "accept": "reject", "reject": "accept", "open": "close", "close": "open", "resign": "appoint",
              "appoint": "resign", "sign": "cancel", "cancel": "sign", "support": "oppose", "oppose": "support",
              "north": "south", "south": "north", "east": "west", "west": "east"}
 _ACTION_OF = {w: concept for concept, (ar, en) in _ACTIONS.items() for w in (ar + " " + en).split()}
+_DIRECTION_WORDS = frozenset(_ACTIONS["north"][1].split() + _ACTIONS["south"][1].split() + _ACTIONS["east"][1].split()
+                             + _ACTIONS["west"][1].split())
 
 
 @lru_cache(maxsize=50_000)
@@ -493,8 +495,9 @@ def actions(text: str, names: bool = False) -> dict[str, str]:
     raws = written_words(text)
     for i, raw in enumerate(raws):
         w = normalize(raw).lower()
-        if names and _in_a_name(raws, i):
-            continue
+        if (names and _in_a_name(raws, i)) or (w in _DIRECTION_WORDS and raw[:1].isupper() and (
+                i > 0 or (i + 1 < len(raws) and raws[i + 1][:1].isupper()))):
+            continue  # "the Middle East", "East Jerusalem", "South Africa …": a direction in a name
         forms = [f for base in _forms(w) for f in (base, *(base[:-len(x)] for x in ("ت", "وا", "ه", "ها", "هم")
                                                          if base.endswith(x) and len(base) - len(x) >= 3))]
         concept = next((_ACTION_OF[f] for f in forms if f in _ACTION_OF), None)

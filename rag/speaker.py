@@ -38,6 +38,10 @@ _PRONOUNS = frozenset("he she they it".split())
 # A request is said too: whoever asks is its speaker ("فإننا نطلب من روسيا …", "Armenia asked Russia …").
 _REQUESTS = frozenset(normalize(w) for w in "طلب طلبت يطلب تطلب نطلب asked asks requested requests".split())
 SPEAKER_WORDS = 5  # how far after the word of saying its speaker may be named
+# A place that is not named but called what it is ("أعلنت المنطقة، ذات الأغلبية الأرمينية، انفصالها"): the
+# speaker is that place, whatever country its description names.
+_PLACE_NOUNS = frozenset(normalize(w) for w in """المنطقة منطقة الإقليم إقليم المدينة مدينة الولاية المقاطعة
+    البلدة القرية الجزيرة""".split())
 
 
 def asked_speaker(question: str) -> frozenset[str]:
@@ -83,6 +87,8 @@ def sentence_speaker(sentence: str, before: str = "") -> frozenset[str]:
     if said is None:
         return frozenset()
     words = written_words(sentence)
+    if said + 1 < len(words) and normalize(words[said + 1].lower()) in _PLACE_NOUNS:
+        return frozenset()
     own = _places(words[said + 1: said + 1 + SPEAKER_WORDS])
     opens = said == 0 or (said == 1 and words[0].lower() in _PRONOUNS)  # "وقال …", "He added …"
     if not own and not opens and normalize(words[said])[:1] not in ("و", "ف"):

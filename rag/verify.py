@@ -372,7 +372,8 @@ class Verifier:
         article = retrieval.articles.get(cand.article_id)
         text = article.text if article else ""
         conflict = self._conflict(claim, cand.text, lang, idf, article=text)
-        short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, text)
+        year = article.date[:4] if article is not None and article.date else ""
+        short = None if conflict else self._missing(claim, cand.text, sim, idf, lang, text, year)
         if conflict is None and short is None:
             unread = self._read(claim, cand, cands, retrieval)
             short = Shortfall(unread) if unread else None
@@ -503,9 +504,13 @@ class Verifier:
         return len(near) < len(set(words))
 
     def _missing(self, claim: str, support: str, sim: float, idf: dict[str, float], lang: str,
-                 article: str = "") -> Shortfall | None:
-        """Why the closest passage does not state the claim, when nothing in it contradicts the claim."""
+                 article: str = "", year: str = "") -> Shortfall | None:
+        """Why the closest passage does not state the claim, when nothing in it contradicts the claim.
+        A day of a month the passage gives without its year is of the `year` its article was written
+        ("في 16 نوفمبر" in an article of 2021 says "16 November 2021")."""
         missing_numbers = unmatched(numbers(claim, pairs=False), numbers(support))
+        if year.isdigit() and months(support):
+            missing_numbers = [n for n in missing_numbers if n != int(year)]
         if missing_numbers:
             return Shortfall(f"the number {_fmt(missing_numbers[0])} is not in the closest passage",
                              number=missing_numbers[0])

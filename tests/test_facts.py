@@ -254,3 +254,15 @@ def test_days_of_a_month() -> None:
     assert month_days("قتل 9 أشخاص في نوفمبر") == set()  # a count, and a month with no day
     assert month_days("في 2020 نوفمبر") == set()  # a year is no day
     assert month_days("62 أبريل 1863") == {62}  # a wrong day, where the day stands
+
+
+def test_an_english_direction_is_read_unless_it_is_part_of_a_name() -> None:
+    from rag.facts import actions, opposite_action
+
+    support = "حاولت القوات الأذربيجانية اختراق حدود دولة أرمينيا في الاتجاه الشرقي"
+    assert opposite_action("Azerbaijani forces tried to cross the border in the west.", support) == ("الشرقي", "west")
+    assert opposite_action("Azerbaijani forces tried to cross the border in the east.", support) is None
+    for named in ("Clashes in the Middle East.", "Settlers in the West Bank.", "South Africa won.",
+                  "He lives in East Jerusalem."):
+        assert not {"north", "south", "east", "west"} & set(actions(named)), named
+    assert "north" in actions("North of the city, fighting went on.")

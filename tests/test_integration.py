@@ -187,6 +187,11 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("Azerbaijan asked Russia for military help.", "contradicted"),
     # The Minsk Group's co-chairs are Russia, the United States and France: one of the list swapped.
     ("مجموعة مينسك يقودها روسيا والولايات المتحدة وألمانيا", "contradicted"),
+    # "أعلنت المنطقة ، ذات الأغلبية الأرمينية، انفصالها": the region declared it, not Armenia.
+    ("Nagorno-Karabakh declared its secession in February 1988.", "supported"),
+    # The sentence gives "16 نوفمبر" without a year: the article's, 2021. And the east, not the west.
+    ("The clashes broke out on 16 November 2021.", "supported"),
+    ("Armenia's defence ministry said Azerbaijani forces tried to cross the border in the west.", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

@@ -152,3 +152,12 @@ def test_another_speaker_is_quoted_where_no_other_sentence_is(isnad: Isnad) -> N
     answer = isnad.ask(question)
     assert not answer.abstained and answer.citations
     assert all(other_speaker(question, c.quote) for c in answer.citations)
+
+
+def test_a_place_called_what_it_is_speaks_for_itself() -> None:
+    # "when the region, with its Armenian majority, declared its secession": the region declares, not Armenia.
+    secession = ('تتنافس "باكو" و"يريفان" على "ناغورنو كاراباخ" منذ فبراير 1988، عندما أعلنت المنطقة ، ذات الأغلبية '
+                 'الأرمينية، انفصالها عن جمهورية أذربيجان الاشتراكية السوفياتية.')
+    assert sentence_speaker(secession) == frozenset()
+    assert other_sayer("Nagorno-Karabakh declared its secession in February 1988.", secession) is None
+    assert sentence_speaker("وأعلنت وزارة الدفاع الأرمينية أن الوضع متوتر") >= {"armenia"}

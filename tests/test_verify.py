@@ -481,3 +481,15 @@ def test_clauses_of_a_sentence() -> None:
     assert clauses("No pause at all in this one") == []
     assert clauses("It cost 1,000 dollars and more, the minister of finance said today.") == [
         "It cost 1,000 dollars and more,", "the minister of finance said today."]
+
+
+def test_a_day_without_its_year_is_of_the_year_the_article_was_written(tmp_path: Path) -> None:
+    text = "اتهمت أرمينيا وأذربيجان بعضهما البعض، في 16 نوفمبر، ببدء الاشتباكات على طول الحدود المشتركة."
+    isnad = one_article(tmp_path, Article("clash", "اشتباكات على الحدود", text, "2021-11-16", None, None))
+    assert isnad.verify("The clashes began on 16 November 2021.").verdict == "supported"
+    # another year is not the article's, and a year with no day or month in the sentence is not given by its date
+    assert isnad.verify("The clashes began on 16 November 2019.").reason == \
+        "the number 2019 is not in the closest passage"
+    isnad = one_article(tmp_path / "b", Article("c2", "اشتباكات", "اتهم البلدان بعضهما ببدء الاشتباكات.", "2021-11-16",
+                                                None, None))
+    assert isnad.verify("The clashes began in 2021.").reason == "the number 2021 is not in the closest passage"
