@@ -475,13 +475,16 @@ _ACTIONS = {
     "oppose": ("عارض معارضه يعارض", "opposed oppose"),
     "north": ("شمال شمالي شماليه الشمال الشماليه", "north northern"),
     "south": ("جنوب جنوبي جنوبيه الجنوب الجنوبيه", "south southern"),
+    # Not "تحالف" (a coalition), "عدوان" (aggression, as often as two enemies) or "خصم" (also a discount).
+    "ally": ("حليف حليفه حليفان حليفين حليفتان حليفتين حلفاء حليفتها حليفها", "ally allies"),
+    "enemy": ("عدو عدوه عدوين اعداء", "enemy enemies foe foes"),
     "east": ("شرق شرقي شرقيه", "east eastern"),
     "west": ("غرب غربي غربيه", "west western"),
 }
 _OPPOSITE = {"win": "lose", "lose": "win", "arrest": "release", "release": "arrest", "rise": "fall", "fall": "rise",
              "accept": "reject", "reject": "accept", "open": "close", "close": "open", "resign": "appoint",
              "appoint": "resign", "sign": "cancel", "cancel": "sign", "support": "oppose", "oppose": "support",
-             "north": "south", "south": "north", "east": "west", "west": "east"}
+             "north": "south", "south": "north", "east": "west", "west": "east", "ally": "enemy", "enemy": "ally"}
 _ACTION_OF = {w: concept for concept, (ar, en) in _ACTIONS.items() for w in (ar + " " + en).split()}
 _DIRECTION_WORDS = frozenset(_ACTIONS["north"][1].split() + _ACTIONS["south"][1].split() + _ACTIONS["east"][1].split()
                              + _ACTIONS["west"][1].split())

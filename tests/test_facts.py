@@ -266,3 +266,14 @@ def test_an_english_direction_is_read_unless_it_is_part_of_a_name() -> None:
                   "He lives in East Jerusalem."):
         assert not {"north", "south", "east", "west"} & set(actions(named)), named
     assert "north" in actions("North of the city, fighting went on.")
+
+
+def test_allies_are_not_enemies() -> None:
+    from rag.facts import actions, opposite_action
+
+    support = "اتهمت أذربيجان أرمينيا بتصعيد الوضع على الحدود التي يشترك فيها البلدان، اللذان كانا حليفان في الاتحاد السوفيتي."
+    assert opposite_action("Armenia and Azerbaijan were enemies in the Soviet Union.", support) == ("حليفان", "enemies")
+    assert opposite_action("كانت أرمينيا وأذربيجان عدوين في الاتحاد السوفيتي", support) == ("حليفان", "عدوين")
+    assert opposite_action("Armenia and Azerbaijan were allies in the Soviet Union.", support) is None
+    # aggression and a coalition are neither
+    assert not {"ally", "enemy"} & set(actions("ندد التحالف بالعدوان على المدينة"))

@@ -192,6 +192,7 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     # The sentence gives "16 نوفمبر" without a year: the article's, 2021. And the east, not the west.
     ("The clashes broke out on 16 November 2021.", "supported"),
     ("Armenia's defence ministry said Azerbaijani forces tried to cross the border in the west.", "contradicted"),
+    ("Armenia and Azerbaijan were enemies in the Soviet Union.", "contradicted"),  # "حليفان": allies
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)
