@@ -237,3 +237,94 @@ def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
                     and any_place_kinds(extra_c[0][0].split()[0]) & any_place_kinds(extra_s[0][0].split()[0]):
                 return extra_s[0][0], extra_c[0][0]
     return None
+
+
+
+_PIECE_START = re.compile(r"[,،:;؛]")
+
+
+def role_pieces(claim: str, support: str) -> list[tuple[str, str, list[tuple[str, str, bool]]]]:
+    """Where the support names a place of the claim in the role the claim gives it, and another place in that
+    role too ("لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام … متمركزة في ناغورنو كاراباخ" for "Russian
+    peacekeepers are stationed in Armenia."), which of them the claim's words go with is for a reading to
+    tell. For each such place of the claim: (its name as written; the claim's words that lead up to it,
+    places left out — the whole claim's where those are fewer than three; one piece of the support for each
+    place it names in that role: what leads up to it since its clause began or since the place before it in
+    that role, places left out, then the place's name, and whether it is the claim's place).
+
+    >>> role_pieces("Russia has a military base in Nagorno-Karabakh.",
+    ...             "لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام متمركزة في ناغورنو كاراباخ")[0][2]
+    [('قاعدة عسكرية في', 'أرمينيا', False), ('وأن قوات حفظ السلام متمركزة في', 'ناغورنو كاراباخ', True)]
+    >>> role_pieces("Russia has a military base in Nagorno-Karabakh.",
+    ...             "لروسيا قاعدة عسكرية في أرمينيا وأن قوات حفظ السلام متمركزة في ناغورنو كاراباخ")[0][:2]
+    ('Nagorno-Karabakh', 'has a military base in')
+    """
+    s_roles = roles(support)
+    out = []
+    for word, ids, role in roles(claim):
+        if role not in COMPARED:
+            continue
+        in_role = [other for _, other, r in s_roles if r == role]
+        if not any(other & ids for other in in_role) or all(other & ids for other in in_role):
+            continue
+        pieces = _lead_ups(support, role)
+        if len(pieces) < 2 or not any(p_ids & ids for _, _, p_ids in pieces):
+            continue
+        said = next((lead for lead, _, c_ids in _lead_ups(claim, role) if c_ids & ids), "")
+        out.append((_name_at(claim, word), said if len(said.split()) >= 3 else _unplaced(claim),
+                    [(lead, place, bool(p_ids & ids)) for lead, place, p_ids in pieces]))
+    return out
+
+
+def _name_at(text: str, word: str) -> str:
+    """The whole place name that starts with `word` in `text`, as written ("Nagorno-Karabakh")."""
+    spans = written_spans(text)
+    k = [m.group() for m in spans].index(word)
+    return text[spans[k].start():spans[_name_end(text, spans, k)].end()]
+
+
+def _name_end(text: str, spans: list[re.Match[str]], k: int) -> int:
+    """The last word of the place name that starts at word k: the place words after it, joined by a space
+    or a hyphen ("ناغورنو كاراباخ", "Nagorno-Karabakh"), not one joined by "و" ("أرمينيا وأذربيجان")."""
+    end = k
+    while end + 1 < len(spans) and place_ids(spans[end + 1].group()) and not _joined(spans[end + 1].group()) \
+            and text[spans[end].end():spans[end + 1].start()] in (" ", "-"):
+        end += 1
+    return end
+
+
+def _lead_ups(text: str, role: str) -> list[tuple[str, str, frozenset[str]]]:
+    """For each place the text names in `role` (with those joined to it by "و" / "and"): the words that lead
+    up to it from the start of its clause or from the place before it in that role, places left out; its
+    name as written; its table entries."""
+    spans = written_spans(text)
+    words = [m.group() for m in spans]
+    out: list[tuple[str, str, frozenset[str]]] = []
+    cursor, last = 0, CORE
+    for k, m in enumerate(spans):
+        ids = place_ids(m.group())
+        if not ids or (k > 0 and place_ids(words[k - 1]) and _bare(m.group())):
+            continue
+        here = _arabic_role(words, k) if not m.group().isascii() else _english_role(words, k)
+        if here == "and":
+            here = last
+            if here == role and out:  # "في أرمينيا وأذربيجان": one piece for both
+                lead, place, entries = out[-1]
+                out[-1] = (lead, place, entries | ids)
+                cursor = m.end()
+                continue
+        last = here
+        if here != role:
+            continue
+        before = text[cursor:m.start()]
+        starts = list(_PIECE_START.finditer(before))
+        end = _name_end(text, spans, k)
+        out.append((_unplaced(before[starts[-1].end():] if starts else before),
+                    text[m.start():spans[end].end()], ids))
+        cursor = spans[end].end()
+    return [piece for piece in out if piece[0]]
+
+
+def _unplaced(text: str) -> str:
+    """The words of a text without the places it names: what is said of a place, not which place."""
+    return " ".join(w for w in written_words(text) if not place_ids(w))

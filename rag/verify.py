@@ -55,7 +55,7 @@ from .index import Index
 from .name_probe import NameReader, look_alikes
 from .names import arabic_place, is_place, name_in, names_a_place, place_ids, place_said, same_name
 from .retrieve import QueryTerms, Retrieval, Retriever
-from .roles import swapped_member, swapped_place, swapped_role
+from .roles import role_pieces, swapped_member, swapped_place, swapped_role
 from .scorer import Candidate
 from .sentences import clauses
 from .settings import Settings
@@ -116,6 +116,10 @@ class VerifyPolicy:
     # than it caught false ones that way, at any bar: BENCHMARKS.md, "The verdict head as a rescue").
     read_support: float = 0.5
     read_contradict: float | None = None
+    # A claim's place where its sentence names two in that role: another place's lead-up words must be
+    # this much closer to the claim's (query against query) to contradict it (`_role_by_reading`; chosen on the
+    # default corpus's claims, BENCHMARKS.md "Two places in one role").
+    role_margin: float = 0.15
 
 
 _NOT_NAMED = "; the article does not"
@@ -254,6 +258,12 @@ class Verifier:
             return Verdict(claim, False, round(sim, 4), f"the article was written in {str(dated)[:4]}, before "
                            f"{year}: it cannot say what happened then", [], citation, timings, NOT_FOUND)
         if conflict is None and missing is None:
+            # Two places in the role the claim gives its place ("stationed in Armenia" against "a base in
+            # Armenia and peacekeepers stationed in Nagorno-Karabakh"): the one the claim's words go with.
+            other = self._role_by_reading(claim, best)
+            timings = {"total": (time.perf_counter() - t0) * 1000}
+            if other is not None and sim >= self.policy.contradict_similarity:
+                return Verdict(claim, False, round(sim, 4), other, [], citation, timings, CONTRADICTED)
             return Verdict(claim, True, round(sim, 4), "supported", [citation], None, timings, SUPPORTED)
         if conflict is not None and sim >= self.policy.contradict_similarity:
             return Verdict(claim, False, round(sim, 4), conflict, [], citation, timings, CONTRADICTED)
@@ -331,6 +341,21 @@ class Verifier:
         if bar is not None and found is None and probs[at][CONTRADICTED] >= bar and (short is None or short.wording):
             reason = f"read as stating otherwise than the claim (verdict head {probs[at][CONTRADICTED]:.2f})"
             return best, sim, Shortfall(reason, firm=True), short
+        return None
+
+    def _role_by_reading(self, claim: str, support: Candidate) -> str | None:
+        """Where the support names the claim's place and another in the role the claim gives it (`roles.role_pieces`),
+        the words leading up to each place are read against the claim's words, places left out of both
+        ("peacekeepers are stationed in" against "قاعدة عسكرية في" and "قوات حفظ السلام … متمركزة في"): when
+        another place's are closer by `role_margin`, the article puts another place where the claim puts its
+        own (a reason to say so); None otherwise."""
+        for place, said, pieces in role_pieces(claim, support.text):
+            vectors = np.asarray(self.embedder.embed_queries([said] + [lead for lead, _, _ in pieces]), np.float32)
+            sims = [float(v @ vectors[0]) for v in vectors[1:]]
+            best = max(range(len(pieces)), key=sims.__getitem__)
+            own = max(s for s, (_, _, mine) in zip(sims, pieces, strict=True) if mine)
+            if not pieces[best][2] and sims[best] - own >= self.policy.role_margin:
+                return f"the article says {pieces[best][1]!r}, the claim {place!r}"
         return None
 
     def _support(self, cands: list[Candidate], qvec: np.ndarray,

@@ -193,6 +193,12 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("The clashes broke out on 16 November 2021.", "supported"),
     ("Armenia's defence ministry said Azerbaijani forces tried to cross the border in the west.", "contradicted"),
     ("Armenia and Azerbaijan were enemies in the Soviet Union.", "contradicted"),  # "حليفان": allies
+    # Two places "in" one sentence: the base in Armenia, the peacekeepers in Nagorno-Karabakh. The words before
+    # each place, read against the claim's, say which place the claim's words go with.
+    ("Russian peacekeepers are stationed in Armenia.", "contradicted"),
+    ("Russian peacekeepers are stationed in Nagorno-Karabakh.", "supported"),
+    ("Russia has a military base in Nagorno-Karabakh.", "contradicted"),
+    ("Russian troops are deployed in Armenia.", "supported"),  # troops at a base: not told apart from it
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.roles import CORE, roles, swapped_member, swapped_place, swapped_role
+from rag.roles import CORE, role_pieces, roles, swapped_member, swapped_place, swapped_role
 
 CEDED = ('ثم، على أساس معاهدة السلام في نوفمبر 2020، تنازلت أرمينيا عن السيطرة على منطقة "ناغورنو كاراباخ" '
          'وجميع المقاطعات السبع المجاورة لأذربيجان، والتي، منذ التسعينيات، كانت قد احتُلَّت من قبل القوات الأرمينية.')
@@ -99,3 +99,28 @@ def test_a_list_the_sentence_gives_or_cannot_compare_is_no_swap(claim: str) -> N
 def test_a_place_of_several_words_is_one_member() -> None:
     assert swapped_member("اندلع القتال في ناغورنو كاراباخ وأرمينيا", "اندلع القتال في ناغورنو كاراباخ وأذربيجان") == (
         "أذربيجان", "أرمينيا")
+
+
+def test_two_places_in_one_role_give_one_piece_each() -> None:
+    # The base is in Armenia, the peacekeepers in Nagorno-Karabakh: both "in". Which one a claim's words go
+    # with is for the model to read; here each place gets the words that lead up to it, places left out.
+    [(place, said, pieces)] = role_pieces("Russian peacekeepers are stationed in Armenia.", BASE)
+    assert (place, said) == ("Armenia", "peacekeepers are stationed in")
+    assert pieces == [("من المهم التأكيد على أن قاعدة عسكرية في", "أرمينيا", True),
+                      ("وأن قوات حفظ السلام التابعة لها متمركزة في", "ناغورنو كاراباخ", False)]
+    # A place of several words, as the claim writes it; each of two places of the claim its own lead-up.
+    found = role_pieces("Russia has a base in Nagorno-Karabakh and peacekeepers in Armenia.", BASE)
+    assert [(place, said) for place, said, _ in found] == [
+        ("Nagorno-Karabakh", "has a base in"), ("Armenia", "and peacekeepers in")]
+    # Too few words of its own before the place: the whole claim, places left out.
+    assert role_pieces("In Armenia, Russia has peacekeepers.", BASE)[0][1] == "In has peacekeepers"
+
+
+@pytest.mark.parametrize(("claim", "support"), [
+    ("Russia has a military base in Georgia.", BASE),  # the sentence does not name Georgia: swapped_role's
+    ("Baku and Yerevan agreed on it.", BASE),  # no role the prepositions give
+    ("Russian peacekeepers are stationed in Nagorno-Karabakh.", "قوات حفظ السلام متمركزة في ناغورنو كاراباخ"),
+    ("Talks were held in Paris and Berlin.", "عقدت المحادثات في باريس وبرلين"),  # one piece for both
+])
+def test_no_choice_of_place_no_pieces(claim: str, support: str) -> None:
+    assert role_pieces(claim, support) == []

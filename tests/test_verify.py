@@ -493,3 +493,18 @@ def test_a_day_without_its_year_is_of_the_year_the_article_was_written(tmp_path:
     isnad = one_article(tmp_path / "b", Article("c2", "اشتباكات", "اتهم البلدان بعضهما ببدء الاشتباكات.", "2021-11-16",
                                                 None, None))
     assert isnad.verify("The clashes began in 2021.").reason == "the number 2021 is not in the closest passage"
+
+
+def test_of_two_places_in_one_role_the_claim_is_read_against_the_one_its_words_go_with(tmp_path: Path) -> None:
+    text = ("Russia has a military base in Armenia and its peacekeepers are stationed in Nagorno-Karabakh, "
+            "as agreed in November 2020.")
+    isnad = one_article(tmp_path, Article("base", "Russian forces", text, "2021-11-16", None, None))
+    wrong = isnad.verify("Russian peacekeepers are stationed in Armenia.", "base")
+    assert wrong.verdict == "contradicted", wrong.reason
+    assert wrong.reason == "the article says 'Nagorno-Karabakh', the claim 'Armenia'"
+    assert wrong.closest is not None and wrong.closest.quote == text
+    assert isnad.verify("Russian peacekeepers are stationed in Nagorno-Karabakh.", "base").verdict == "supported"
+    assert isnad.verify("Russia has a military base in Armenia.", "base").verdict == "supported"
+    # Read no closer to the other place's words than the margin asks: the sentence names the place in that role.
+    isnad.verifier.policy = replace(isnad.verifier.policy, role_margin=2.0)
+    assert isnad.verify("Russian peacekeepers are stationed in Armenia.", "base").verdict == "supported"
