@@ -39,6 +39,44 @@ _DESCRIPTORS = frozenset(normalize(w) for w in """منطقة مدينة دولة
 # Roles whose swap changes the fact: where, whither, whence, with whom, against whom.
 COMPARED = frozenset({"in", "to", "from", "with", "on"})
 _THE = frozenset({"the", "a"})
+# English names of two words whose words are no place alone ("the United States"; "States" may be the Gulf's).
+_COMPOUNDS = {("United", "States"): "US", ("United", "Kingdom"): "UK"}
+# "المتحدة" (united) is the place its first word makes it: the United States, the Kingdom, the Emirates — and no
+# place after "الأمم" (the United Nations) or alone.
+_UNITED = normalize("المتحدة")
+_KINGDOM = normalize("المملكة")
+_UNITED_AFTER = {normalize("الولايات"): "US", _KINGDOM: "UK", normalize("العربية"): "UAE"}
+
+
+def word_places(words: list[str], k: int) -> frozenset[str]:
+    """`place_ids` of words[k], reading the words of "United States", "United Kingdom", "الولايات المتحدة",
+    "المملكة المتحدة" as the places they name together, and "المتحدة" of "الأمم المتحدة" as none."""
+    if not words[k].isascii():
+        word = normalize(words[k])
+        if word != _UNITED:
+            kingdom = word in (_KINGDOM, "و" + _KINGDOM) and k + 1 < len(words) and normalize(words[k + 1]) == _UNITED
+            return place_ids("UK") if kingdom else place_ids(words[k])
+        before = normalize(words[k - 1]) if k > 0 else ""
+        key = next((v for w, v in _UNITED_AFTER.items() if before in (w, "و" + w)), None)
+        return place_ids(key) if key else frozenset()
+    ids = place_ids(words[k])
+    if ids:
+        return ids
+    for (first, second), key in _COMPOUNDS.items():
+        if (words[k] == first and words[k + 1:k + 2] == [second]) or (words[k] == second and k > 0
+                                                                       and words[k - 1] == first):
+            return place_ids(key)
+    return ids
+
+
+def _kinds(name: str) -> frozenset[str]:
+    """`any_place_kinds` of a place's name as written, of one word or more ("United States", "المملكة
+    المتحدة": the countries of two words)."""
+    words = name.split()
+    if not words:
+        return frozenset()
+    kinds = any_place_kinds(words[0])
+    return frozenset({"country"}) if not kinds and word_places(words, 0) else kinds
 
 
 def roles(text: str) -> list[tuple[str, frozenset[str], str]]:
@@ -47,8 +85,8 @@ def roles(text: str) -> list[tuple[str, frozenset[str], str]]:
     words = written_words(text)
     out: list[tuple[str, frozenset[str], str]] = []
     for k, word in enumerate(words):
-        ids = place_ids(word)
-        if not ids or (k > 0 and place_ids(words[k - 1]) and _bare(word)):
+        ids = word_places(words, k)
+        if not ids or (k > 0 and word_places(words, k - 1) and _bare(word)):
             continue  # the second word of a name ("Nagorno Karabakh", "ناغورنو كاراباخ")
         role = _arabic_role(words, k) if not word.isascii() else _english_role(words, k)
         if role == "and":  # "Armenia and Azerbaijan", "باكو ويريفان": the role of the place before
@@ -187,9 +225,10 @@ def _place_lists(text: str) -> list[list[tuple[str, frozenset[str]]]]:
     place as written (all its words: "الولايات المتحدة", "Nagorno-Karabakh") with its first word's
     table entries."""
     spans = written_spans(text)
+    words = [m.group() for m in spans]
     members: list[tuple[int, int, frozenset[str]]] = []  # (first word, last word, entries)
     for k, m in enumerate(spans):
-        ids = place_ids(m.group())
+        ids = word_places(words, k)
         if not ids:
             continue
         if members and members[-1][1] == k - 1 and text[spans[k - 1].end():m.start()] in (" ", "-") \
@@ -213,8 +252,11 @@ def _place_lists(text: str) -> list[list[tuple[str, frozenset[str]]]]:
 
 
 def _unjoined(place: str) -> str:
-    """A place without the "و" that joins it to the one before ("وفرنسا" -> "فرنسا")."""
-    return place[1:] if _joined(place.split()[0]) else place
+    """A place without the "و" that joins it to the one before ("وفرنسا" -> "فرنسا", "والمملكة المتحدة")."""
+    words = place.split()
+    if words[0].startswith("و") and not words[0].isascii() and word_places([words[0][1:], *words[1:]], 0):
+        return place[1:]
+    return place
 
 
 def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
@@ -224,8 +266,9 @@ def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
     c_lists, s_lists = _place_lists(claim), _place_lists(support)
     if not c_lists or not s_lists:
         return None
-    named_c = frozenset().union(*(place_ids(w) for w in written_words(claim)))
-    named_s = frozenset().union(*(place_ids(w) for w in written_words(support)))
+    c_words, s_words = written_words(claim), written_words(support)
+    named_c = frozenset().union(*(word_places(c_words, k) for k in range(len(c_words))))
+    named_s = frozenset().union(*(word_places(s_words, k) for k in range(len(s_words))))
     for c in c_lists:
         for s in s_lists:
             if len(c) != len(s):
@@ -234,7 +277,7 @@ def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
             extra_s = [(w, ids) for w, ids in s if not any(ids & other for _, other in c)]
             if len(extra_c) == 1 and len(extra_s) == 1 and not extra_c[0][1] & named_s \
                     and not extra_s[0][1] & named_c \
-                    and any_place_kinds(extra_c[0][0].split()[0]) & any_place_kinds(extra_s[0][0].split()[0]):
+                    and _kinds(extra_c[0][0]) & _kinds(extra_s[0][0]):
                 return extra_s[0][0], extra_c[0][0]
     return None
 
@@ -287,7 +330,8 @@ def _name_end(text: str, spans: list[re.Match[str]], k: int) -> int:
     """The last word of the place name that starts at word k: the place words after it, joined by a space
     or a hyphen ("ناغورنو كاراباخ", "Nagorno-Karabakh"), not one joined by "و" ("أرمينيا وأذربيجان")."""
     end = k
-    while end + 1 < len(spans) and place_ids(spans[end + 1].group()) and not _joined(spans[end + 1].group()) \
+    words = [m.group() for m in spans]
+    while end + 1 < len(spans) and word_places(words, end + 1) and not _joined(spans[end + 1].group()) \
             and text[spans[end].end():spans[end + 1].start()] in (" ", "-"):
         end += 1
     return end
@@ -302,8 +346,8 @@ def _lead_ups(text: str, role: str) -> list[tuple[str, str, frozenset[str]]]:
     out: list[tuple[str, str, frozenset[str]]] = []
     cursor, last = 0, CORE
     for k, m in enumerate(spans):
-        ids = place_ids(m.group())
-        if not ids or (k > 0 and place_ids(words[k - 1]) and _bare(m.group())):
+        ids = word_places(words, k)
+        if not ids or (k > 0 and word_places(words, k - 1) and _bare(m.group())):
             continue
         here = _arabic_role(words, k) if not m.group().isascii() else _english_role(words, k)
         if here == "and":
@@ -327,4 +371,5 @@ def _lead_ups(text: str, role: str) -> list[tuple[str, str, frozenset[str]]]:
 
 def _unplaced(text: str) -> str:
     """The words of a text without the places it names: what is said of a place, not which place."""
-    return " ".join(w for w in written_words(text) if not place_ids(w))
+    words = written_words(text)
+    return " ".join(w for k, w in enumerate(words) if not word_places(words, k))

@@ -199,6 +199,9 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     ("Russian peacekeepers are stationed in Nagorno-Karabakh.", "supported"),
     ("Russia has a military base in Nagorno-Karabakh.", "contradicted"),
     ("Russian troops are deployed in Armenia.", "supported"),  # troops at a base: not told apart from it
+    # "الولايات المتحدة" is the United States, not the Kingdom its second word also names.
+    ("The Minsk Group is led by Russia, the United Kingdom and France.", "contradicted"),
+    ("مجموعة مينسك يقودها روسيا والمملكة المتحدة وفرنسا", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

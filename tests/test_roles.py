@@ -124,3 +124,31 @@ def test_two_places_in_one_role_give_one_piece_each() -> None:
 ])
 def test_no_choice_of_place_no_pieces(claim: str, support: str) -> None:
     assert role_pieces(claim, support) == []
+
+
+def test_united_is_the_place_its_first_word_makes_it() -> None:
+    from rag.arabic import written_words
+    from rag.roles import word_places
+
+    def places(text: str) -> list[frozenset[str]]:
+        words = written_words(text)
+        return [word_places(words, k) for k in range(len(words))]
+
+    us, uk = places("US")[0], places("UK")[0]
+    assert places("روسيا والولايات المتحدة")[1:] == [us, us]
+    assert places("المملكة المتحدة") == [uk, uk]
+    assert places("قالت الأمم المتحدة") == [frozenset()] * 3  # the United Nations is no place of the table
+    assert places("the United States and the United Kingdom")[1:3] == [us, us]
+    assert places("the United States and the United Kingdom")[5:] == [uk, uk]
+    assert places("the Gulf States")[2] == frozenset()  # "States" alone is not the United States
+
+
+@pytest.mark.parametrize(("claim", "swap"), [
+    ("The Minsk Group is led by Russia, the United States and Germany.", ("فرنسا", "Germany")),
+    ("The Minsk Group is led by Russia, the United Kingdom and France.", ("الولايات المتحدة", "United Kingdom")),
+    ("مجموعة مينسك يقودها روسيا والمملكة المتحدة وفرنسا", ("الولايات المتحدة", "المملكة المتحدة")),
+])
+def test_a_country_of_two_words_is_one_member_of_a_list(claim: str, swap: tuple[str, str]) -> None:
+    assert swapped_member(claim, MINSK) == swap
+    assert swapped_member(claim.replace("Germany", "France").replace("the United Kingdom", "the United States")
+                          .replace("والمملكة", "والولايات"), MINSK) is None
