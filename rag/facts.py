@@ -548,6 +548,13 @@ _SPEECH = _PLAIN_SPEECH | frozenset(normalize(w) for w in """
 """.split())
 
 
+# Answers to a request or a proposal: each makes a statement, which "made no statement on it" denies.
+_ANSWERING = frozenset(normalize(w) for w in """
+    وافق وافقت يوافق توافق قبلت يقبل تقبل استجاب استجابت يستجيب تستجيب ردت يرد ترد لبى لبت يلبي تلبي
+    agreed agrees accepted accepts approved approves responded responds replied replies answered answers
+""".split())
+
+
 def _saying(word: str, words: frozenset[str]) -> bool:
     form = normalize(word.lower())
     return form in words or (form[:1] in ("و", "ف", "ب") and form[1:] in words)
@@ -556,6 +563,12 @@ def _saying(word: str, words: frozenset[str]) -> bool:
 def speech_at(text: str) -> int | None:
     """The position among the text's words (`written_words`) of its first word of saying, or None."""
     return next((k for k, w in enumerate(written_words(text)) if _saying(w, _SPEECH)), None)
+
+
+def statement_at(text: str) -> int | None:
+    """`speech_at`, a word that answers a request counting too ("وافقت روسيا على طلب أرمينيا", "Russia
+    accepted"): what a negation of any statement ("لم تدل بأي تصريحات") denies."""
+    return next((k for k, w in enumerate(written_words(text)) if _saying(w, _SPEECH | _ANSWERING)), None)
 
 
 def plain_saying(word: str) -> bool:

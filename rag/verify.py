@@ -48,6 +48,7 @@ from .facts import (
     plain_saying,
     skeleton,
     speech_at,
+    statement_at,
     unmatched,
     weekdays,
 )
@@ -658,7 +659,7 @@ def _saying_denied(negated_text: str, negated: list[str], other: str) -> bool:
     """A negation of saying ("فإن روسيا لم تدل بأي تصريحات", "Moscow did not comment") denies any saying by
     the same actor in the other text ("Russia condemned Armenia's request."): a country or city before the
     negated words is one before the other text's first word of saying."""
-    said_at = speech_at(other)
+    said_at = statement_at(other)
     if said_at is None or not any(speech_at(w) == 0 for w in negated):
         return False
     words = written_words(negated_text)

@@ -202,6 +202,9 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     # "الولايات المتحدة" is the United States, not the Kingdom its second word also names.
     ("The Minsk Group is led by Russia, the United Kingdom and France.", "contradicted"),
     ("مجموعة مينسك يقودها روسيا والمملكة المتحدة وفرنسا", "contradicted"),
+    # Russia made no statement on the request: it did not agree to it either.
+    ("Russia has agreed to Armenia's request.", "contradicted"),
+    ("وافقت روسيا على طلب أرمينيا", "contradicted"),
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)

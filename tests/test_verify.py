@@ -434,6 +434,11 @@ NO_STATEMENT = "ومع ذلك، فإن روسيا لديها لم تدلي بأ�
     ("Moscow welcomed Armenia's request.", True),  # a capital is its country
     ("Armenia criticised Russia's silence.", False),  # another sayer
     ("Armenia asked Russia for help.", False),  # no saying
+    # Agreeing to a request, accepting it, answering it: each a statement that "made none" denies.
+    ("Russia has agreed to Armenia's request.", True),
+    ("وافقت روسيا على طلب أرمينيا", True),
+    ("استجابت موسكو لطلب أرمينيا", True),
+    ("Armenia accepted Russia's silence.", False),  # another actor
 ])
 def test_a_negated_statement_denies_what_the_same_actor_says(claim: str, denied: bool) -> None:
     negated_words = ["تدلي", "تصريحات"]  # negation_scopes of NO_STATEMENT
