@@ -367,7 +367,9 @@ def skeletons(word: str) -> frozenset[str]:
         # an h after a vowel and before no vowel is often silent: "John" is جون, "Sarah" سارة
         silent_h = re.sub(r"(?<=[aeiou])h(?![aeiouy])", "", word.lower())
         silent = {_latin_skeleton(silent_h)} if silent_h != word.lower() else set()
-        return frozenset({skeleton} | plural | final_g | silent - {""})
+        # "ch" is ش as often as تش: "Michel" ميشيل, "Lachin" لاتشين, "Chad" تشاد
+        tsh = {_latin_skeleton(word.lower().replace("ch", "tsh"))} if "ch" in word.lower() else set()
+        return frozenset({skeleton} | plural | final_g | silent | tsh - {""})
     w = normalize(word)
     forms = {w} | {w[len(p):] for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 2}
     # "الحوثيين" is the Houthis, "الأمريكية" America's: the plural and adjective endings go too

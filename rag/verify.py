@@ -733,15 +733,24 @@ _PERSON_TITLES = {"President", "Minister", "Prince", "King", "Sheikh", "Emir", "
                   "counterpart", "leader", "president", "minister", "spokesman", "envoy", "coach", "striker"}
 
 
+_PLACE_NOUNS = frozenset({"region", "province", "district", "governorate", "city", "town", "village", "county",
+                          "camp", "valley", "neighbourhood", "neighborhood"})
+
+
 def _checkable_name(name: str, claim: str) -> bool:
     """A name whose absence from an Arabic passage means something: a country, city or people the
-    exonym table knows, or a person named after a title ("Prince Mohammed bin Salman", "counterpart
-    Sergei Lavrov"). Other capitalised words ("Academy Award", "Championship Game") are often
-    translated, not transliterated, and cannot be looked for letter by letter."""
+    exonym table knows, a person named after a title ("Prince Mohammed bin Salman", "counterpart
+    Sergei Lavrov"), or a place of one word before the word for its kind ("the Lachin region"). Other
+    capitalised words ("Academy Award", "Championship Game") are often translated, not transliterated,
+    and cannot be looked for letter by letter."""
     if any(is_place(part) for part in name.split()):
         return True
     before = claim[: claim.find(name)].split()
-    return bool(before) and before[-1].strip(",") in _PERSON_TITLES
+    after = claim[claim.find(name) + len(name):].split()
+    # A place of one word called what it is ("the Lachin region", "Idlib province") is written letter by
+    # letter; one of several ("the Grand Mosque area") is as often translated.
+    return (bool(before) and before[-1].strip(",") in _PERSON_TITLES) or (
+        " " not in name and bool(after) and after[0].strip(".,;:").lower() in _PLACE_NOUNS)
 
 
 def _name_differs(name: str, support: str) -> bool:

@@ -17,13 +17,15 @@ SAME = [("Aliyev", "علييف"), ("Pashinyan", "باشينيان"), ("Michel", 
         ("Jordan", "الأردن"), ("Cairo", "القاهرة"), ("Michel", "وميشيل"),
         ("John", "جون"), ("Johnson", "جونسون"), ("Bolton", "بولتون"),  # a silent h after a vowel
         ("Georgia", "جورجيا"), ("Kazakhstan", "كازاخستان"), ("Tbilisi", "تبليسي"), ("Karabakh", "كاراباخ"),
+        # "ch" written تش as often as ش.
+        ("Lachin", "لاتشين"), ("Chad", "تشاد"), ("Chile", "تشيلي"), ("Richard", "ريتشارد"), ("Jegharkunik", "جيغاركونيك"),
         # A people's adjective is its country's, by the place table: "الأذرية" is Azerbaijani, as the seed says it.
         ("Armenia", "الأرمينية"), ("Armenian", "الأرمنية"), ("Azerbaijan", "الأذرية"), ("Germany", "الألمانية")]
 # Near misses: another person, another city, another country of the same story.
 OTHER = [("Sousse", "صفاقس"), ("Aliyev", "باشينيان"), ("Putin", "بايدن"), ("Cairo", "الرياض"), ("Michel", "ماكرون"),
          ("Moscow", "مينسك"), ("Ahmed", "محمد"), ("Baku", "يريفان"), ("Egypt", "الأردن"),
          ("Tunis", "طرابلس"), ("Trump", "بايدن"), ("Lavrov", "بلينكن"), ("Armenia", "أذربيجان"),
-         ("Kelly", "بولتون"), ("John", "جورج"),
+         ("Kelly", "بولتون"), ("John", "جورج"), ("Lachin", "جيغاركونيك"), ("Chad", "تشيلي"),
          # Another place of the table is that place, however its letters look: G-R-M-N is no Armenian.
          ("Germany", "الأرمينية"), ("Germany", "لأرمينيا"), ("Armenia", "الألمانية")]
 

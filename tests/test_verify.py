@@ -19,7 +19,7 @@ from rag.engine import Isnad
 from rag.errors import EmptyQuestionError, NotFoundError
 from rag.settings import Settings
 from rag.types import Article
-from rag.verify import VerifyPolicy, _name_differs, _saying_denied
+from rag.verify import VerifyPolicy, _checkable_name, _name_differs, _saying_denied
 
 
 @pytest.fixture(scope="module")
@@ -513,3 +513,16 @@ def test_of_two_places_in_one_role_the_claim_is_read_against_the_one_its_words_g
     # Read no closer to the other place's words than the margin asks: the sentence names the place in that role.
     isnad.verifier.policy = replace(isnad.verifier.policy, role_margin=2.0)
     assert isnad.verify("Russian peacekeepers are stationed in Armenia.", "base").verdict == "supported"
+
+
+@pytest.mark.parametrize(("name", "claim", "checkable"), [
+    ("Lachin", "Armenian forces tried to stage a provocation in the Lachin region.", True),  # a region, so called
+    ("Idlib", "Shelling hit Idlib province on Monday.", True),
+    ("Armenia", "Armenia lost two positions.", True),  # a country of the table
+    ("Lavrov", "Foreign Minister Lavrov said so.", True),  # after a title
+    ("Academy Award", "She won the Academy Award in 2010.", False),  # translated, not transliterated
+    ("Grand Mosque", "The Grand Mosque region was closed.", False),  # "region" must follow the name itself
+])
+def test_a_name_is_looked_for_letter_by_letter_only_where_it_is_written_so(name: str, claim: str,
+                                                                           checkable: bool) -> None:
+    assert _checkable_name(name, claim) is checkable
