@@ -54,10 +54,10 @@ def word_places(words: list[str], k: int) -> frozenset[str]:
     if not words[k].isascii():
         word = normalize(words[k])
         if word != _UNITED:
-            kingdom = word in (_KINGDOM, "و" + _KINGDOM) and k + 1 < len(words) and normalize(words[k + 1]) == _UNITED
+            kingdom = _KINGDOM in _unprefixed(word) and k + 1 < len(words) and normalize(words[k + 1]) == _UNITED
             return place_ids("UK") if kingdom else place_ids(words[k])
-        before = normalize(words[k - 1]) if k > 0 else ""
-        key = next((v for w, v in _UNITED_AFTER.items() if before in (w, "و" + w)), None)
+        before = _unprefixed(normalize(words[k - 1])) if k > 0 else frozenset()
+        key = next((v for w, v in _UNITED_AFTER.items() if w in before), None)
         return place_ids(key) if key else frozenset()
     ids = place_ids(words[k])
     if ids:
@@ -67,6 +67,12 @@ def word_places(words: list[str], k: int) -> frozenset[str]:
                                                                        and words[k - 1] == first):
             return place_ids(key)
     return ids
+
+
+def _unprefixed(word: str) -> frozenset[str]:
+    """A normalised Arabic word and its forms without a joined "و", "ف", "ب", "ل" ("للمملكة" is "المملكة")."""
+    forms = {word} | {word[len(p):] for p in ("و", "ف", "ب", "ل", "وب", "ول", "فب") if word.startswith(p)}
+    return frozenset(forms | {"ال" + f[2:] for f in forms if f.startswith("لل")})
 
 
 def _kinds(name: str) -> frozenset[str]:
@@ -280,7 +286,6 @@ def swapped_member(claim: str, support: str) -> tuple[str, str] | None:
                     and _kinds(extra_c[0][0]) & _kinds(extra_s[0][0]):
                 return extra_s[0][0], extra_c[0][0]
     return None
-
 
 
 _PIECE_START = re.compile(r"[,،:;؛]")

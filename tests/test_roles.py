@@ -152,3 +152,12 @@ def test_a_country_of_two_words_is_one_member_of_a_list(claim: str, swap: tuple[
     assert swapped_member(claim, MINSK) == swap
     assert swapped_member(claim.replace("Germany", "France").replace("the United Kingdom", "the United States")
                           .replace("والمملكة", "والولايات"), MINSK) is None
+
+
+@pytest.mark.parametrize("text", ["في المملكة المتحدة", "للمملكة المتحدة", "بالمملكة المتحدة"])
+def test_the_kingdom_with_a_joined_preposition_is_still_the_kingdom(text: str) -> None:
+    from rag.arabic import written_words
+    from rag.roles import word_places
+
+    words = written_words(text)
+    assert word_places(words, len(words) - 1) == word_places(["UK"], 0)
