@@ -477,7 +477,7 @@ _ACTIONS = {
     "south": ("جنوب جنوبي جنوبيه الجنوب الجنوبيه", "south southern"),
     # Not "تحالف" (a coalition), "عدوان" (aggression, as often as two enemies) or "خصم" (also a discount).
     "ally": ("حليف حليفه حليفان حليفين حليفتان حليفتين حلفاء حليفتها حليفها", "ally allies"),
-    "enemy": ("عدو عدوه عدوين اعداء", "enemy enemies foe foes"),
+    "enemy": ("عدو عدوه عدوين عدوتين عدوتان اعداء", "enemy enemies foe foes"),
     "east": ("شرق شرقي شرقيه", "east eastern"),
     "west": ("غرب غربي غربيه", "west western"),
 }

@@ -274,6 +274,8 @@ def test_allies_are_not_enemies() -> None:
     support = "اتهمت أذربيجان أرمينيا بتصعيد الوضع على الحدود التي يشترك فيها البلدان، اللذان كانا حليفان في الاتحاد السوفيتي."
     assert opposite_action("Armenia and Azerbaijan were enemies in the Soviet Union.", support) == ("حليفان", "enemies")
     assert opposite_action("كانت أرمينيا وأذربيجان عدوين في الاتحاد السوفيتي", support) == ("حليفان", "عدوين")
+    # two of them feminine, as countries are: "عدوتين"
+    assert opposite_action("كانت أرمينيا وأذربيجان عدوتين في الاتحاد السوفيتي", support) == ("حليفان", "عدوتين")
     assert opposite_action("Armenia and Azerbaijan were allies in the Soviet Union.", support) is None
     # aggression and a coalition are neither
     assert not {"ally", "enemy"} & set(actions("ندد التحالف بالعدوان على المدينة"))

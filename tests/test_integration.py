@@ -208,6 +208,7 @@ def test_hash_embedder_cannot_open_a_real_model_index(engine: Isnad, tmp_path: P
     # A region called what it is is written letter by letter ("منطقة "لاتشين""): another one's name is checked.
     ("Baku said Armenian forces tried to stage a provocation in the Lachin region.", "supported"),
     ("Baku said Armenian forces tried to stage a provocation in the Jegharkunik region.", "contradicted"),
+    ("كانت أرمينيا وأذربيجان عدوتين في الاتحاد السوفيتي", "contradicted"),  # two enemies, feminine: allies
 ])
 def test_verify_claims_against_the_seed_article(engine: Isnad, claim: str, verdict: str) -> None:
     got = engine.verify(claim)
