@@ -89,15 +89,20 @@ def roles(text: str) -> list[tuple[str, frozenset[str], str]]:
     """Each place the text names (the first word of a run: "Nagorno Karabakh" once), with its table
     entries and its role: (the word as written, entries, role)."""
     words = written_words(text)
-    out: list[tuple[str, frozenset[str], str]] = []
+    return [(words[k], ids, role) for k, ids, role, _ in _placed(words)]
+
+
+def _placed(words: list[str]) -> list[tuple[int, frozenset[str], str, bool]]:
+    """`roles` by position: (the index of the place's first word, entries, role, whether "و" / "and" joins it
+    to the place before, whose role it then has: "Armenia and Azerbaijan", "باكو ويريفان")."""
+    out: list[tuple[int, frozenset[str], str, bool]] = []
     for k, word in enumerate(words):
         ids = word_places(words, k)
         if not ids or (k > 0 and word_places(words, k - 1) and _bare(word)):
             continue  # the second word of a name ("Nagorno Karabakh", "ناغورنو كاراباخ")
         role = _arabic_role(words, k) if not word.isascii() else _english_role(words, k)
-        if role == "and":  # "Armenia and Azerbaijan", "باكو ويريفان": the role of the place before
-            role = out[-1][2] if out else CORE
-        out.append((word, ids, role))
+        joined = role == "and"
+        out.append((k, ids, (out[-1][2] if out else CORE) if joined else role, joined))
     return out
 
 
@@ -347,29 +352,21 @@ def _lead_ups(text: str, role: str) -> list[tuple[str, str, frozenset[str]]]:
     up to it from the start of its clause or from the place before it in that role, places left out; its
     name as written; its table entries."""
     spans = written_spans(text)
-    words = [m.group() for m in spans]
     out: list[tuple[str, str, frozenset[str]]] = []
-    cursor, last = 0, CORE
-    for k, m in enumerate(spans):
-        ids = word_places(words, k)
-        if not ids or (k > 0 and word_places(words, k - 1) and _bare(m.group())):
-            continue
-        here = _arabic_role(words, k) if not m.group().isascii() else _english_role(words, k)
-        if here == "and":
-            here = last
-            if here == role and out:  # "في أرمينيا وأذربيجان": one piece for both
-                lead, place, entries = out[-1]
-                out[-1] = (lead, place, entries | ids)
-                cursor = m.end()
-                continue
-        last = here
+    cursor = 0
+    for k, ids, here, joined in _placed([m.group() for m in spans]):
         if here != role:
             continue
-        before = text[cursor:m.start()]
+        if joined and out:  # "في أرمينيا وأذربيجان": one piece for both
+            lead, place, entries = out[-1]
+            out[-1] = (lead, place, entries | ids)
+            cursor = spans[k].end()
+            continue
+        before = text[cursor:spans[k].start()]
         starts = list(_PIECE_START.finditer(before))
         end = _name_end(text, spans, k)
         out.append((_unplaced(before[starts[-1].end():] if starts else before),
-                    text[m.start():spans[end].end()], ids))
+                    text[spans[k].start():spans[end].end()], ids))
         cursor = spans[end].end()
     return [piece for piece in out if piece[0]]
 
